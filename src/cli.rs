@@ -435,6 +435,9 @@ impl Cli {
             Some(Command::Steps { .. } | Command::Next { .. }) if report => {
                 refuse("--report", tr!(lang, "cli-arg-why-print-report"))
             }
+            Some(Command::Login { .. }) if token_file => {
+                refuse("--token-file", tr!(lang, "cli-arg-why-login-token-file"))
+            }
             Some(Command::Login { .. } | Command::Logout { .. } | Command::Auth { .. }) if car => {
                 refuse("--car", tr!(lang, "cli-arg-why-sign-in-car"))
             }
@@ -898,7 +901,9 @@ fn unused_globals(command: &str) -> &'static [&'static str] {
         ],
         "steps" => &["report"],
         "next" => &["car", "cars", "concurrency", "report"],
-        "login" | "logout" | "auth" | "status" => &["car", "cars", "concurrency", "report"],
+        // login keeps a token from standard input, never from --token-file.
+        "login" => &["car", "cars", "concurrency", "report", "token_file"],
+        "logout" | "auth" | "status" => &["car", "cars", "concurrency", "report"],
         "doctor" => &["cars", "concurrency", "report"],
         "completions" | "man" => &[
             "api",

@@ -2030,8 +2030,16 @@ impl Gateway {
         // The embedded simulator could not save its state: a file here.
         if let (Some(file), 507) = (&self.demo_state, status) {
             let said = body.as_ref().and_then(|b| b.message.as_deref());
+            // The lock beside it (`<file>.lock`) may be what is in the way
+            // (stranger 48, AW7): the path at fault is named.
+            let lock = file.with_extension("lock");
+            let at_fault = if lock.exists() && !lock.is_file() {
+                lock
+            } else {
+                file.clone()
+            };
             return Err(GatewayError::DemoStateFile {
-                file: file.display().to_string(),
+                file: at_fault.display().to_string(),
                 detail: said
                     .and_then(|m| m.rsplit_once(": "))
                     .map(|(_, why)| why.to_owned())

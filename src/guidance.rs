@@ -291,10 +291,27 @@ pub fn explain(raw: &str) -> Option<Known> {
     if wanted.is_empty() {
         return None;
     }
-    client_codes()
+    let client = client_codes()
         .iter()
         .find(|c| normalise(&c.text) == wanted)
-        .map(Known::Client)
+        .map(Known::Client);
+    // The words read around an app's code ("Error 2312", "code 2317",
+    // "2312.", "E2312"): its one run of digits, when that is a code
+    // (stranger 48, AW6).
+    client.or_else(|| {
+        let mut runs = raw
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|run| !run.is_empty());
+        let digits = runs.next()?;
+        if runs.next().is_some() {
+            return None;
+        }
+        digits
+            .parse::<i64>()
+            .ok()
+            .and_then(explain_code)
+            .map(Known::App)
+    })
 }
 
 impl Known {
@@ -425,6 +442,13 @@ mod tests {
         assert_eq!(key("MAXNBTOOLS"), Some("maxnbtools"));
         assert_eq!(key("nok_blocked"), Some("blocked"));
         assert_eq!(key("NOK_BLOCKED"), Some("blocked"));
+        for typed in ["Error 2312", "code 2312", "2312.", "E2312", "err-2312"] {
+            assert!(
+                matches!(explain(typed), Some(Known::App(e)) if e.code == 2312),
+                "{typed}"
+            );
+        }
+        assert!(explain("2312 2317").is_none());
         assert_eq!(key("NOK:NOK_BLOCKED"), Some("blocked"));
         // As a person copies it off a phone: a space or a dash between.
         assert_eq!(key("NOK MAXNBTOOLS"), Some("maxnbtools"));

@@ -1092,7 +1092,7 @@ fn in_use_line(
     lang: Lang,
     settings: &Settings,
     usable_login: bool,
-    given_expired: Option<u64>,
+    (given_expired, given_refused): (Option<u64>, bool),
     asked: Option<(&Asked, &str)>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
@@ -1111,6 +1111,11 @@ fn in_use_line(
             tr!(lang, "status-in-use-spent-fixed")
         }
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
+        Some(from) if given_refused => tr!(
+            lang,
+            "status-in-use-other-refused",
+            from = from_text(lang, from)
+        ),
         Some(from) => match given_expired {
             Some(at) => tr!(
                 lang,
@@ -1137,6 +1142,22 @@ fn in_use_line(
             Some((Asked::Needed, _)) | None => tr!(lang, "status-in-use-none"),
         },
     }
+}
+
+/// A token given by hand (not a kept login): when it expired, by the
+/// expiry written in it; else whether the gateway refuses it, asked once
+/// as `login --with-token` asks (a script's `auth status && steps` must
+/// not go ahead on a token the gateway refuses; stranger 48, AW1).
+async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u64>, bool) {
+    let expired = given_expired_at(settings, now);
+    let by_hand = settings.token_from.is_some_and(|from| !from.is_login());
+    let refused = match (&settings.token, expired) {
+        (Some(token), None) if by_hand => {
+            try_token(settings, gateway, Some(token.expose())).await == Trial::Refused
+        }
+        _ => false,
+    };
+    (expired, refused)
 }
 
 /// When a token given by hand (not a kept login) expired, by the expiry
@@ -1242,8 +1263,8 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
     let usable_login = credential.is_some_and(|c| !c.is_spent(now));
-    let given_expired = given_expired_at(settings, now);
-    let signed_in = (settings.token.is_some() && given_expired.is_none()) || usable_login;
+    let given = given_state(settings, &gateway, now).await;
+    let signed_in = (settings.token.is_some() && given == (None, false)) || usable_login;
     // With a usable token, or none where the gateway answered without one.
     let code = if signed_in || matches!(asked, Some(Asked::NotNeeded)) {
         crate::commands::EXIT_CLEAR
@@ -1341,7 +1362,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
         lang,
         settings,
         usable_login,
-        given_expired,
+        given,
         asked.as_ref().map(|a| (a, gateway.as_str())),
     ));
     Ok((lines.join("\n") + "\n", code))

@@ -189,6 +189,7 @@ start-recent = zuletzt
 too-small-title = Fenster zu klein
 too-small-text = stepwise braucht { $min_w }×{ $min_h }; dieses hat { $w }×{ $h }.
 too-small-hint = Fenster vergrößern (q beendet).
+too-small-note-unsaved = Ihre Notiz steht noch in keinem Bericht: Fenster vergrößern und x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q, um ohne sie zu beenden.
 
 ## Overlays
 
@@ -818,6 +819,7 @@ banner-simulated-text = Der simulierte Kunde hat { $title } erledigt; die Liste 
 banner-simulate-demo-only = s spielt den Kunden nur im Demo-Backend
 banner-simulate-demo-only-text = Hier handelt der Kunde am Telefon. Bei `stepwise serve` wird ein Schritt so erledigt: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Hier handelt der Kunde am Telefon. Bei `stepwise serve` wird ein Schritt so erledigt: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: das Token, das dieser Assistent sendet)
+banner-simulate-demo-only-login-text = Hier handelt der Kunde am Telefon. Bei `stepwise serve` wird ein Schritt so erledigt: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: eines, das das Gateway annimmt. Das dieses Assistenten stammt aus einer Anmeldung und wird nie gezeigt: `stepwise serve --auth` zusätzlich mit `--token T` starten und T senden)
 banner-sign-in-none-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401). i drücken, um sich hier anzumelden, falls es eine Anmeldung anbietet (sonst sagt i es).
 banner-sign-in-login-unreadable-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401): Die von `stepwise login` gespeicherte Anmeldung ist nicht lesbar. Beenden und `stepwise auth status` ausführen, das die Datei nennt und sagt, was zu tun ist.
 banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken, um sich erneut anzumelden.
@@ -937,6 +939,7 @@ status-in-use-ended = In Gebrauch: nichts Brauchbares: der Identitätsanbieter h
 status-in-use-client = In Gebrauch: nichts Brauchbares: Der Identitätsanbieter nimmt die Client-ID der gespeicherten Anmeldung nicht an. Mit der ID anmelden, die er kennt: `stepwise login --client-id ID`
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
 status-in-use-other-expired = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber es ist am { $time } abgelaufen, laut dem darin geschriebenen Ablauf: dort ein aktuelles einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
+status-in-use-other-refused = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber das Gateway hat es eben abgewiesen (HTTP 401): dort das aktuelle Token des Gateways einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
 signin-asking = Frage das Gateway nach einem Anmeldecode…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $left } ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
 signin-no-browser = Hier kann kein Browser geöffnet werden (keine grafische Sitzung). Auf einem Telefon oder einem anderen Rechner die Adresse oben öffnen (oder ihren QR-Code scannen) und den Code eingeben.
@@ -1133,6 +1136,7 @@ cli-waiting-limited-past-deadline = stepwise: das Gateway begrenzt die Anfragen 
 cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
 cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = der eingebaute Simulator braucht kein Token. Für ein Gateway `stepwise --api URL --token-file PATH` starten
+cli-arg-why-login-token-file = login bewahrt ein Token auf, das es von der Standardeingabe liest, nie aus einer damit angegebenen Datei: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = er ist selbst das Gateway. Die Clients stattdessen auf seine --addr richten
 cli-arg-why-concurrency = er ist das Gateway und fragt selbst kein Gateway an; --concurrency ist für die Clients, die ihn anfragen. Die Option weglassen
 cli-arg-why-concurrency-next = er fragt mit einer Anfrage den nächsten Schritt eines Fahrzeugs ab: Nichts läuft gleichzeitig. Die Option weglassen
@@ -1194,7 +1198,7 @@ cli-wrong-device-unkept = Dieser Lauf konnte seine Geräte-ID nicht behalten (si
 cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)
 cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
 cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color
-cli-arg-demo-scripts = Für die Fahrzeuge der Demo antwortet `stepwise steps` nur dann aus demselben eingebauten Simulator, wenn kein Gateway eingestellt ist (kein --api, keine STEPWISE_API und kein `api` in der Konfigurationsdatei)
+cli-arg-demo-scripts = Für die Fahrzeuge der Demo antwortet `stepwise steps --car 987654` (oder 111111, 222222, 333333, 444444) nur dann aus demselben eingebauten Simulator, wenn kein Gateway eingestellt ist (kein --api, keine STEPWISE_API und kein `api` in der Konfigurationsdatei); die F0001… der Board-Demo gibt es nur in ihr
 cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skripte `stepwise steps --car ID [--json]` verwenden
 cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
 cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).

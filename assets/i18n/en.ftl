@@ -101,6 +101,7 @@ banner-simulated-text = The simulated customer completed { $title }; asking the 
 banner-simulate-demo-only = s plays the customer on the demo backend only
 banner-simulate-demo-only-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: the token this wizard sends)
+banner-simulate-demo-only-login-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: one the gateway takes. This wizard's comes from a sign-in and is never shown: start `stepwise serve --auth` with `--token T` as well, and send T)
 banner-sign-in-none-text = The gateway wants a token, and none was sent (HTTP 401). Press i to sign in here, if it offers sign-in (i says so if not).
 banner-sign-in-login-unreadable-text = The gateway wants a token, and none was sent (HTTP 401): the login kept by `stepwise login` cannot be read. Quit and run `stepwise auth status`, which names the file and what to do.
 banner-sign-in-again-text = { $why }: the login is over. Press i to sign in again.
@@ -220,6 +221,7 @@ start-recent = recent
 too-small-title = Window too small
 too-small-text = stepwise needs { $min_w }×{ $min_h }; this one is { $w }×{ $h }.
 too-small-hint = Enlarge the window (q quits).
+too-small-note-unsaved = Your note is in no report yet: enlarge the window and press x to write the report with it, or press q again to quit without it.
 
 ## Overlays
 
@@ -811,6 +813,7 @@ status-in-use-ended = In use:    nothing usable: the identity provider ended the
 status-in-use-client = In use:    nothing usable: the identity provider does not take the kept login's client id. Sign in with the one it knows: `stepwise login --client-id ID`
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
 status-in-use-other-expired = In use:    a token from { $from } (it wins over a kept login), but it expired at { $time }, by the expiry written in it: put a current one there, or remove it to use a kept login
+status-in-use-other-refused = In use:    a token from { $from } (it wins over a kept login), but the gateway refused it just now (HTTP 401): put the gateway's current token there, or remove it to use a kept login
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $left }). Esc cancels; the vehicle session stays.
 signin-no-browser = No browser can be opened here (no graphical session). On a phone or another computer, open the address above (or scan its QR code) and enter the code.
@@ -1143,6 +1146,7 @@ cli-waiting-limited-past-deadline = stepwise: the gateway limits requests (HTTP 
 cli-arg-not-used = { $command } does not use { $option }: { $why }
 cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
 cli-arg-why-demo-token-file = the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`
+cli-arg-why-login-token-file = login keeps a token read from standard input, never from a file given with it: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = it is the gateway. Point clients at its --addr instead
 cli-arg-why-concurrency = it is the gateway and asks no gateway itself; --concurrency is for the clients that ask it. Leave it out
 cli-arg-why-concurrency-next = it asks for one vehicle's next step, in one request: nothing runs at once. Leave it out
@@ -1204,7 +1208,7 @@ cli-wrong-device-unkept = This run could not keep its device id (see the warning
 cli-arg-output-failed = cannot write the output: { $error }. Check where standard output goes (a full disk?)
 cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color
-cli-arg-demo-scripts = For the demo's vehicles, `stepwise steps` answers from the same embedded simulator only where no gateway is configured (no --api, STEPWISE_API or `api` in the config file)
+cli-arg-demo-scripts = For the demo's vehicles, `stepwise steps --car 987654` (or 111111, 222222, 333333, 444444) answers from the same embedded simulator only where no gateway is configured (no --api, STEPWISE_API or `api` in the config file); the board demo's F0001… exist inside it alone
 cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Session report written to { $path }
 cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).

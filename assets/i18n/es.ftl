@@ -189,6 +189,7 @@ start-recent = reciente
 too-small-title = Ventana demasiado pequeña
 too-small-text = stepwise necesita { $min_w }×{ $min_h }; esta mide { $w }×{ $h }.
 too-small-hint = Agrande la ventana (q sale).
+too-small-note-unsaved = Su nota aún no está en ningún informe: agrande la ventana y pulse «x» para escribir el informe con ella, o de nuevo «q» para salir sin ella.
 
 ## Overlays
 
@@ -821,6 +822,7 @@ banner-simulated-text = El cliente simulado completó { $title }; pidiendo la li
 banner-simulate-demo-only = «s» simula al cliente solo en el backend de demo
 banner-simulate-demo-only-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: el token que envía este asistente)
+banner-simulate-demo-only-login-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: uno que la pasarela acepte. El de este asistente viene de un inicio de sesión y nunca se muestra: inicie `stepwise serve --auth` también con `--token T` y envíe T)
 banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse «i» para iniciar sesión aquí, si la pasarela lo ofrece («i» le avisará si no).
 banner-sign-in-login-unreadable-text = La pasarela pide un token, y no se envió ninguno (HTTP 401): el inicio de sesión guardado por `stepwise login` no se puede leer. Salga y ejecute `stepwise auth status`, que indica el archivo y qué hacer.
 banner-sign-in-again-text = { $why }: el inicio de sesión ha caducado. Pulse «i» para volver a iniciar sesión.
@@ -940,6 +942,7 @@ status-in-use-ended = En uso:     nada utilizable: el proveedor de identidad ter
 status-in-use-client = En uso:     nada utilizable: el proveedor de identidad no acepta el id de cliente de la sesión guardada. Inicie sesión con el que conoce: `stepwise login --client-id ID`
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
 status-in-use-other-expired = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero caducó el { $time }, según la caducidad escrita en él: ponga uno vigente ahí, o quítelo para usar una sesión guardada
+status-in-use-other-refused = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero la pasarela acaba de rechazarlo (HTTP 401): ponga ahí el token vigente de la pasarela, o quítelo para usar una sesión guardada
 signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
 signin-waiting = Esperando la aprobación (el código caduca en { $left }). Esc cancela; la sesión del vehículo se mantiene.
 signin-no-browser = Aquí no se puede abrir ningún navegador (no hay sesión gráfica). En un teléfono u otro ordenador, abra la dirección de arriba (o escanee su código QR) e introduzca el código.
@@ -1139,6 +1142,7 @@ cli-waiting-limited-past-deadline = stepwise: la pasarela limita las peticiones 
 cli-arg-not-used = { $command } no usa { $option }: { $why }
 cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
 cli-arg-why-demo-token-file = el simulador integrado no necesita token. Para una pasarela ejecute `stepwise --api URL --token-file PATH`
+cli-arg-why-login-token-file = login guarda un token leído de la entrada estándar, nunca de un archivo indicado con él: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = es la propia pasarela. Dirija en su lugar los clientes a su --addr
 cli-arg-why-concurrency = es la pasarela y no consulta él mismo ninguna pasarela; --concurrency es para los clientes que le consultan. Quite la opción
 cli-arg-why-concurrency-next = pide el siguiente paso de un vehículo, en una sola petición: nada se ejecuta a la vez. Quite la opción
@@ -1203,7 +1207,7 @@ cli-wrong-device-unkept = Esta ejecución no pudo guardar su id de dispositivo (
 cli-arg-output-failed = no se puede escribir la salida: { $error }. Compruebe adónde va la salida estándar (¿disco lleno?)
 cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color
-cli-arg-demo-scripts = Para los vehículos de la demo, `stepwise steps` responde desde el mismo simulador integrado solo donde no hay ninguna pasarela configurada (ni --api, ni STEPWISE_API, ni `api` en el archivo de configuración)
+cli-arg-demo-scripts = Para los vehículos de la demo, `stepwise steps --car 987654` (o 111111, 222222, 333333, 444444) responde desde el mismo simulador integrado solo donde no hay ninguna pasarela configurada (ni --api, ni STEPWISE_API, ni `api` en el archivo de configuración); los F0001… de la demo del tablero solo existen dentro de ella
 cli-arg-no-terminal = el asistente necesita un terminal interactivo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Informe de sesión escrito en { $path }
 cli-arg-report-empty = Nada que informar: en esta sesión no se abrió ningún vehículo ni se escribió ninguna nota ({ $path } lo indica).

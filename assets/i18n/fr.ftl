@@ -189,6 +189,7 @@ start-recent = récent
 too-small-title = Fenêtre trop petite
 too-small-text = stepwise a besoin de { $min_w }×{ $min_h } ; celle-ci fait { $w }×{ $h }.
 too-small-hint = Agrandissez la fenêtre (q pour quitter).
+too-small-note-unsaved = Votre note n'est encore dans aucun rapport : agrandissez la fenêtre et appuyez sur x pour écrire le rapport avec elle, ou encore sur q pour quitter sans elle.
 
 ## Overlays
 
@@ -821,6 +822,7 @@ banner-simulated-text = le client simulé a terminé { $title } ; demande de la
 banner-simulate-demo-only = s joue le client uniquement sur le backend de démo
 banner-simulate-demo-only-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST { $url }
 banner-simulate-demo-only-token-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST -H "Authorization: Bearer JETON" { $url } (JETON : le jeton qu'envoie cet assistant)
+banner-simulate-demo-only-login-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST -H "Authorization: Bearer JETON" { $url } (JETON : un jeton que la passerelle accepte. Celui de cet assistant vient d'une connexion et n'est jamais montré : lancez `stepwise serve --auth` avec `--token T` en plus, et envoyez T)
 banner-sign-in-none-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira).
 banner-sign-in-login-unreadable-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401) : la connexion gardée par `stepwise login` est illisible. Quittez et lancez `stepwise auth status`, qui nomme le fichier et dit quoi faire.
 banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter.
@@ -940,6 +942,7 @@ status-in-use-ended = Utilisé :        rien d'utilisable : le fournisseur d'i
 status-in-use-client = Utilisé :        rien d'utilisable : le fournisseur d'identité ne prend pas l'identifiant client de la connexion conservée. Connectez-vous avec celui qu'il connaît : `stepwise login --client-id ID`
 status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
 status-in-use-other-expired = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais il a expiré le { $time }, d'après l'expiration écrite dedans : mettez-en un à jour à cet endroit, ou retirez-le pour utiliser une connexion conservée
+status-in-use-other-refused = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais la passerelle vient de le refuser (HTTP 401) : mettez à cet endroit le jeton actuel de la passerelle, ou retirez-le pour utiliser une connexion conservée
 signin-asking = Demande d'un code de connexion à la passerelle…
 signin-waiting = En attente de l'approbation (le code expire dans { $left }). Échap annule ; la session du véhicule reste.
 signin-no-browser = Aucun navigateur ne peut s'ouvrir ici (pas de session graphique). Sur un téléphone ou un autre ordinateur, ouvrez l'adresse ci-dessus (ou scannez son code QR) et saisissez le code.
@@ -1139,6 +1142,7 @@ cli-waiting-limited-past-deadline = stepwise : la passerelle limite les requêt
 cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
 cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`
+cli-arg-why-login-token-file = login garde un jeton lu sur l'entrée standard, jamais dans un fichier donné avec lui : `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = c'est lui la passerelle. Diriger plutôt les clients vers son --addr
 cli-arg-why-concurrency = il est la passerelle et n'interroge lui-même aucune passerelle ; --concurrency sert aux clients qui l'interrogent. Retirez l'option
 cli-arg-why-concurrency-next = elle demande l'étape suivante d'un véhicule, en une requête : rien ne s'exécute en même temps. Retirez l'option
@@ -1200,7 +1204,7 @@ cli-wrong-device-unkept = Cette exécution n'a pas pu garder son id d'appareil (
 cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
 cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color
-cli-arg-demo-scripts = Pour les véhicules de la démo, `stepwise steps` ne répond depuis le même simulateur intégré que là où aucune passerelle n'est configurée (ni --api, ni STEPWISE_API, ni `api` dans le fichier de configuration)
+cli-arg-demo-scripts = Pour les véhicules de la démo, `stepwise steps --car 987654` (ou 111111, 222222, 333333, 444444) ne répond depuis le même simulateur intégré que là où aucune passerelle n'est configurée (ni --api, ni STEPWISE_API, ni `api` dans le fichier de configuration) ; les F0001… de la démo du tableau n'existent que dans celle-ci
 cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utilisez `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapport de session écrit dans { $path }
 cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).

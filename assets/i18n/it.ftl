@@ -189,6 +189,7 @@ start-recent = recente
 too-small-title = Finestra troppo piccola
 too-small-text = stepwise richiede { $min_w }×{ $min_h }; questa è { $w }×{ $h }.
 too-small-hint = Ingrandire la finestra (q esce).
+too-small-note-unsaved = La nota non è ancora in nessun rapporto: ingrandire la finestra e premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
 
 ## Overlays
 
@@ -818,6 +819,7 @@ banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la 
 banner-simulate-demo-only = s simula il cliente solo sul backend demo
 banner-simulate-demo-only-text = qui il cliente agisce sul telefono. Con `stepwise serve` un passo si completa con: curl -X POST { $url }
 banner-simulate-demo-only-token-text = qui il cliente agisce sul telefono. Con `stepwise serve`, un passo si completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: il token che questo assistente invia)
+banner-simulate-demo-only-login-text = qui il cliente agisce sul telefono. Con `stepwise serve`, un passo si completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: uno che il gateway accetta. Quello di questo assistente viene da un accesso e non è mai mostrato: avviare `stepwise serve --auth` anche con `--token T` e inviare T)
 banner-sign-in-none-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice).
 banner-sign-in-login-unreadable-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401): l'accesso conservato da `stepwise login` non è leggibile. Uscire ed eseguire `stepwise auth status`, che indica il file e cosa fare.
 banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo.
@@ -937,6 +939,7 @@ status-in-use-ended = In uso:    niente di utilizzabile: il fornitore di identit
 status-in-use-client = In uso:    niente di utilizzabile: il fornitore di identità non accetta l'id client dell'accesso conservato. Accedere con quello che conosce: `stepwise login --client-id ID`
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
 status-in-use-other-expired = In uso:    un token da { $from } (prevale su un accesso conservato), ma è scaduto il { $time }, secondo la scadenza scritta in esso: metterne uno attuale lì, o toglierlo per usare un accesso conservato
+status-in-use-other-refused = In uso:    un token da { $from } (prevale su un accesso conservato), ma il gateway l'ha appena rifiutato (HTTP 401): metterci il token attuale del gateway, o toglierlo per usare un accesso conservato
 signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $left }). Esc annulla; la sessione del veicolo resta.
 signin-no-browser = Qui non si può aprire nessun browser (nessuna sessione grafica). Su un telefono o un altro computer, aprire l'indirizzo qui sopra (o scansionarne il codice QR) e inserire il codice.
@@ -1136,6 +1139,7 @@ cli-waiting-limited-past-deadline = stepwise: il gateway limita le richieste (HT
 cli-arg-not-used = { $command } non usa { $option }: { $why }
 cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
 cli-arg-why-demo-token-file = il simulatore integrato non richiede token. Per un gateway eseguire `stepwise --api URL --token-file PATH`
+cli-arg-why-login-token-file = login conserva un token letto dallo standard input, mai da un file indicato con esso: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = è lui il gateway. Indirizzare invece i client al suo --addr
 cli-arg-why-concurrency = è il gateway e non interroga da sé alcun gateway; --concurrency serve ai client che lo interrogano. Togliere l'opzione
 cli-arg-why-concurrency-next = chiede il passo successivo di un veicolo, con una sola richiesta: niente viene eseguito in contemporanea. Togliere l'opzione
@@ -1197,7 +1201,7 @@ cli-wrong-device-unkept = Questa esecuzione non ha potuto conservare il suo id d
 cli-arg-output-failed = impossibile scrivere l'output: { $error }. Controllare dove va lo standard output (disco pieno?)
 cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color
-cli-arg-demo-scripts = Per i veicoli della demo, `stepwise steps` risponde dallo stesso simulatore integrato solo dove non è configurato alcun gateway (né --api, né STEPWISE_API, né `api` nel file di configurazione)
+cli-arg-demo-scripts = Per i veicoli della demo, `stepwise steps --car 987654` (o 111111, 222222, 333333, 444444) risponde dallo stesso simulatore integrato solo dove non è configurato alcun gateway (né --api, né STEPWISE_API, né `api` nel file di configurazione); gli F0001… della demo del tabellone esistono solo al suo interno
 cli-arg-no-terminal = la procedura guidata richiede un terminale interattivo. Per gli script usare `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapporto di sessione scritto in { $path }
 cli-arg-report-empty = Niente da riportare: in questa sessione non è stato aperto alcun veicolo né scritta alcuna nota ({ $path } lo riporta).

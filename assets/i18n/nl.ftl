@@ -191,6 +191,7 @@ start-recent = recent gebruikt
 too-small-title = Venster te klein
 too-small-text = stepwise heeft { $min_w }×{ $min_h } nodig; dit is { $w }×{ $h }.
 too-small-hint = Maak het venster groter (q stopt).
+too-small-note-unsaved = Uw notitie staat nog in geen rapport: maak het venster groter en druk op x om het rapport met de notitie te schrijven, of nogmaals op q om zonder te stoppen.
 
 ## Overlays
 
@@ -820,6 +821,7 @@ banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijs
 banner-simulate-demo-only = s speelt de klant alleen op de demo-backend
 banner-simulate-demo-only-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` rondt u een stap af met: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` wordt een stap voltooid met: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: het token dat deze assistent stuurt)
+banner-simulate-demo-only-login-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` wordt een stap voltooid met: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: een token dat de gateway aanneemt. Dat van deze assistent komt uit een aanmelding en wordt nooit getoond: start `stepwise serve --auth` ook met `--token T` en stuur T)
 banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen, als de gateway dat aanbiedt (anders zegt i het).
 banner-sign-in-login-unreadable-text = De gateway wil een token, en er is geen verstuurd (HTTP 401): de door `stepwise login` bewaarde aanmelding is onleesbaar. Sluit af en voer `stepwise auth status` uit, dat het bestand noemt en zegt wat te doen.
 banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen.
@@ -939,6 +941,7 @@ status-in-use-ended = In gebruik: niets bruikbaars: de identiteitsprovider heeft
 status-in-use-client = In gebruik: niets bruikbaars: de identiteitsprovider neemt de client-id van de bewaarde login niet aan. Meld u aan met de id die hij kent: `stepwise login --client-id ID`
 status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaarde login)
 status-in-use-other-expired = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar het is verlopen op { $time }, volgens de vervaldatum erin: zet daar een actueel token, of haal het weg om een bewaarde aanmelding te gebruiken
+status-in-use-other-refused = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar de gateway weigerde het zojuist (HTTP 401): zet daar het actuele token van de gateway, of haal het weg om een bewaarde aanmelding te gebruiken
 signin-asking = De gateway om een inlogcode vragen…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $left }). Esc annuleert; de voertuigsessie blijft.
 signin-no-browser = Hier kan geen browser worden geopend (geen grafische sessie). Open op een telefoon of een andere computer het adres hierboven (of scan de QR-code ervan) en voer de code in.
@@ -1135,6 +1138,7 @@ cli-waiting-limited-past-deadline = stepwise: de gateway beperkt de verzoeken (H
 cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
 cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = de ingebouwde simulator heeft geen token nodig. Voor een gateway `stepwise --api URL --token-file PATH` starten
+cli-arg-why-login-token-file = login bewaart een token dat het van standaardinvoer leest, nooit uit een bestand dat ermee wordt opgegeven: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = het is zelf de gateway. Richt de clients in plaats daarvan op zijn --addr
 cli-arg-why-concurrency = het is de gateway en vraagt zelf geen gateway; --concurrency is voor de clients die het vragen. Laat de optie weg
 cli-arg-why-concurrency-next = het vraagt de volgende stap van één voertuig op, in één verzoek: niets loopt tegelijk. Laat de optie weg
@@ -1196,7 +1200,7 @@ cli-wrong-device-unkept = Deze run kon zijn apparaat-id niet bewaren (zie de waa
 cli-arg-output-failed = kan de uitvoer niet schrijven: { $error }. Controleer waar de standaarduitvoer heen gaat (schijf vol?)
 cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
-cli-arg-demo-scripts = Voor de voertuigen van de demo antwoordt `stepwise steps` alleen uit dezelfde ingebouwde simulator waar geen gateway is ingesteld (geen --api, STEPWISE_API of `api` in het configuratiebestand)
+cli-arg-demo-scripts = Voor de voertuigen van de demo antwoordt `stepwise steps --car 987654` (of 111111, 222222, 333333, 444444) alleen uit dezelfde ingebouwde simulator waar geen gateway is ingesteld (geen --api, STEPWISE_API of `api` in het configuratiebestand); de F0001… van de bord-demo bestaan alleen daarin
 cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik voor scripts `stepwise steps --car ID [--json]`
 cli-arg-report-written = Sessierapport geschreven naar { $path }
 cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).

@@ -190,6 +190,7 @@ start-recent = recente
 too-small-title = Janela pequena demais
 too-small-text = stepwise precisa de { $min_w }×{ $min_h }; esta tem { $w }×{ $h }.
 too-small-hint = Aumente a janela (q sai).
+too-small-note-unsaved = Sua nota ainda não está em nenhum relatório: aumente a janela e pressione x para gravar o relatório com ela, ou q de novo para sair sem ela.
 
 ## Overlays
 
@@ -825,6 +826,7 @@ banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista 
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telefone. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aqui o cliente age no celular. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token que este assistente envia)
+banner-simulate-demo-only-login-text = Aqui o cliente age no celular. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: um que o gateway aceite. O deste assistente vem de um login e nunca é mostrado: inicie `stepwise serve --auth` também com `--token T` e envie T)
 banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui, se o gateway oferecer login (senão, i avisa).
 banner-sign-in-login-unreadable-text = O gateway quer um token, e nenhum foi enviado (HTTP 401): o login guardado por `stepwise login` não pode ser lido. Saia e execute `stepwise auth status`, que indica o arquivo e o que fazer.
 banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo.
@@ -944,6 +946,7 @@ status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade ence
 status-in-use-client = Em uso:    nada utilizável: o provedor de identidade não aceita o id de cliente do login guardado. Entre com o que ele conhece: `stepwise login --client-id ID`
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
 status-in-use-other-expired = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar um login guardado
+status-in-use-other-refused = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas o gateway acabou de recusá-lo (HTTP 401): ponha lá o token atual do gateway, ou remova-o para usar um login guardado
 signin-asking = Pedindo ao gateway um código de login…
 signin-waiting = Aguardando a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Em um celular ou outro computador, abra o endereço acima (ou leia o código QR dele) e digite o código.
@@ -1146,6 +1149,7 @@ cli-waiting-limited-past-deadline = stepwise: o gateway limita as requisições 
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`
+cli-arg-why-login-token-file = login guarda um token lido da entrada padrão, nunca de um arquivo informado com ele: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = ele é o próprio gateway. Aponte os clientes para o --addr dele
 cli-arg-why-concurrency = ele é o gateway e não consulta nenhum gateway por conta própria; --concurrency é para os clientes que o consultam. Retire a opção
 cli-arg-why-concurrency-next = ele pede a próxima etapa de um veículo, em um só pedido: nada roda ao mesmo tempo. Retire a opção
@@ -1208,7 +1212,7 @@ cli-wrong-device-unkept = Esta execução não conseguiu guardar seu id de dispo
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
-cli-arg-demo-scripts = Para os veículos da demo, `stepwise steps` responde a partir do mesmo simulador embutido só onde nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no arquivo de configuração)
+cli-arg-demo-scripts = Para os veículos da demo, `stepwise steps --car 987654` (ou 111111, 222222, 333333, 444444) responde a partir do mesmo simulador embutido só onde nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no arquivo de configuração); os F0001… da demo do painel só existem dentro dela
 cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } registra isso).

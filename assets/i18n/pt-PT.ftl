@@ -189,6 +189,7 @@ start-recent = recente
 too-small-title = Janela demasiado pequena
 too-small-text = stepwise precisa de { $min_w }×{ $min_h }; esta tem { $w }×{ $h }.
 too-small-hint = Aumente a janela (q sai).
+too-small-note-unsaved = A sua nota ainda não está em nenhum relatório: aumente a janela e prima x para escrever o relatório com ela, ou q de novo para sair sem ela.
 
 ## Overlays
 
@@ -803,6 +804,7 @@ banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista 
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token que este assistente envia)
+banner-simulate-demo-only-login-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: um que o gateway aceite. O deste assistente vem de uma autenticação e nunca é mostrado: inicie `stepwise serve --auth` também com `--token T` e envie T)
 banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui, se o gateway o permitir (senão, i avisa).
 banner-sign-in-login-unreadable-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401): a sessão guardada por `stepwise login` não pode ser lida. Saia e execute `stepwise auth status`, que indica o ficheiro e o que fazer.
 banner-sign-in-again-text = { $why }: o login terminou. Prima «i» para voltar a iniciar sessão.
@@ -922,6 +924,7 @@ status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade term
 status-in-use-client = Em uso:    nada utilizável: o fornecedor de identidade não aceita o id de cliente da sessão guardada. Inicie sessão com o que ele conhece: `stepwise login --client-id ID`
 status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
 status-in-use-other-expired = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar uma sessão guardada
+status-in-use-other-refused = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas o gateway acabou de o recusar (HTTP 401): ponha lá o token atual do gateway, ou remova-o para usar uma sessão guardada
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.
@@ -1121,6 +1124,7 @@ cli-waiting-limited-past-deadline = stepwise: o gateway limita os pedidos (HTTP 
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`
+cli-arg-why-login-token-file = login guarda um token lido da entrada padrão, nunca de um ficheiro indicado com ele: `stepwise login --with-token < PATH`
 cli-arg-why-serve-api = ele é o próprio gateway. Aponte os clientes para o --addr dele
 cli-arg-why-concurrency = ele é o gateway e não consulta nenhum gateway por si; --concurrency é para os clientes que o consultam. Retire a opção
 cli-arg-why-concurrency-next = ele pede o passo seguinte de um veículo, num só pedido: nada corre ao mesmo tempo. Retire a opção
@@ -1182,7 +1186,7 @@ cli-wrong-device-unkept = Esta execução não conseguiu guardar o seu id de dis
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar num terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
-cli-arg-demo-scripts = Para os veículos da demo, `stepwise steps` responde a partir do mesmo simulador incorporado só onde nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no ficheiro de configuração)
+cli-arg-demo-scripts = Para os veículos da demo, `stepwise steps --car 987654` (ou 111111, 222222, 333333, 444444) responde a partir do mesmo simulador incorporado só onde nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no ficheiro de configuração); os F0001… da demo do painel só existem dentro dela
 cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } regista-o).

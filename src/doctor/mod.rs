@@ -564,12 +564,20 @@ fn demo_state_fault(settings: &Settings) -> Option<crate::client::GatewayError> 
         .into_iter()
         .filter(|file| file.exists())
         .find_map(|file| {
-            demo_state_writable(&file)
-                .err()
-                .map(|e| crate::client::GatewayError::DemoStateFile {
-                    file: file.display().to_string(),
-                    detail: e.to_string(),
-                })
+            // The lock beside it is taken around every call: a folder in
+            // its place fails them all (stranger 48, AW7).
+            let lock = file.with_extension("lock");
+            let (file, trouble) = if lock.exists() && !lock.is_file() {
+                let e = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+                (lock, Some(e))
+            } else {
+                let trouble = demo_state_writable(&file).err();
+                (file, trouble)
+            };
+            trouble.map(|e| crate::client::GatewayError::DemoStateFile {
+                file: file.display().to_string(),
+                detail: e.to_string(),
+            })
         })
 }
 

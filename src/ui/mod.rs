@@ -126,9 +126,15 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             w = num(area.width.into()),
             h = num(area.height.into())
         )),
-        Line::from(tr!(lang, "too-small-hint")),
+        // The warning that q would drop a note, which this screen would
+        // otherwise hide (stranger 48, AW5).
+        Line::from(if state.quit_asked && state.unsaved_note {
+            tr!(lang, "too-small-note-unsaved")
+        } else {
+            tr!(lang, "too-small-hint")
+        }),
     ];
-    let top = area.height.saturating_sub(3) / 2;
+    let top = area.height.saturating_sub(4) / 2;
     let [_, middle] = Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
     frame.render_widget(
         Paragraph::new(text)

@@ -1449,13 +1449,16 @@ fn a_demo_state_file_that_cannot_be_saved_is_named_not_a_failing_gateway() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let file = data.join("demo-state.json").display().to_string();
+    // The path at fault is named: the lock in the way, not the state
+    // file beside it (stranger 48, AW7).
+    let file = lock.display().to_string();
     assert!(
         err.contains(&format!(
             "le simulateur intégré ne peut pas enregistrer son état dans {file}"
         )),
         "{err}"
     );
+    assert!(!err.contains("demo-state.json"), "{err}");
     assert!(
         !err.contains("507") && !err.contains("os error") && !err.contains("exploitant"),
         "{err}"
@@ -1464,7 +1467,8 @@ fn a_demo_state_file_that_cannot_be_saved_is_named_not_a_failing_gateway() {
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(
-        report.contains("the embedded simulator cannot save its state in"),
+        report.contains("the embedded simulator cannot save its state in")
+            && report.contains("demo-state.lock"),
         "{report}"
     );
 }
@@ -1946,6 +1950,57 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     assert!(!fine.exists());
 }
 
+/// `auth status` with a token given by hand tries it once: one the gateway
+/// refuses is said so, exit 1, so `auth status && steps` does not go on
+/// to a 401 (stranger 48, AW1); one it takes is exit 0.
+#[test]
+fn auth_status_says_a_given_token_the_gateway_refuses() {
+    let closed = Sim::start(Some(TOKEN));
+    let home = home();
+    let status = |token: &str| {
+        stepwise(home.path())
+            .env("STEPWISE_TOKEN", token)
+            .args(["--api", &closed.url(), "auth", "status"])
+            .output()
+            .unwrap()
+    };
+    let out = status("not-the-token");
+    assert_exit(&out, 1);
+    let said = stdout(&out);
+    assert!(
+        said.contains("but the gateway refused it just now (HTTP 401)"),
+        "{said}"
+    );
+    assert_exit(&status(TOKEN), 0);
+}
+
+/// `login` keeps a token from standard input: `--token-file` beside it is
+/// refused with the way that works, never read past in silence (stranger
+/// 48, AW9), and `login --help` does not offer it.
+#[test]
+fn login_refuses_a_token_file_it_would_not_read() {
+    let home = home();
+    let out = run(
+        home.path(),
+        &[
+            "login",
+            "--with-token",
+            "--token-file",
+            "tok",
+            "--api",
+            "http://127.0.0.1:9",
+        ],
+    );
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--token-file") && err.contains("`stepwise login --with-token < PATH`"),
+        "{err}"
+    );
+    let help = stdout(&run(home.path(), &["login", "--help"]));
+    assert!(!help.contains("--token-file"), "{help}");
+}
+
 /// `demo` without a terminal: the `steps` command it suggests for scripts
 /// answers from the embedded simulator only where no gateway is
 /// configured, and the words say so (stranger 46, AU8); the wizard's own
@@ -1958,7 +2013,10 @@ fn demo_without_a_terminal_says_when_steps_answers_from_the_simulator() {
     let err = stderr(&out);
     assert!(
         err.contains("interactive terminal")
-            && err.contains("`stepwise steps` answers from the same embedded simulator only where no gateway is configured"),
+            && err.contains("answers from the same embedded simulator only where no gateway is configured")
+            // The board demo's vehicles are its own (stranger 48, AW3).
+            && err.contains("`stepwise steps --car 987654` (or 111111")
+            && err.contains("the board demo's F0001… exist inside it alone"),
         "{err}"
     );
     let err = stderr(&run(home.path(), &["--car", "987654"]));

@@ -947,7 +947,19 @@ fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
     // No --report: kept where x writes, after a signal or Ctrl-C (the
     // key the start screen names; stranger 44, AS1).
     let ctrl_c = |tui: &mut Tui| tui.key(Key::CtrlC);
-    for (end, code) in [(&kill as &dyn Fn(&mut Tui), 143), (&ctrl_c, 0)] {
+    // Ctrl-C after the first q's question is not its "q again" (stranger
+    // 48, AW4).
+    let asked_then_ctrl_c = |tui: &mut Tui| {
+        tui.send("q");
+        tui.wait_for("the question", SHORT, |s| s.contains("Note not saved"));
+        tui.key(Key::CtrlC);
+    };
+    let ends = [
+        (&kill as &dyn Fn(&mut Tui), 143),
+        (&ctrl_c, 0),
+        (&asked_then_ctrl_c, 0),
+    ];
+    for (end, code) in ends {
         let home = tempfile::tempdir().unwrap();
         let mut tui = noted(&["--car", "987654"], home.path(), end);
         assert_eq!(tui.wait_exit(SHORT).exit_code(), code);

@@ -3647,6 +3647,30 @@ fn q_with_a_note_no_report_holds_asks_before_quitting() {
     ch(&mut s, 'q');
     assert!(s.quit_requested(), "the second q quits");
 
+    // "q again" holds for the very next key only: after another key, q
+    // asks again (stranger 48, AW4).
+    let mut s = setup();
+    ch(&mut s, 'q');
+    ch(&mut s, 'r');
+    ch(&mut s, 'q');
+    assert!(!s.quit_requested(), "asked again after another key");
+
+    // Below the smallest size, the question is on the screen that is
+    // (stranger 48, AW5).
+    let mut s = setup();
+    update(
+        &mut s,
+        Input::Resize {
+            width: 50,
+            height: 12,
+        },
+        t(1),
+    );
+    ch(&mut s, 'q');
+    assert!(!s.quit_requested());
+    let small = render_at(&s, 50, 12);
+    assert!(small.contains("Your note is in no report yet"), "{small}");
+
     // Once the report is written, q quits at once.
     let mut s = setup();
     msg(&mut s, Msg::ReportWritten(Ok("/data/report.md".into())), 1);
@@ -3747,6 +3771,14 @@ fn s_after_a_sign_in_in_the_wizard_prints_the_call_with_a_token() {
     let banner = session(&s).banner().unwrap().clone();
     assert!(
         banner.text.contains("-H \"Authorization: Bearer TOKEN\""),
+        "{banner:?}"
+    );
+    // A sign-in's token is never shown: the words say how to get one the
+    // gateway takes (stranger 48, AW8).
+    assert!(
+        banner
+            .text
+            .contains("start `stepwise serve --auth` with `--token T` as well"),
         "{banner:?}"
     );
 }

@@ -267,6 +267,12 @@ fn lang(state: &State) -> Lang {
 }
 
 fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
+    // "q again quits without the note" holds for the very next key only:
+    // any other key (Ctrl-C, a new note) asks again, or keeps the notes
+    // where x writes (stranger 48, AW4).
+    if !matches!(action, Action::Quit) {
+        state.quit_asked = false;
+    }
     match action {
         Action::Quit => {
             notes::quit(state);

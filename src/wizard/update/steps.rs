@@ -236,6 +236,9 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
         // done against `stepwise serve`, never nothing.
         let call = state.options.complete_call.clone();
         let state_needs_token = state.options.complete_needs_token;
+        // A token given by hand is the technician's own; one from a sign-in
+        // is never shown (stranger 48, AW8).
+        let by_hand = state.options.token_given.is_some();
         if let Some(session) = state.session_mut() {
             let step = session
                 .next_step()
@@ -245,8 +248,10 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
             let url = call
                 .replace("{car}", &path_segment(session.car()))
                 .replace("{name}", &path_segment(&step));
-            let text = if state_needs_token {
+            let text = if state_needs_token && by_hand {
                 tr!(lang, "banner-simulate-demo-only-token-text", url = url)
+            } else if state_needs_token {
+                tr!(lang, "banner-simulate-demo-only-login-text", url = url)
             } else {
                 tr!(lang, "banner-simulate-demo-only-text", url = url)
             };
