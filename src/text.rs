@@ -178,22 +178,34 @@ pub fn hold_no_proxy(list: Option<&str>, name: &'static str) {
 }
 
 /// `text` with `list,` put before the host of every `NO_PROXY=HOST` in it.
+/// A value a shell would read otherwise (Windows' `<local>`, a `*`) is
+/// given in double quotes around the whole assignment, which a POSIX
+/// shell's `export` and cmd.exe's `set` both read as one.
 pub fn with_no_proxy_list(text: &str, list: &str) -> String {
-    let mut out = String::with_capacity(text.len() + list.len() + 1);
+    let mut out = String::with_capacity(text.len() + list.len() + 3);
     let mut rest = text;
     while let Some(at) = rest.find("NO_PROXY=") {
         let (before, after) = rest.split_at(at + "NO_PROXY=".len());
-        out.push_str(before);
         let end = after
             .find(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | ')' | '`' | '\''))
             .unwrap_or(after.len());
         let host = &after[..end];
         let listed = list.split(',').any(|e| e.eq_ignore_ascii_case(host));
-        if !host.is_empty() && !listed {
-            out.push_str(list);
-            out.push(',');
+        let value = if !host.is_empty() && !listed {
+            format!("{list},{host}")
+        } else {
+            host.to_owned()
+        };
+        let shell_reads = value.contains(['<', '>', '*', '|', '&', '?', '"']);
+        if shell_reads {
+            out.push_str(&before[..at]);
+            out.push_str("\"NO_PROXY=");
+            out.push_str(&value);
+            out.push('"');
+        } else {
+            out.push_str(before);
+            out.push_str(&value);
         }
-        out.push_str(host);
         rest = &after[end..];
     }
     out.push_str(rest);
@@ -446,6 +458,12 @@ mod tests {
         assert_eq!(
             with_no_proxy_list("set NO_PROXY=a.corp", "b,a.corp"),
             "set NO_PROXY=a.corp"
+        );
+        // A list a shell would read as a redirection or a pattern (Windows'
+        // `<local>`) is given in double quotes (stranger 48, AW2).
+        assert_eq!(
+            with_no_proxy_list("set NO_PROXY=127.0.0.1 and", "*.corp.example,<local>"),
+            "set \"NO_PROXY=*.corp.example,<local>,127.0.0.1\" and"
         );
     }
 
