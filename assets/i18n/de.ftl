@@ -349,7 +349,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } Fahrzeuge
 }
 report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöffnet, keine Notiz geschrieben.
-report-notes = Notizen
+report-notes = Notizen und Ereignisse der Sitzung
 report-event-note = Notiz: { $text }
 report-event-signed-in = im Assistenten angemeldet (i); die mangels Token abgewiesenen Fahrzeuge fragen erneut
 report-event-sign-in-failed = Anmeldung im Assistenten (i) fehlgeschlagen: { $detail }

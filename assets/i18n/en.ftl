@@ -387,7 +387,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } vehicles
 }
 report-empty = Nothing happened in this run: no vehicle was opened and no note was written.
-report-notes = Notes
+report-notes = Notes and session events
 report-event-note = note: { $text }
 report-event-signed-in = signed in from the wizard (i); the vehicles refused for want of a token ask again
 report-event-sign-in-failed = sign-in from the wizard (i) failed: { $detail }

@@ -349,7 +349,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } vehículos
 }
 report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo ni se escribió ninguna nota.
-report-notes = Notas
+report-notes = Notas y eventos de la sesión
 report-event-note = nota: { $text }
 report-event-signed-in = sesión iniciada desde el asistente (i); los vehículos rechazados por falta de token vuelven a preguntar
 report-event-sign-in-failed = el inicio de sesión desde el asistente (i) falló: { $detail }

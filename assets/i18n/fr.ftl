@@ -349,7 +349,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } véhicules
 }
 report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
-report-notes = Remarques
+report-notes = Remarques et événements de la session
 report-event-note = note : { $text }
 report-event-signed-in = connecté depuis l'assistant (i) ; les véhicules refusés faute de jeton redemandent
 report-event-sign-in-failed = la connexion depuis l'assistant (i) a échoué : { $detail }

@@ -349,7 +349,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } veicoli
 }
 report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, nessuna nota scritta.
-report-notes = Note
+report-notes = Note ed eventi della sessione
 report-event-note = nota: { $text }
 report-event-signed-in = accesso eseguito dalla procedura guidata (i); i veicoli rifiutati per mancanza di token chiedono di nuovo
 report-event-sign-in-failed = accesso dalla procedura guidata (i) non riuscito: { $detail }

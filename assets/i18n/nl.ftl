@@ -351,7 +351,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } voertuigen
 }
 report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
-report-notes = Notities
+report-notes = Notities en gebeurtenissen van de sessie
 report-event-note = notitie: { $text }
 report-event-signed-in = aangemeld vanuit de wizard (i); de voertuigen die bij gebrek aan een token werden geweigerd, vragen opnieuw
 report-event-sign-in-failed = aanmelden vanuit de wizard (i) mislukt: { $detail }

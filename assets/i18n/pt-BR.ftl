@@ -352,7 +352,7 @@ report-vehicle-count = { $count ->
    *[other] { $count } veículos
 }
 report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
-report-notes = Notas
+report-notes = Notas e eventos da sessão
 report-event-note = nota: { $text }
 report-event-signed-in = login feito no assistente (i); os veículos recusados por falta de token pedem de novo
 report-event-sign-in-failed = o login no assistente (i) falhou: { $detail }

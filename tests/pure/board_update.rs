@@ -492,7 +492,10 @@ fn vehicles_whose_lists_share_a_steps_id_are_said() {
     let md = s.report().to_markdown();
     assert!(
         md.contains("for 2 vehicles: E1, F2 got lists under the same stepsID")
-            && md.contains("Do not rely on them"),
+            && md.contains("Do not rely on them")
+            // Under a heading that says it holds the session's events, not
+            // only a technician's notes (stranger 48, AW10).
+            && md.contains("## Notes and session events"),
         "{md}"
     );
     let s = board();
