@@ -780,13 +780,10 @@ async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
 /// `stepwise login`, `logout` and `auth status`.
 fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     use stepwise::signin as commands;
-    stepwise::logging::to_file_direct();
-    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
-        Ok(s) => s,
-        Err(e) => return settings_failed(lang, cli.api.as_deref(), &e),
+    let mut settings = match command_settings(cli, lang) {
+        Ok(settings) => settings,
+        Err(code) => return code,
     };
-    note_api_place(&settings);
-    cli.net.apply(&mut settings.net);
     if let Some(Command::Login { signin, .. }) = &cli.command {
         signin.apply(&mut settings.signin);
     }
@@ -912,14 +909,23 @@ fn script_options(cli: &Cli, lang: Lang) -> stepwise::client::ClientOptions {
     options
 }
 
-fn script(cli: Cli, lang: Lang) -> ExitCode {
+/// The settings of a command that talks to a gateway: resolved, where
+/// the gateway's address came from noted, the network flags applied; the
+/// exit code of settings that cannot be used.
+fn command_settings(cli: &Cli, lang: Lang) -> Result<Settings, ExitCode> {
     stepwise::logging::to_file_direct();
-    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
-        Ok(s) => s,
-        Err(e) => return settings_failed(lang, cli.api.as_deref(), &e),
-    };
+    let mut settings = Settings::resolve(cli.api.clone(), cli.token_file.as_deref())
+        .map_err(|e| settings_failed(lang, cli.api.as_deref(), &e))?;
     note_api_place(&settings);
     cli.net.apply(&mut settings.net);
+    Ok(settings)
+}
+
+fn script(cli: Cli, lang: Lang) -> ExitCode {
+    let settings = match command_settings(&cli, lang) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
     say_settings_trouble(lang, &settings);
     let rt = match runtime(false) {
         Ok(rt) => rt,

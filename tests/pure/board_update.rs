@@ -1161,15 +1161,16 @@ fn a_failed_renewal_replaces_signed_in_on_the_board() {
     );
 }
 
-/// `i` on a board whose lists came with no token sent, from a gateway that
-/// offers no sign-in: nothing to sign in to, never "it takes a fixed
-/// token … quit and keep it".
-#[test]
-fn i_on_a_board_that_needs_no_token_says_so() {
-    let mut s = state(false);
+/// A board of A1 and B2 answered with `answer`, then `i` pressed, and the
+/// sign-in failed: the gateway at `gateway` offers none (404).
+fn board_signed_in_not_offered(
+    mut s: State,
+    answer_with: &Result<StepsList, GatewayError>,
+    gateway: &str,
+) -> State {
     let cars = ["A1", "B2"].map(String::from).to_vec();
     for r in &requests(&start_board(&mut s, cars, t(0))) {
-        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1);
+        answer(&mut s, r, answer_with.clone(), 1);
     }
     let started = ch(&mut s, 'i');
     let Some(Effect::SignIn { id, .. }) = started.first().cloned() else {
@@ -1181,12 +1182,25 @@ fn i_on_a_board_that_needs_no_token_says_so() {
             id,
             result: Err(stepwise::auth::AuthError::Discovery(
                 stepwise::auth::Discovery::NotOffered {
-                    gateway: "http://gw.example/".into(),
+                    gateway: gateway.into(),
                     status: Some(404),
                 },
             )),
         }),
         t(2),
+    );
+    s
+}
+
+/// `i` on a board whose lists came with no token sent, from a gateway that
+/// offers no sign-in: nothing to sign in to, never "it takes a fixed
+/// token … quit and keep it".
+#[test]
+fn i_on_a_board_that_needs_no_token_says_so() {
+    let s = board_signed_in_not_offered(
+        state(false),
+        &Ok(list(1, ["todo"; 3])),
+        "http://gw.example/",
     );
     let banner = s.board().unwrap().banner().unwrap().clone();
     assert!(
@@ -1200,33 +1214,13 @@ fn i_on_a_board_that_needs_no_token_says_so() {
 /// banner does (stranger 46, AU1).
 #[test]
 fn a_failed_board_sign_in_in_the_report_names_the_typed_api() {
-    let mut s = State::new(Options {
+    let s = State::new(Options {
         api_typed: Some("http://10.0.0.7:8080".into()),
         backend_label: "test".into(),
         color: false,
         ..Options::default()
     });
-    let cars = ["A1", "B2"].map(String::from).to_vec();
-    for r in &requests(&start_board(&mut s, cars, t(0))) {
-        answer(&mut s, r, Err(unauthorized()), 1);
-    }
-    let started = ch(&mut s, 'i');
-    let Some(Effect::SignIn { id, .. }) = started.first().cloned() else {
-        panic!("i on the board signs in: {started:?}");
-    };
-    update(
-        &mut s,
-        Input::Msg(Msg::SignedIn {
-            id,
-            result: Err(stepwise::auth::AuthError::Discovery(
-                stepwise::auth::Discovery::NotOffered {
-                    gateway: "http://10.0.0.7:8080/".into(),
-                    status: Some(404),
-                },
-            )),
-        }),
-        t(2),
-    );
+    let s = board_signed_in_not_offered(s, &Err(unauthorized()), "http://10.0.0.7:8080/");
     let command = "stepwise login --api http://10.0.0.7:8080 --with-token";
     let json = s.report().to_json();
     let failed = json
