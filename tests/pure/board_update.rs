@@ -409,6 +409,39 @@ fn live_board() -> (State, u64) {
     (s, id)
 }
 
+/// A board vehicle's live stream that sends an `event: error` (the
+/// gateway's code) and is tried again: said on the board with the
+/// vehicle and the code, not only in the report; over when its list comes
+/// again (stranger 47, AV9).
+#[test]
+fn a_live_error_on_the_board_is_said_with_its_code() {
+    let (mut s, id) = live_board();
+    let said = stepwise::wire::ErrorBody::new(Some(2312), "device disabled");
+    let error = GatewayError::Live(stepwise::client::live::LiveFault::Said(said));
+    live(
+        &mut s,
+        "C3",
+        id,
+        LiveUpdate::Error {
+            error,
+            retrying: true,
+        },
+        40,
+    );
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert!(banner.title.starts_with("C3: "), "{banner:?}");
+    assert!(banner.text.contains("2312"), "{banner:?}");
+    live(&mut s, "C3", id, LiveUpdate::List(list(3, ["todo"; 3])), 45);
+    assert!(
+        s.board()
+            .unwrap()
+            .banner()
+            .is_none_or(|b| !b.title.starts_with("C3: ")),
+        "{:?}",
+        s.board().unwrap().banner()
+    );
+}
+
 #[test]
 fn a_vehicle_that_turns_ready_is_announced_once() {
     let (mut s, id) = live_board();

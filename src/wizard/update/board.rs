@@ -267,6 +267,59 @@ pub(super) fn said_on_board(state: &mut State, car: &str, was_refused: bool, lan
     }
 }
 
+/// A live update's word on trouble: in trouble (an error tried again), or
+/// over (a list); `None` for any other answer.
+pub(super) fn live_trouble_of(msg: &super::answers::Answer) -> Option<bool> {
+    use crate::client::live::LiveUpdate;
+    match msg {
+        super::answers::Answer::Live {
+            update: LiveUpdate::Error { retrying: true, .. },
+            ..
+        } => Some(true),
+        super::answers::Answer::Live {
+            update: LiveUpdate::List(_) | LiveUpdate::Unchanged { .. },
+            ..
+        } => Some(false),
+        _ => None,
+    }
+}
+
+/// A board vehicle's live following in trouble (`troubled` `Some(true)`:
+/// the stream sent an `event: error` with the gateway's code, or was cut,
+/// and is tried again): said on the board with the vehicle's own words,
+/// unless an error is on show (its row says that one); over when a live
+/// list comes (`Some(false)`; stranger 47, AV9).
+pub(super) fn live_trouble(state: &mut State, car: &str, troubled: Option<bool>, lang: Lang) {
+    let Some(session) = state.vehicles.session(car) else {
+        return;
+    };
+    match troubled {
+        None => return,
+        Some(false) => {
+            if !session.in_trouble() && !session.refused_token() {
+                state.vehicles.unsay(car);
+            }
+            return;
+        }
+        Some(true) => {}
+    }
+    let Some(said) = session.banner().cloned() else {
+        return;
+    };
+    if state
+        .vehicles
+        .banner()
+        .is_some_and(|b| b.kind == BannerKind::Error)
+    {
+        return;
+    }
+    let banner = Banner {
+        title: tr!(lang, "board-vehicle-said", car = car, what = said.title),
+        ..said
+    };
+    state.vehicles.say_for(car, banner);
+}
+
 /// A board vehicle refused for want of a token (a login revoked or over,
 /// a 401): said on the board in place of good news the refusal makes
 /// stale ("Signed in"), with the vehicle's own words and `i`. An error
