@@ -220,7 +220,7 @@ fn keys_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
                     writeln!(out, ".SS \"{}\"", roff_escape(&heading))?;
                 }
                 let text = crate::text::message(lang, b.help, None);
-                let key = crate::ui::key_label(lang, b.label);
+                let key = crate::wizard::keymap::key_label(lang, b.label);
                 item(out, Font::Bold, &key, &roff_escape(&text))?;
             }
             HelpLine::Key(_) | HelpLine::Legend(_) => {}

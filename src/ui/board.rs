@@ -41,7 +41,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let prompt_height =
         u16::from(board.adding().is_some() || board.pending_removal().is_some()) + notice_lines;
     // The banner wraps, as on the steps screen, up to a third of the screen.
-    let shown = board.banner().map(|b| super::steps::shown(state, b, None));
+    let shown = board
+        .banner()
+        .map(|b| crate::wizard::keymap::shown(state, b, None));
     let banner_height = shown.as_ref().map_or(0, |b| {
         super::steps::banner_lines(b, area.width, lang).min((area.height / 3).max(1)) + 2
     });

@@ -174,7 +174,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .filter(|b| !(unknown && b.action == crate::wizard::keymap::Action::AskReset))
         .map(|b| {
             (
-                key_label(lang, b.label),
+                crate::wizard::keymap::key_label(lang, b.label),
                 crate::text::message(lang, b.short, None),
                 footer_rank(b.action),
             )
@@ -227,14 +227,6 @@ fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
         A::WriteNote | A::WriteReport => 2,
         _ => 2,
     }
-}
-
-/// A key's label as the keyboards of `lang` name it: Esc, Enter, Space,
-/// PgDn, PgUp and Ctrl are words ("Échap", "Entrée", "Espace", "Pg suiv" in
-/// French, "Strg-C" and "Bild↓" in German); arrows and letters stay as they
-/// are.
-pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
-    crate::wizard::keymap::key_label(lang, label)
 }
 
 /// `text` in at most `max` characters, ending in "…" when cut.

@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     let lang = state.lang();
     let shown = session
         .banner()
-        .map(|b| shown(state, b, Some(session.car())));
+        .map(|b| crate::wizard::keymap::shown(state, b, Some(session.car())));
     let banner_height = match &shown {
         // Whole when it fits in a third of the screen (a URL wraps long).
         Some(b) => banner_lines(b, area.width, state.lang()).min((area.height / 3).max(4)) + 2,
@@ -496,12 +496,6 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         area,
     );
-}
-
-/// `banner` as shown: the stepwise commands it suggests carry the gateway
-/// typed as `--api`, and `car` (the open vehicle) for `--car ID`.
-pub(crate) fn shown(state: &State, banner: &Banner, car: Option<&str>) -> Banner {
-    crate::wizard::keymap::shown(state, banner, car)
 }
 
 /// Lines the banner's text takes when wrapped at word boundaries, as the

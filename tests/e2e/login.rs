@@ -151,6 +151,17 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// `stepwise login` in a pty, up to the code being shown; returns the code.
+/// The user code a device login shows in its box.
+fn boxed_code(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains('│'))
+        .expect("the boxed code")
+        .chars()
+        .filter(|c| c.is_ascii_uppercase() || *c == '-')
+        .collect()
+}
+
 fn start_login(provider: &Provider, home: &Path) -> (Tui, String) {
     start_login_with(provider, home, &[])
 }
@@ -186,13 +197,7 @@ fn start_login_typed(
     );
     // The provider is on this machine only (loopback): no QR code.
     assert!(!screen.contains("scan this QR code"), "{screen}");
-    let code: String = screen
-        .lines()
-        .find(|l| l.contains('│'))
-        .expect("the boxed code")
-        .chars()
-        .filter(|c| c.is_ascii_uppercase() || *c == '-')
-        .collect();
+    let code = boxed_code(&screen);
     assert_eq!(code.len(), 9, "{screen}");
     (tui, code)
 }
@@ -1363,13 +1368,7 @@ fn a_sign_in_the_gateway_refuses_at_once_is_said() {
         .size(100, 60)
         .start();
     let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
-    let code: String = screen
-        .lines()
-        .find(|l| l.contains('│'))
-        .expect("the boxed code")
-        .chars()
-        .filter(|c| c.is_ascii_uppercase() || *c == '-')
-        .collect();
+    let code = boxed_code(&screen);
     let (status, _) = http(
         provider.addr(),
         "POST",

@@ -778,6 +778,17 @@ fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_ove
     );
 }
 
+/// A bare 404 (no contract body) from the address lists came from.
+fn bare_404() -> GatewayError {
+    GatewayError::NotAGateway {
+        base: "http://127.0.0.1:9/".into(),
+        status: 404,
+        proxy: None,
+        call: None,
+        windows: false,
+    }
+}
+
 /// The reset alone refused by a page in front of the gateway (a 403 page,
 /// a bare 404), after lists came from this address: said as the reset call
 /// refused and the cache not reset, never advice on the address or a token
@@ -792,13 +803,7 @@ fn a_reset_refused_in_front_of_the_gateway_says_the_cache_was_not_reset() {
             proxy: None,
             token_sent: false,
         },
-        GatewayError::NotAGateway {
-            base: "http://127.0.0.1:9/".into(),
-            status: 404,
-            proxy: None,
-            call: None,
-            windows: false,
-        },
+        bare_404(),
     ] {
         let mut s = opened(["alreadyDone", "todo", "todo"]);
         ch(&mut s, 'R');
@@ -878,16 +883,7 @@ fn a_reset_without_an_answer_says_it_may_have_happened() {
 /// the id" or "check --api" (stranger 44, AS6).
 #[test]
 fn a_404_after_lists_came_says_the_gateway_changed() {
-    for not_found in [
-        rejected(404, Rejection::NotFound),
-        GatewayError::NotAGateway {
-            base: "http://127.0.0.1:9/".into(),
-            status: 404,
-            proxy: None,
-            call: None,
-            windows: false,
-        },
-    ] {
+    for not_found in [rejected(404, Rejection::NotFound), bare_404()] {
         let mut s = opened(["alreadyDone", "todo", "todo"]);
         let (mut id, _, _, mut purpose) = fetched(&ch(&mut s, 'r'));
         let effects = answer(&mut s, id, purpose, Err(not_found.clone()), 1);
