@@ -1102,13 +1102,24 @@ impl Gateway {
         self
     }
 
-    /// Names where the token comes from, for the words of a refusal.
-    #[must_use]
     /// This client talks to the embedded simulator, which keeps its state
     /// in `file`.
+    #[must_use]
     pub fn with_demo_state(mut self, file: Option<std::path::PathBuf>) -> Self {
         self.demo_state = file;
         self
+    }
+
+    /// The name the recent ids of this gateway are kept under: `demo` for
+    /// the embedded simulator (whose port changes every run), else the
+    /// address.
+    #[must_use]
+    pub fn recent_key(&self) -> String {
+        if self.embedded {
+            "demo".to_owned()
+        } else {
+            self.base.as_str().trim_end_matches('/').to_owned()
+        }
     }
 
     /// This client talks to the embedded simulator (see `embedded`).
@@ -1118,6 +1129,8 @@ impl Gateway {
         self
     }
 
+    /// Names where the token comes from, for the words of a refusal.
+    #[must_use]
     pub fn with_token_from(mut self, from: Option<TokenFrom>) -> Self {
         self.token_from = from;
         self

@@ -1371,25 +1371,48 @@ fn is_usable_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The recently used carAssociationIDs, newest first.
-pub fn recent_ids(dir: &Path) -> Vec<String> {
-    crate::files::read_text_capped(&dir.join("recent-ids"), crate::files::SMALL_FILE_LIMIT)
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|id| is_car_id(id))
+/// The recently used carAssociationIDs of the gateway `backend` (see
+/// [`crate::client::Gateway::recent_key`]), newest first: an id opened on
+/// one gateway is not offered on another, which may not know it. Lines of
+/// older files, which name no gateway, are not offered.
+pub fn recent_ids(dir: &Path, backend: &str) -> Vec<String> {
+    recent_lines(dir)
+        .into_iter()
+        .filter_map(|(id, of)| (of == backend).then_some(id))
         .take(RECENT_KEPT)
-        .map(str::to_owned)
         .collect()
 }
 
-/// Puts an id first in the recent list.
-pub fn remember_id(dir: &Path, id: &str) -> io::Result<()> {
-    let mut ids = recent_ids(dir);
-    ids.retain(|known| known != id);
-    ids.insert(0, id.to_owned());
-    ids.truncate(RECENT_KEPT);
-    write_atomically(&dir.join("recent-ids"), &(ids.join("\n") + "\n"))
+/// Every kept `(id, gateway)` pair, newest first.
+fn recent_lines(dir: &Path) -> Vec<(String, String)> {
+    crate::files::read_text_capped(&dir.join("recent-ids"), crate::files::SMALL_FILE_LIMIT)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(id, of)| (id.trim(), of.trim()))
+        .filter(|(id, of)| is_car_id(id) && !of.is_empty())
+        .take(RECENT_KEPT * 8)
+        .map(|(id, of)| (id.to_owned(), of.to_owned()))
+        .collect()
+}
+
+/// Puts an id first in the recent list of the gateway `backend`.
+pub fn remember_id(dir: &Path, id: &str, backend: &str) -> io::Result<()> {
+    let mut lines = recent_lines(dir);
+    lines.retain(|(known, of)| known != id || of != backend);
+    lines.insert(0, (id.to_owned(), backend.to_owned()));
+    let mut kept: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    lines.retain(|(_, of)| {
+        let n = kept.entry(of.clone()).or_default();
+        *n += 1;
+        *n <= RECENT_KEPT
+    });
+    lines.truncate(RECENT_KEPT * 8);
+    let text: String = lines
+        .iter()
+        .map(|(id, of)| format!("{id}\t{of}\n"))
+        .collect();
+    write_atomically(&dir.join("recent-ids"), &text)
 }
 
 /// A carAssociationID as a technician may type it: the domain's id rule.
@@ -1740,13 +1763,29 @@ mod tests {
     fn recent_ids_are_newest_first_unique_and_bounded() {
         let dir = tempfile::tempdir().unwrap();
         for i in 0..12 {
-            remember_id(dir.path(), &format!("{i}")).unwrap();
+            remember_id(dir.path(), &format!("{i}"), "demo").unwrap();
         }
-        remember_id(dir.path(), "5").unwrap();
-        let ids = recent_ids(dir.path());
+        remember_id(dir.path(), "5", "demo").unwrap();
+        let ids = recent_ids(dir.path(), "demo");
         assert_eq!(ids.len(), RECENT_KEPT);
         assert_eq!(ids[0], "5");
         assert_eq!(ids.iter().filter(|i| *i == "5").count(), 1);
+    }
+
+    /// An id opened on one gateway is offered on that one only; a file of
+    /// the older shape (ids alone) offers nothing and is replaced.
+    #[test]
+    fn recent_ids_are_kept_per_gateway() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("recent-ids"), "444444\n111111\n").unwrap();
+        assert!(recent_ids(dir.path(), "demo").is_empty());
+        let other = "https://gw.example/steps";
+        remember_id(dir.path(), "ok1", other).unwrap();
+        remember_id(dir.path(), "987654", "demo").unwrap();
+        remember_id(dir.path(), "987654", other).unwrap();
+        assert_eq!(recent_ids(dir.path(), "demo"), ["987654"]);
+        assert_eq!(recent_ids(dir.path(), other), ["987654", "ok1"]);
+        assert!(recent_ids(dir.path(), "http://127.0.0.1:1").is_empty());
     }
 
     fn default_at(path: &Path) -> ConfigPath {

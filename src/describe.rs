@@ -393,6 +393,37 @@ fn loopback_line(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
+/// The host of a gateway's address as NO_PROXY takes it (the address
+/// itself when it has none).
+fn host_of(base: &str) -> String {
+    url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| base.to_owned())
+}
+
+/// The event stream's request got no answer through a proxy while the
+/// list calls through it are answered: the proxy holds back an answer
+/// that does not end (it buffers the stream). `None` for any other error.
+#[must_use]
+pub fn stream_held_by_proxy(lang: Lang, error: &GatewayError) -> Option<String> {
+    let GatewayError::TimedOut {
+        base,
+        after,
+        proxy: Some(proxy),
+    } = error
+    else {
+        return None;
+    };
+    Some(tr!(
+        lang,
+        "live-proxy-held",
+        proxy = proxy.clone(),
+        host = host_of(base),
+        secs = format!("{:.1}", after.as_secs_f64())
+    ))
+}
+
 /// A connection that did not come about or an answer that did not come,
 /// from the gateway or from the proxy in front of it.
 fn connection_line(lang: Lang, error: &GatewayError) -> String {
@@ -406,10 +437,7 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
             "gw-timed-out-proxy",
             base = base.clone(),
             proxy = proxy.clone(),
-            host = url::Url::parse(base)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_else(|| base.clone()),
+            host = host_of(base),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
         GatewayError::TimedOut {

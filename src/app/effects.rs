@@ -337,8 +337,9 @@ fn background(gateway: &Arc<Gateway>, tx: &UnboundedSender<Msg>, effect: Effect)
         }
         Effect::RememberId { data_dir, id } => {
             tokio::task::spawn_blocking(move || {
+                let key = gateway.recent_key();
                 let remembered =
-                    tasks::caught_blocking(|| crate::config::remember_id(&data_dir, &id));
+                    tasks::caught_blocking(|| crate::config::remember_id(&data_dir, &id, &key));
                 if let Ok(Err(e)) = remembered {
                     tracing::warn!("cannot remember the id: {e}");
                 }

@@ -101,7 +101,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         recent: settings
             .data_dir
             .as_deref()
-            .map(recent_ids)
+            .map(|dir| recent_ids(dir, &backend.gateway.recent_key()))
             .unwrap_or_default(),
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,

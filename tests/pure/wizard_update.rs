@@ -1555,6 +1555,73 @@ fn a_filtered_list_never_claims_completion() {
     assert!(!md.contains("nothing left"), "{md}");
 }
 
+/// A stream that never opened, through a proxy whose list calls are
+/// answered, is held back by that proxy (it buffers the event stream):
+/// said with its fix, not "the proxy is silent"; a poll's own silence
+/// keeps the proxy's words (stranger 47, AV12).
+#[test]
+fn a_stream_held_back_by_a_proxy_is_said_so() {
+    let timed_out = || GatewayError::TimedOut {
+        base: "http://gw.example:8080/".into(),
+        after: Duration::from_secs(10),
+        proxy: Some("http://proxy.example:3128".into()),
+    };
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let error = LiveUpdate::Error {
+        error: timed_out(),
+        retrying: true,
+    };
+    live(&mut s, f, error.clone(), 3);
+    let banner = session(&s).banner().unwrap();
+    assert!(
+        banner.text.contains("buffers the event stream"),
+        "{banner:?}"
+    );
+    assert!(banner.text.contains("NO_PROXY=gw.example"), "{banner:?}");
+    assert!(!banner.text.contains("is silent"), "{banner:?}");
+    let polling = LiveUpdate::Mode(Mode::Polling {
+        every: Duration::from_secs(3),
+    });
+    live(&mut s, f, polling, 4);
+    let fallback = session(&s).banner().unwrap();
+    assert!(
+        fallback.text.contains("buffers the event stream"),
+        "{fallback:?}"
+    );
+    live(&mut s, f, error, 5);
+    let banner = session(&s).banner().unwrap();
+    assert!(banner.text.contains("is silent"), "{banner:?}");
+    assert!(!banner.text.contains("buffers"), "{banner:?}");
+}
+
+/// `g` and `o` with a filter that hides every step give the customer no
+/// page (before: a QR of the generic page for no step), and say why.
+#[test]
+fn g_and_o_with_no_step_on_screen_say_so() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "alreadyDone"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    assert_eq!(session(&s).filter(), StatusFilter::Todo);
+    let none = list(["alreadyDone", "alreadyDone", "alreadyDone"]).filtered(StatusFilter::Todo);
+    answer(&mut s, id, purpose, Ok(none), 1);
+    assert!(session(&s).selected_step().is_none());
+    for c in ['g', 'o'] {
+        assert_eq!(ch(&mut s, c), [], "{c}: no page is opened");
+        assert!(s.overlay().is_none(), "{c}: no QR");
+        let banner = session(&s).banner().unwrap();
+        assert_eq!(banner.title, "No step on screen", "{banner:?}");
+        assert!(banner.text.contains("no step is todo"), "{banner:?}");
+        assert!(banner.text.contains("Press f"), "{banner:?}");
+    }
+    // With a step on screen, g shows its page.
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    let done = list(["alreadyDone", "alreadyDone", "alreadyDone"]);
+    let done = done.filtered(StatusFilter::AlreadyDone);
+    answer(&mut s, id, purpose, Ok(done), 2);
+    ch(&mut s, 'g');
+    assert!(matches!(s.overlay(), Some(Overlay::Qr(link)) if !link.url.contains("generic")));
+}
+
 /// A 401 (or another answer that will not change by itself) ends the
 /// follower: watch stops and says why, instead of retrying for ever.
 #[test]

@@ -7,7 +7,7 @@
 use std::time::SystemTime;
 
 use super::refused::{
-    StartOver, live_words, no_longer_found, refused_again, reset_refused_in_front, start_over,
+    StartOver, follower_words, no_longer_found, refused_again, reset_refused_in_front, start_over,
 };
 use super::sign_in::{sign_in_offer, wants_token};
 use super::steps::{announce, fetch_for};
@@ -278,18 +278,18 @@ fn live(
             retrying: true,
         } => {
             // The report says what the screen says: the stream's trouble,
-            // not the list's (an event of the stream, not --api).
+            // not the list's (an event of the stream, not --api). Kept
+            // whole: when the stream is given up for polling, its last
+            // failure is said with the gateway's words and code.
+            let why = follower_words(session, lang, &error);
+            let what = gateway_headline(lang, &error);
             session.log_event(
                 now,
                 crate::report::Event::Error {
-                    what: gateway_headline(lang, &error),
-                    detail: live_words(lang, &error),
+                    what: what.clone(),
+                    detail: why.clone(),
                 },
             );
-            let what = gateway_headline(lang, &error);
-            // Kept whole: when the stream is given up for polling, its
-            // last failure is said with the gateway's words and code.
-            let why = live_words(lang, &error);
             session.say_trouble(
                 info(
                     tr!(lang, "banner-live-trouble", what = what),

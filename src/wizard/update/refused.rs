@@ -80,6 +80,22 @@ pub(super) fn live_words(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
+/// A follower's failure in the words of its cause. A follower whose stream
+/// never opened, for a vehicle whose lists came, that got no answer through
+/// a proxy: the proxy holds the stream back (it buffers it), which is said
+/// with its fix rather than "the proxy is silent" (stranger 47, AV12).
+pub(super) fn follower_words(session: &VehicleSession, lang: Lang, error: &GatewayError) -> String {
+    let never_streamed = session.following().is_some_and(|f| f.mode.is_none());
+    never_streamed
+        .then(|| {
+            session
+                .list()
+                .and(crate::describe::stream_held_by_proxy(lang, error))
+        })
+        .flatten()
+        .unwrap_or_else(|| live_words(lang, error))
+}
+
 /// What a refused stepsID leads to.
 pub(super) enum StartOver {
     /// Asked again by carAssociationID.

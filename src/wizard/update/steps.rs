@@ -57,6 +57,7 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
             state.overlay = Some(Overlay::Explain(String::new()));
             Vec::new()
         }
+        Action::OpenDoc | Action::ShowQr if no_step_on_screen(state) => Vec::new(),
         Action::OpenDoc => vec![Effect::OpenUrl(selected_link(state).url)],
         Action::ShowQr => {
             state.overlay = Some(Overlay::Qr(selected_link(state)));
@@ -292,6 +293,28 @@ pub(super) fn selected_link(state: &State) -> crate::guidance::GuideLink {
         .and_then(VehicleSession::selected_step)
         .map(|s| s.name.clone());
     state.customer_link(step.as_deref())
+}
+
+/// `g` and `o` with no step on screen (a filter hides every step, or no
+/// list has come): there is no step's page to give the customer, which is
+/// said instead of a page for no step.
+fn no_step_on_screen(state: &mut State) -> bool {
+    let lang = lang(state);
+    let Some(session) = state.session_mut() else {
+        return true;
+    };
+    if session.selected_step().is_some() {
+        return false;
+    }
+    let hidden = session.whole().is_some_and(|l| !l.steps.is_empty());
+    let text = if hidden {
+        let filter = session.filter().as_wire().to_owned();
+        tr!(lang, "banner-no-step-shown-filter-text", filter = filter)
+    } else {
+        tr!(lang, "banner-no-step-shown-text")
+    };
+    session.say(info(tr!(lang, "banner-no-step-shown"), text));
+    true
 }
 
 /// `!` in a debug build with `STEPWISE_TEST_PANIC`: a panic on the loop,
