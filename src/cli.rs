@@ -34,7 +34,7 @@ pub struct Cli {
     #[arg(long, global = true, env = ENV_API, value_name = "URL")]
     pub api: Option<String>,
 
-    // carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles (doctor takes one)
+    // carAssociationID to open (letters a–z, A–Z, digits, - and _); repeat it for a board of several vehicles (doctor takes one)
     #[arg(long, global = true, value_name = "ID", value_parser = parse_id_en, action = clap::ArgAction::Append)]
     pub car: Vec<String>,
 

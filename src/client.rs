@@ -117,6 +117,11 @@ impl ListRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
     BadRequest,
+    /// A 400 whose words name the status filter (`stepsStatus`) to a
+    /// call that chose none (`all`, the contract's default, or no
+    /// parameter): the filter the technician did not choose cannot be
+    /// dropped by them; only the gateway's operator can fix it.
+    FilterRefused,
     Unauthorized,
     WrongDevice,
     /// A 403 on a call that named no stepsID: the gateway's own refusal
@@ -583,6 +588,7 @@ impl GatewayError {
                 Rejection::Unauthorized => Recovery::SignIn,
                 Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
                 Rejection::BadRequest
+                | Rejection::FilterRefused
                 | Rejection::Forbidden
                 | Rejection::NoSteps
                 | Rejection::CallNotFound
@@ -769,6 +775,16 @@ impl GatewayError {
                     Rejection::CallNotFound
                 }
                 Rejection::Conflict if !call.control => Rejection::Other,
+                Rejection::BadRequest
+                    if !call.filtered
+                        && body.code.is_none()
+                        && body.message.as_deref().is_some_and(|m| {
+                            m.to_ascii_lowercase()
+                                .contains(&wire::STATUS_PARAM.to_ascii_lowercase())
+                        }) =>
+                {
+                    Rejection::FilterRefused
+                }
                 kind => kind,
             };
         }
@@ -969,6 +985,9 @@ pub struct Gateway {
     /// The embedded simulator's state file, when this is it: its 507 is
     /// that file's, on this machine.
     demo_state: Option<std::path::PathBuf>,
+    /// The gateway refused `stepsStatus=all` (a 400 naming it): lists of
+    /// every step are asked without the parameter (shared by every clone).
+    unfiltered: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The gateway is the embedded simulator: its error messages are this
     /// program's own English, which the words in the reader's language say
     /// already, so they are not shown.
@@ -1091,6 +1110,7 @@ impl Gateway {
             pace,
             oauth: std::sync::Arc::default(),
             demo_state: None,
+            unfiltered: std::sync::Arc::default(),
             embedded: false,
         })
     }
@@ -1201,12 +1221,27 @@ impl Gateway {
     /// `GET pims/subscription/steps`: the list, sorted by order.
     pub async fn list(&self, request: &ListRequest) -> Result<StepsList, GatewayError> {
         let reset = if request.reset { "true" } else { "false" };
-        let query = [
+        let mut query = vec![
             (request.lookup.param(), request.lookup.id()),
             (RESET_PARAM, reset),
-            (STATUS_PARAM, request.status.as_wire()),
         ];
-        let body = self.call(Method::GET, LIST_PATH, &query).await?;
+        // `all` is sent as the contract's examples do, unless this gateway
+        // refused it: then every list asks without it (the contract's
+        // default), once tried.
+        let unfiltered = self.unfiltered.load(std::sync::atomic::Ordering::Relaxed);
+        if request.status != crate::steps::StatusFilter::All || !unfiltered {
+            query.push((STATUS_PARAM, request.status.as_wire()));
+        }
+        let body = match self.call(Method::GET, LIST_PATH, &query).await {
+            Err(e) if e.rejection() == Some(Rejection::FilterRefused) && !unfiltered => {
+                tracing::info!("the gateway refuses stepsStatus=all; asking without it");
+                self.unfiltered
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                query.retain(|(key, _)| *key != STATUS_PARAM);
+                self.call(Method::GET, LIST_PATH, &query).await?
+            }
+            answered => answered?,
+        };
         let list = wire::decode_list(&body).map_err(|e| self.bad_answer(e))?;
         match &request.lookup {
             wire::Lookup::StepsId(asked) => check_steps_id(list, asked),
@@ -2303,6 +2338,8 @@ struct CallKind {
     reset: bool,
     /// The call, when it is not the list by carAssociationID.
     other: Option<&'static str>,
+    /// A status filter other than `all` was chosen.
+    filtered: bool,
 }
 
 fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
@@ -2311,6 +2348,9 @@ fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
         by_steps_id,
         control: *method == Method::POST && path.starts_with("sim/"),
         reset: query.contains(&(wire::RESET_PARAM, "true")),
+        filtered: query
+            .iter()
+            .any(|(key, value)| *key == wire::STATUS_PARAM && *value != "all"),
         other: if path == wire::NEXT_PATH {
             Some(wire::NEXT_PATH)
         } else if path == wire::LIST_PATH && query.contains(&(wire::RESET_PARAM, "true")) {

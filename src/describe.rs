@@ -1543,7 +1543,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::TimedOut { proxy: Some(_), .. } => tr!(lang, "gw-title-timed-out-proxy"),
         GatewayError::TimedOut { .. } => tr!(lang, "gw-title-timed-out"),
         GatewayError::Rejected { kind, .. } => match kind {
-            Rejection::BadRequest => tr!(lang, "gw-title-bad-request"),
+            Rejection::BadRequest | Rejection::FilterRefused => tr!(lang, "gw-title-bad-request"),
             Rejection::Unauthorized => tr!(lang, "gw-title-unauthorized"),
             Rejection::WrongDevice => tr!(lang, "gw-title-wrong-device"),
             Rejection::Forbidden => tr!(lang, "gw-title-forbidden"),
@@ -1747,6 +1747,22 @@ fn names_no_id(body: &ErrorBody) -> bool {
             .is_some_and(|m| !crate::wire::names_an_id(m))
 }
 
+/// What to do about a 429: wait what it asks (if a technician can).
+fn too_many_todo(lang: Lang, retry_after: Option<std::time::Duration>, waited_out: bool) -> String {
+    match retry_after {
+        // A wait of days is no limit a technician can wait out: the
+        // gateway's clock or setting is wrong.
+        Some(wait) if wait.as_secs() > 86_400 => tr!(
+            lang,
+            "gw-429-todo-absurd",
+            wait = crate::text::duration(lang, wait.as_secs())
+        ),
+        Some(wait) => tr!(lang, "gw-429-todo-after", secs = wait.as_secs()),
+        None if waited_out => tr!(lang, "gw-429-todo-past"),
+        None => tr!(lang, "gw-429-todo"),
+    }
+}
+
 fn rejected_line(
     lang: Lang,
     status: u16,
@@ -1777,6 +1793,10 @@ fn rejected_line(
     let worded = body.message.is_some();
     let (what, todo) = match kind {
         Rejection::BadRequest => bad_request_words(lang, body),
+        Rejection::FilterRefused => (
+            tr!(lang, "gw-400"),
+            tr!(lang, "gw-400-filter-unchosen-todo"),
+        ),
         Rejection::Forbidden => (
             tr!(lang, "gw-403-refused"),
             tr!(lang, "gw-403-refused-todo"),
@@ -1817,18 +1837,7 @@ fn rejected_line(
         ),
         Rejection::TooManyRequests => (
             tr!(lang, "gw-429"),
-            match retry_after {
-                // A wait of days is no limit a technician can wait out: the
-                // gateway's clock or setting is wrong.
-                Some(wait) if wait.as_secs() > 86_400 => tr!(
-                    lang,
-                    "gw-429-todo-absurd",
-                    wait = crate::text::duration(lang, wait.as_secs())
-                ),
-                Some(wait) => tr!(lang, "gw-429-todo-after", secs = wait.as_secs()),
-                None if waited_out => tr!(lang, "gw-429-todo-past"),
-                None => tr!(lang, "gw-429-todo"),
-            },
+            too_many_todo(lang, retry_after, waited_out),
         ),
         Rejection::ServerFailure | Rejection::ResetFailed => {
             server_failure(lang, status, body, retry_after, proxy)

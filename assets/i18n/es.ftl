@@ -49,6 +49,8 @@ guide-keys-dealer = «g» muestra la página de ayuda del concesionario como có
 guide-keys-archive = «g» muestra la página archivada para desarrolladores como código QR; la tecla «o» la abre (la pasarela no sirve páginas para clientes).
 guide-more-below = ↓ más: Av Pág
 guide-more-above = ↑ más arriba: Re Pág
+list-more-below = ↓ { $count } más: j
+list-more-above = ↑ { $count } más arriba: k
 ready-title = Servicio listo
 ready-line = Todos los pasos están hechos: el servicio está listo para usarse.
 ready-services = El servicio contratado (estado del vehículo o comandos remotos) ya se puede usar desde la app del cliente.
@@ -178,10 +180,10 @@ demo-car-444444 = Solo Estado del vehículo: dos pasos
 
 start-subtitle = pasos de activación del servicio
 start-intro = Escriba el carAssociationID del cliente (de la suscripción a los servicios conectados) y pulse Intro.
-start-refused = No aceptado: { $chars }. Un id solo lleva letras, cifras, - y _.
+start-refused = No aceptado: { $chars }. Un id solo lleva letras a–z, A–Z, cifras, - y _.
 start-dropped-confirm = Omitidos: { $chars }. Enter de nuevo toma { $id } tal cual (¿otro vehículo?); si no, corríjalo.
 start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descartó.
-start-not-an-id = Escriba un carAssociationID: letras, cifras, - o _.
+start-not-an-id = Escriba un carAssociationID: letras a–z, A–Z, cifras, - o _.
 start-excel-number = { $number } es un número largo tal como lo muestra Excel (notación científica), no un id: sus últimas cifras se han perdido. En Excel, dé a la columna formato Texto, vuelva a escribir el id y cópielo de ahí.
 start-note-unsaved = Nota sin guardar: ningún informe la contiene aún (no se indicó --report). Abra un vehículo y pulse «x» para escribir el informe con ella, o pulse de nuevo «q» para salir sin ella.
 start-choices = Ids recientes (↑↓ para elegir):
@@ -277,7 +279,7 @@ key-help-quit-empty = salir (con el campo vacío)
 key-help-open = abrir los pasos de este carAssociationID
 key-help-pick = elegir un id reciente o de demo
 key-help-help = ayuda de todas las teclas
-key-help-type-id = escribir el carAssociationID (letras, cifras, - y _)
+key-help-type-id = escribir el carAssociationID (letras a–z, A–Z, cifras, - y _)
 key-help-erase = borrar el último carácter
 key-help-clear = vaciar el campo
 key-help-move = mover la selección
@@ -411,7 +413,7 @@ answer-gzip = la respuesta son datos comprimidos con gzip que no lo dicen (sin C
 answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos ({ $detail })
 answer-wrong-shape-step = la respuesta es JSON con otra forma que un paso ({ $detail })
 answer-next-done = la respuesta del paso siguiente nombra { $step } pero lo marca hecho: se contradice, y no dice ni que no queda nada ni qué paso sigue. La lista de este stepsID dice qué pasos quedan; avise al operador de la pasarela
-answer-bad-steps-id = la lista de la pasarela da un stepsID ({ $id }) que incumple la regla de ids del contrato (de 1 a 64 letras, dígitos, - o _), así que no se puede devolver para listas posteriores ni para el paso siguiente. Avise al operador de la pasarela; el id escrito no tiene la culpa
+answer-bad-steps-id = la lista de la pasarela da un stepsID ({ $id }) que incumple la regla de ids del contrato (de 1 a 64 letras a–z, A–Z, dígitos, - o _), así que no se puede devolver para listas posteriores ni para el paso siguiente. Avise al operador de la pasarela; el id escrito no tiene la culpa
 answer-error-body = la pasarela envió su cuerpo de error ({ $said }) con un estado de éxito (HTTP 2xx): rechazó la petición, aunque su estado diga otra cosa. Avise al operador de la pasarela
 json-at = deja de ser JSON en la línea { $line }, columna { $column }
 json-cut-at = termina antes de tiempo en la línea { $line }, columna { $column }: la respuesta se cortó
@@ -491,7 +493,8 @@ gw-400 = la pasarela rechazó la petición por estar mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-400-said-todo = Sus palabras dicen qué rechazó (el id se comprobó antes de enviarlo). Si nombran una cabecera o un parámetro, algo en el camino (un proxy) puede cambiar las peticiones: avise a quien gestiona la red; si no, informe del fallo
 gw-400-filter-todo = Sus palabras nombran el filtro de estado (stepsStatus): esta pasarela no lo acepta. Liste sin él (sin --status; en el asistente, f hasta que el filtro sea todos), y avise al operador de la pasarela si lo necesita
-gw-400-id-todo = Sus palabras nombran el id: la pasarela no acepta el dado (su regla para los id puede ser más estricta que letras, dígitos, - y _). Compruebe el id con la cuenta del cliente
+gw-400-filter-unchosen-todo = Sus palabras nombran el filtro de estado (stepsStatus), aunque no se eligió ninguno: stepwise pide todos los pasos (stepsStatus=all, el valor por defecto del contrato, y luego sin stepsStatus), y nada que se elija aquí lo cambia. Avise al operador de la pasarela de que esta llamada se rechaza
+gw-400-id-todo = Sus palabras nombran el id: la pasarela no acepta el dado (su regla para los id puede ser más estricta que letras a–z, A–Z, dígitos, - y _). Compruebe el id con la cuenta del cliente
 gw-400-coded = la pasarela rechazó la petición con un código de la app
 gw-400-coded-todo = A continuación, qué significa el código y qué lo resuelve
 gw-401 = la pasarela pide un token válido
@@ -1082,7 +1085,7 @@ help-cli-stepwise-long =
     Sin pasarela configurada (--api, STEPWISE_API o el archivo de configuración), el asistente y los comandos steps/next usan el simulador integrado.
 help-cli-stepwise-after = Códigos de salida de steps/next: 0 ningún paso devuelto está pendiente (todo), 3 un paso devuelto está pendiente, 1 error, 2 uso incorrecto. Un comando rechaza una opción global que no usa.
 help-cli-stepwise-api = URL base de la pasarela de pasos, p. ej. http://127.0.0.1:8080 (sin usuario ni contraseña)
-help-cli-stepwise-car = carAssociationID que abrir (letras, cifras, - y _); repítalo para un panel de varios vehículos (doctor toma uno)
+help-cli-stepwise-car = carAssociationID que abrir (letras a–z, A–Z, cifras, - y _); repítalo para un panel de varios vehículos (doctor toma uno)
 help-cli-stepwise-cars = Archivo de carAssociationIDs: uno por línea (# inicia un comentario), o un CSV con el id en la primera columna
 help-cli-stepwise-concurrency = Peticiones simultáneas a la pasarela, para todo el panel o todo --cars
 help-cli-stepwise-token-file = Archivo con el token (bearer) de la pasarela, solo en una línea
@@ -1163,7 +1166,7 @@ cli-arg-serve-token-twice = serve toma el token que exige de --token o de --toke
 cli-arg-serve-token-empty = serve --token está vacío, así que no exigiría ningún token. Indique el token, o quite --token para un simulador abierto a todos
 cli-arg-serve-churn = serve --churn necesita --fleet N: completa pasos de los vehículos generados. Añada p. ej. --fleet 200
 cli-arg-seconds = indique un número de segundos de 0.1 a 86400, p. ej. 2
-cli-arg-id = un id tiene de 1 a { $max } letras, cifras, '-' o '_'
+cli-arg-id = un id tiene de 1 a { $max } letras a–z, A–Z, cifras, '-' o '_'
 cli-arg-addr-no-port = falta el puerto; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-no-host = a { $port } le falta el host; indique HOST:PUERTO, p. ej. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } para la red del taller)
 cli-arg-addr-port = el puerto no es un número de 0 a 65535; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
@@ -1194,7 +1197,7 @@ cars-bad-more = y { $n } más
 cars-bad = { $lines }: { $count ->
     [one] no es un carAssociationID
    *[other] no son carAssociationID
-} (de 1 a { $max } letras, cifras, '-' o '_'). Corrija o elimine { $count ->
+} (de 1 a { $max } letras a–z, A–Z, cifras, '-' o '_'). Corrija o elimine { $count ->
     [one] esa línea
    *[other] esas líneas
 }
@@ -1227,7 +1230,7 @@ scenario-missing-member-at = falta el miembro { $member } en el objeto que termi
 scenario-shape-at = su forma difiere de la de un escenario en la línea { $line }, columna { $column }
 scenario-cut = el escenario { $path } termina antes de que acabe su JSON (línea { $line }, columna { $column }): el archivo está cortado
 scenario-syntax = el escenario { $path } no es JSON válido en la línea { $line }, columna { $column } (falta una comilla, una coma o un corchete, o no es un archivo JSON): corríjalo ahí
-scenario-bad-id = el escenario { $path }: el carAssociationID { $id } no está hecho de letras, dígitos, - o _
+scenario-bad-id = el escenario { $path }: el carAssociationID { $id } no está hecho de letras a–z, A–Z, dígitos, - o _
 scenario-id-twice = el escenario { $path }: el carAssociationID { $id } aparece dos veces
 scenario-step-names = el escenario { $path }: cada paso de { $id } necesita un nombre, cada nombre una sola vez
 cli-arg-addr-unresolved = no se puede resolver --addr { $addr }: { $error }. Indique una dirección IP o un nombre de host que esta máquina conozca, p. ej. 127.0.0.1:8080
@@ -1755,6 +1758,7 @@ doctor-basic-prompt = HTTP 401 que pide un inicio de sesión al que un token bea
 doctor-see-token = Vea la línea Token
 doctor-see-proxy = Vea la línea Proxy
 doctor-first-fix-car = Revise el carAssociationID indicado con --car
+doctor-first-fix-filter = Las palabras de la pasarela nombran el filtro de estado (stepsStatus), que doctor no eligió: pidió todos los pasos con stepsStatus=all, el valor por defecto del contrato (steps y el asistente vuelven a pedir entonces sin él). Avise al operador de la pasarela
 doctor-first-fix-car-or-api = Sus palabras no nombran ningún id: revise el carAssociationID dado con --car; si la línea Cuerpo de error recibe el mismo 404 para una llamada sin id, --api no apunta a la pasarela de pasos (el 404 propio de un enrutador): revise --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } paso

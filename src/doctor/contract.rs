@@ -369,8 +369,20 @@ fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         400 if !contract_body && page.contains("ssl certificate") => {
             words!("doctor-fix-client-cert-front").into()
         }
-        // The gateway's own words on what it refused (a header, the status
-        // filter): their advice, as `steps` gives it, not "check the id".
+        // Words that name the status filter doctor did not choose (it asks
+        // for every step, `all`): only the gateway's operator can fix it.
+        400 if wire::decode_error(&answer.body).is_some_and(|b| {
+            b.code.is_none()
+                && b.message.as_deref().is_some_and(|m| {
+                    m.to_ascii_lowercase()
+                        .contains(&STATUS_PARAM.to_ascii_lowercase())
+                })
+        }) =>
+        {
+            words!("doctor-first-fix-filter").into()
+        }
+        // The gateway's own words on what it refused (a header): their
+        // advice, as `steps` gives it, not "check the id".
         400 if let Some(body) = wire::decode_error(&answer.body).filter(|b| {
             b.message.is_some() && b.code.and_then(crate::guidance::explain_code).is_none()
         }) =>

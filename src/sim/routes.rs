@@ -502,7 +502,7 @@ impl Query {
             None => Ok(None),
             Some("") => Err(SimError::BadRequest(format!("{name} is empty"))),
             Some(id) if !crate::steps::is_id(id) => Err(SimError::BadRequest(format!(
-                "{name} is not a valid id: 1 to {} letters, digits, - or _",
+                "{name} is not a valid id: 1 to {} ASCII letters, digits, - or _",
                 crate::steps::MAX_ID_CHARS
             ))),
             Some(id) => Ok(Some(id.to_owned())),

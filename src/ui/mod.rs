@@ -152,7 +152,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     // board, when any of its vehicles was refused for want of one.
     let refused = crate::wizard::session::VehicleSession::refused_token;
     // Not after a sign-in whose words say `i` would fail the same way.
-    let futile = |banner: Option<&Banner>| banner.is_some_and(|b| b.futile_sign_in);
+    // Nor once `i` found that the gateway offers no sign-in.
+    let futile = |banner: Option<&Banner>| {
+        state.no_sign_in.is_some() || banner.is_some_and(|b| b.futile_sign_in)
+    };
     let sign_in = match state.board() {
         Some(board) if state.context() == crate::wizard::keymap::Context::Board => {
             board.sessions().iter().any(refused) && !futile(board.banner())
@@ -167,11 +170,16 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         && state.session().is_some_and(|s| {
             s.list().is_none() && s.remedy() == Some(crate::wizard::session::Remedy::OtherId)
         });
+    let no_steps_id = state.context() == crate::wizard::keymap::Context::Steps
+        && state.session().is_some_and(|s| s.steps_id().is_none());
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| {
             b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
         })
         .filter(|b| !(unknown && b.action == crate::wizard::keymap::Action::AskReset))
+        // No stepsID yet: the next-step call has nothing to ask by, so `n`
+        // is not offered (stranger 50, AY4).
+        .filter(|b| !(no_steps_id && b.action == crate::wizard::keymap::Action::NextStep))
         .map(|b| {
             (
                 crate::wizard::keymap::key_label(lang, b.label),

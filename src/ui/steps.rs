@@ -341,12 +341,35 @@ fn draw_list(
         constraints.push(Constraint::Max(cells(widths.name)));
     }
     constraints.push(Constraint::Min(cells(note)));
+    let block = more_rows(block, lang, theme, first, visible.len(), rows.len());
     let table = Table::new(table_rows, constraints)
         .block(block)
         .row_highlight_style(theme.selected())
         .highlight_symbol("▶ ");
     let mut table_state = TableState::default().with_selected(Some(selected - first));
     frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+/// The steps box's bottom border says how many rows lie below (or above)
+/// the ones that fit, so a cut list is never cut silently (stranger 50,
+/// AY5).
+fn more_rows<'a>(
+    block: Block<'a>,
+    lang: Lang,
+    theme: Theme,
+    first: usize,
+    shown: usize,
+    total: usize,
+) -> Block<'a> {
+    let below = total.saturating_sub(first + shown);
+    let mark = if below > 0 {
+        tr!(lang, "list-more-below", count = below)
+    } else if first > 0 {
+        tr!(lang, "list-more-above", count = first)
+    } else {
+        return block;
+    };
+    block.title_bottom(Line::from(Span::styled(format!(" {mark} "), theme.info())).right_aligned())
 }
 
 /// The guidance panel while no step is selected: why.

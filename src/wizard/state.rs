@@ -357,12 +357,9 @@ pub struct Options {
     pub login_unreadable: bool,
     /// The kept login is a fixed token (`login --with-token`), not a sign-in.
     pub login_fixed: bool,
-    /// Where the token given by hand comes from, in words (--token-file or
-    /// STEPWISE_TOKEN): it wins over any kept login.
+    /// Where the hand-given token comes from, in words: it wins over a login.
     pub token_given: Option<String>,
-    /// The gateway's address as typed with `--api`: the stepwise commands
-    /// a banner suggests carry it, or they would ask for a gateway (or run
-    /// on the embedded simulator).
+    /// `--api` as typed: the stepwise commands a banner suggests carry it.
     pub api_typed: Option<String>,
     /// The tokens in use at start (given by hand, or of the kept login): a
     /// note that holds one is not kept.
@@ -381,8 +378,7 @@ pub enum TestPanic {
     Loop,
     /// In a request task of the open vehicle: it becomes a message.
     Task,
-    /// In a background task that nothing catches: the terminal is restored
-    /// and the loop stops.
+    /// In a background task nothing catches: the terminal is restored.
     Elsewhere,
 }
 
@@ -422,6 +418,9 @@ pub struct State {
     pub(crate) guide_lang: Lang,
     /// Until when the gateway asked every request to wait (HTTP 429).
     pub(crate) limited_until: Option<SystemTime>,
+    /// `i` found that the gateway offers no sign-in: these words (how to
+    /// give its fixed token) stand wherever `i` would be offered.
+    pub(crate) no_sign_in: Option<String>,
 }
 
 impl State {
@@ -449,6 +448,7 @@ impl State {
             next_id: 1,
             guide_lang,
             limited_until: None,
+            no_sign_in: None,
         }
     }
 

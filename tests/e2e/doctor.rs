@@ -3139,6 +3139,26 @@ fn a_status_outside_the_contract_says_nothing_of_the_filter() {
     assert!(text.contains("stepsStatus is not applied"), "{text}");
 }
 
+/// A gateway whose 400 names the status filter doctor did not choose (it
+/// asks for every step): the operator's to fix, never "list without it
+/// (no --status)", an option doctor does not have (stranger 50, AY2).
+#[test]
+fn a_400_naming_the_filter_doctor_did_not_choose_is_the_operator_s() {
+    let home = home();
+    let refusing = crate::canned::answering(crate::canned::reply(
+        "400 Bad Request",
+        "application/json",
+        r#"{"message":"stepsStatus must be todo, alreadyDone or all"}"#,
+    ));
+    let text = stdout(&doctor(
+        home.path(),
+        &["--api", &refusing, "--car", "987654"],
+    ));
+    assert!(line(&text, "First list").starts_with("✗"), "{text}");
+    assert!(text.contains("which doctor did not choose"), "{text}");
+    assert!(!text.contains("--status"), "{text}");
+}
+
 /// A gateway that drops a request with no id (it closes the connection
 /// without answering) but lists vehicles: doctor's own id-less request is
 /// said as such, and the first list is asked and judged all the same,

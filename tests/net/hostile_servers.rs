@@ -1228,10 +1228,34 @@ async fn a_web_page_s_400_is_the_front_s_not_the_id_s() {
         r#"{"message":"unknown parameter stepsStatus"}"#,
     )
     .await;
+    // Asked for every step (no filter chosen), with stepsStatus=all and
+    // then without it: refused both ways, the operator's to fix, never
+    // "list without it (no --status)" (stranger 50, AY2).
     let line = words(&list_from(&no_filter.url()).await.unwrap_err());
     assert!(
-        line.contains("this gateway does not take it. List without it (no --status")
-            && !line.contains("proxy"),
+        line.contains("though none was chosen") && line.contains("Tell the gateway's operator"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("no --status") && !line.contains("proxy"),
+        "{line}"
+    );
+    let heads = no_filter.heads();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(heads[0].contains("stepsStatus=all"), "{heads:?}");
+    assert!(!heads[1].contains("stepsStatus"), "{heads:?}");
+    // With a filter chosen, the filter is what to drop.
+    let request = ListRequest {
+        status: StatusFilter::Todo,
+        ..ListRequest::new(Lookup::Car("987654".into()))
+    };
+    let error = client(&no_filter.url(), fast_options())
+        .list(&request)
+        .await
+        .unwrap_err();
+    let line = words(&error);
+    assert!(
+        line.contains("this gateway does not take it. List without it (no --status"),
         "{line}"
     );
     // The gateway's own 400, with its error body, stays about the request.
@@ -1243,6 +1267,40 @@ async fn a_web_page_s_400_is_the_front_s_not_the_id_s() {
     .await;
     let line = words(&list_from(&own.url()).await.unwrap_err());
     assert!(!line.contains("something in front"), "{line}");
+}
+
+/// A gateway that refuses `stepsStatus=all` (a 400 naming it) and
+/// answers without it: the list comes, and later lists of every step go
+/// without it at once (stranger 50, AY2).
+#[tokio::test]
+async fn a_gateway_refusing_steps_status_all_is_asked_without_it() {
+    let refused = response(
+        "400 Bad Request",
+        &["Content-Type: application/json"],
+        r#"{"message":"unknown parameter stepsStatus"}"#,
+    );
+    let listed = response("200 OK", &["Content-Type: application/json"], DOC_LIST);
+    let gateway = serve(move |n, stream| {
+        let answer = if n == 0 {
+            refused.clone()
+        } else {
+            listed.clone()
+        };
+        send(stream, answer)
+    })
+    .await;
+    let client = client(&gateway.url(), fast_options());
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let list = client.list(&request).await.expect("asked again without it");
+    assert_eq!(list.steps.len(), 3);
+    client.list(&request).await.expect("the next list too");
+    let heads = gateway.heads();
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    assert!(heads[0].contains("stepsStatus=all"), "{heads:?}");
+    assert!(
+        heads[1..].iter().all(|h| !h.contains("stepsStatus")),
+        "{heads:?}"
+    );
 }
 
 /// Error bodies of other common shapes (RFC 7807's problem+json, OAuth's

@@ -2577,6 +2577,63 @@ fn a_futile_sign_in_withdraws_i_from_the_panel_too() {
     );
 }
 
+/// Once `i` found that the gateway offers no sign-in, later refusals for
+/// want of a token say how to give its fixed token, the footer and the
+/// panel offer no `i`, and `i` says the same again without a new try
+/// (stranger 50, AY3).
+#[test]
+fn a_gateway_without_sign_in_is_remembered_once_i_found_it() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let none = || GatewayError::Unauthorized {
+        sent: None,
+        expired: None,
+        said: None,
+    };
+    answer(&mut s, id, purpose, Err(none()), 1);
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let not_offered = AuthError::Discovery(stepwise::auth::Discovery::NotOffered {
+        gateway: "http://10.0.0.7:8080/".into(),
+        status: Some(404),
+    });
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(not_offered),
+        },
+        2,
+    );
+    // The list is asked again (r), and refused again: the banner keeps
+    // the fixed token's words.
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    answer(&mut s, id, purpose, Err(none()), 3);
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(banner.text.contains("offers no sign-in"), "{banner:?}");
+    assert!(!banner.text.contains("Press i"), "{banner:?}");
+    let screen = render(&s);
+    assert!(!screen.contains("Press i to sign in"), "{screen}");
+    assert!(!screen.contains(" i sign in"), "{screen}");
+    // `i` starts no new sign-in: it says the same again.
+    assert_eq!(ch(&mut s, 'i'), []);
+    assert!(s.overlay().is_none());
+    let again = session(&s).banner().unwrap();
+    assert!(again.text.contains("offers no sign-in"), "{again:?}");
+}
+
+/// `n` is offered in the footer only once a stepsID is known: before, the
+/// next-step call has nothing to ask by (stranger 50, AY4).
+#[test]
+fn n_is_offered_only_with_a_steps_id() {
+    let refused = refused_token();
+    assert!(session(&refused).steps_id().is_none());
+    let screen = render(&refused);
+    assert!(!screen.contains("n next"), "{screen}");
+    let opened = opened(["alreadyDone", "todo", "todo"]);
+    let screen = render(&opened);
+    assert!(screen.contains("n next"), "{screen}");
+}
+
 /// A login that is over (`invalid_grant`) says "Sign in again" with the key.
 #[test]
 fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {

@@ -24,6 +24,13 @@ pub(super) fn begin(state: &mut State) -> Vec<Effect> {
     // no steps gateway at --api, such as a web server's Basic login): no
     // sign-in is started, and the banner says so with its fix.
     let lang = lang(state);
+    // `i` found before that the gateway offers no sign-in: said again.
+    if let Some(words) = state.no_sign_in.clone() {
+        let mut banner = error(tr!(lang, "banner-sign-in-failed"), words);
+        banner.futile_sign_in = true;
+        say(state, banner);
+        return Vec::new();
+    }
     let no_help = [
         tr!(lang, "gw-title-client-refused"),
         tr!(lang, "gw-title-tokens-not-taken"),
@@ -50,6 +57,29 @@ pub(super) fn begin(state: &mut State) -> Vec<Effect> {
         id,
         data_dir: state.options.data_dir.clone(),
     }]
+}
+
+/// Once `i` found that the gateway offers no sign-in, a refusal of `car`
+/// for want of a token says how to give the gateway's fixed token, never
+/// "press i", which would fail the same way (stranger 50, AY3).
+pub(super) fn no_sign_in_stands(state: &mut State, car: &str) {
+    let Some(words) = state.no_sign_in.clone() else {
+        return;
+    };
+    let Some(session) = state.vehicles.session_mut(car) else {
+        return;
+    };
+    let Some(mut banner) = session.banner().cloned() else {
+        return;
+    };
+    if !session.refused_token() || banner.futile_sign_in {
+        return;
+    }
+    banner.text = words;
+    banner.futile_sign_in = true;
+    let remedy = session.remedy();
+    session.say(banner);
+    session.set_remedy(remedy);
 }
 
 /// Where a token is kept, in words.
@@ -200,6 +230,9 @@ pub(super) fn signed_in(
             // fixed token, which its 401 entries alone cannot tell.
             let detail = text.clone();
             state.note(now, crate::report::Event::SignInFailed { detail });
+            if matches!(&e, AuthError::Discovery(Discovery::NotOffered { .. })) && !answered {
+                state.no_sign_in = Some(text.clone());
+            }
             let mut banner = error(tr!(lang, "banner-sign-in-failed"), text);
             banner.futile_sign_in = futile(&e);
             say(state, banner);
