@@ -175,6 +175,20 @@ impl Backend {
             .and_then(|_| Scenario::built_in().demo_car().map(str::to_owned))
     }
 
+    /// The built-in associations of the embedded simulator (its generated
+    /// fleet left out), to name where an id it does not know is asked.
+    pub fn demo_ids(&self) -> Vec<String> {
+        let Some(scenario) = self.scenario.as_ref().filter(|_| self.demo.is_some()) else {
+            return Vec::new();
+        };
+        scenario
+            .associations
+            .iter()
+            .map(|a| a.car_association_id.clone())
+            .filter(|id| !id.starts_with('F'))
+            .collect()
+    }
+
     /// The generated vehicles of the embedded simulator (or, without a
     /// fleet, its associations), for a board demo.
     pub fn demo_cars(&self) -> Vec<String> {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::client::{GatewayError, ListRequest, Lookup};
+use crate::client::{GatewayError, ListRequest, Lookup, Rejection};
 use crate::guidance::step_title;
 use crate::steps::{Columns, Mark, StatusFilter, Step, StepsList, rows};
 use crate::text::{Lang, num};
@@ -163,6 +163,31 @@ impl<'a> Explainer<'a> {
         {
             return crate::describe::scope_taken_no_sign_in(lang, *status, scope, *from);
         }
+        // No gateway configured: the embedded demo backend answered, and
+        // an id it does not know is no id to check (stranger 49, AX1).
+        if self.backend.is_demo()
+            && matches!(
+                error.rejection(),
+                Some(Rejection::NotFound | Rejection::NoSteps)
+            )
+        {
+            let ids = self.backend.demo_ids().join(", ");
+            // Its words (the id asked) and its code, as a gateway's are.
+            let said = match error {
+                GatewayError::Rejected { body, .. } => {
+                    let code = body.code.map(|c| tr!(lang, "gw-code", code = c));
+                    let parts: Vec<String> = body.message.iter().cloned().chain(code).collect();
+                    parts.join(", ")
+                }
+                _ => String::new(),
+            };
+            let said = if said.is_empty() {
+                said
+            } else {
+                format!(" ({said})")
+            };
+            return tr!(lang, "gw-404-demo", said = said, ids = ids);
+        }
         crate::describe::gateway_error(lang, error)
     }
 
@@ -294,6 +319,10 @@ pub struct FailedJson<'a> {
     status: Option<u16>,
     code: Option<i64>,
     action: Action,
+    /// `demo` when no gateway is configured and the embedded demo backend
+    /// answered (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backend: Option<&'static str>,
 }
 
 /// What a script does with a vehicle whose list could not be had, from
@@ -352,7 +381,21 @@ impl<'a> FailedJson<'a> {
                 .or(limited.then_some(429)),
             code: error.and_then(GatewayError::gateway_code),
             action,
+            backend: None,
         }
+    }
+
+    /// As answered by `backend`: the demo backend is named, and an id it
+    /// does not know is no id to ask again by (its ids are built in).
+    #[must_use]
+    pub fn on(mut self, backend: &Backend) -> Self {
+        if backend.is_demo() {
+            self.backend = Some("demo");
+            if self.status == Some(404) {
+                self.action = Action::Stop;
+            }
+        }
+        self
     }
 
     /// Its one line of JSON, with the newline.
@@ -399,7 +442,7 @@ pub async fn steps_many(
             }))
         })
         .collect();
-    let label = backend.label(lang);
+    let (label, on) = (backend.label(lang), json.then_some(backend));
     let mut out = ManyOutcome {
         stdout: if reset && !json {
             format!("{}\n", tr!(lang, "steps-reset-asked"))
@@ -431,7 +474,7 @@ pub async fn steps_many(
                     Late::Limited => limited_cars.push(car),
                     Late::Unanswered => late.push(car),
                 }
-                out.failed((json, lang), car, words, (met, limited));
+                out.failed((on, lang), car, words, (met, limited));
                 continue;
             }
         };
@@ -462,7 +505,7 @@ pub async fn steps_many(
                     crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
                     crate::text::with_car(&explainer.words(lang, &e).await, car),
                 );
-                out.failed((json, lang), car, words, (Some(&e), false));
+                out.failed((on, lang), car, words, (Some(&e), false));
             }
         }
     }
@@ -572,14 +615,16 @@ impl ManyOutcome {
     /// deadline, or 429s held it back: `limited`).
     fn failed(
         &mut self,
-        (json, lang): (bool, Lang),
+        (json, lang): (Option<&Backend>, Lang),
         car: &str,
         words: (String, String),
         (error, limited): (Option<&GatewayError>, bool),
     ) {
-        if json {
+        if let Some(backend) = json {
             let lookup = Lookup::Car(car.to_owned());
-            let line = FailedJson::new(&lookup, words.0, error, limited).line();
+            let line = FailedJson::new(&lookup, words.0, error, limited)
+                .on(backend)
+                .line();
             self.stdout.push_str(&line);
         }
         let colon = crate::text::colon(lang);

@@ -996,7 +996,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                     Ok(outcome) => outcome,
                     Err(late) => {
                         if json {
-                            let line = commands::FailedJson::new(&lookup, late.english, None, late.limited);
+                            let line = commands::FailedJson::new(&lookup, late.english, None, late.limited).on(&backend);
                             print_json_failure(&line.line());
                         }
                         return fail(format!("{}: {}", lookup.id(), late.said));
@@ -1013,7 +1013,8 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         // words the person reads still on stderr.
         if let (Err(e), Some(lookup)) = (&outcome, &failed_json) {
             let english = explainer.words(Lang::En, e).await;
-            print_json_failure(&commands::FailedJson::new(lookup, english, Some(e), false).line());
+            let failed = commands::FailedJson::new(lookup, english, Some(e), false).on(&backend);
+            print_json_failure(&failed.line());
         }
         match outcome {
             Ok(outcome) => emit_outcome(&outcome, lang),

@@ -639,6 +639,7 @@ gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in wi
 gw-401-expired = The token expired { $ago } ago, by the expiry written in it: that is why it is refused
 gw-401-said = The gateway says: “{ $said }”
 gw-401-none-no-signin = HTTP 401: the gateway wants a token, and none was sent. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-404-demo = HTTP 404: the demo backend does not know this id{ $said }. No gateway is configured (no --api, STEPWISE_API or `api` in the config file), so the embedded demo answered, and it knows only { $ids }. To ask your gateway, give --api URL
 gw-401-login-unreadable = HTTP 401: the gateway wants a token, and none was sent, because the login kept by `stepwise login` cannot be read (the warning above says why). Run `stepwise auth status`, which names where it is kept (a file or the keyring) and what to do, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-config-no-signin = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token there
 gw-401-environment-no-signin = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. It offers no sign-in: its token comes from whoever runs it. Set STEPWISE_TOKEN to this gateway's current token

@@ -421,6 +421,10 @@ impl Login {
         if let Some(kept) = self.kept().await
             && kept.refresh_token != state.credential.refresh_token
         {
+            // Another process renewed since this one last asked: the
+            // provider answered it, so a wait it asked of this process
+            // before is over (stranger 49, AX2).
+            state.renewal_wait = None;
             if let Some(said) = kept.over.clone() {
                 let why = Over::Marked {
                     gateway: crate::steps::sanitize(&self.gateway),
@@ -503,6 +507,7 @@ impl Login {
         );
         let token = Secret::new(credential.access_token.clone());
         state.credential = credential.clone();
+        state.renewal_wait = None;
         if refused.is_some() {
             state.fresh_after_refusal = Some(credential.access_token.clone());
         }

@@ -81,6 +81,10 @@ pub enum LiveFault {
     Said(protocol::ErrorBody),
 }
 
+/// How long a stream found silent is given to hand over what already
+/// waits in its connection before the silence is said.
+const SILENCE_GRACE: Duration = Duration::from_millis(250);
+
 /// What [`follow`] yields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveUpdate {
@@ -518,7 +522,16 @@ impl Follower {
         let idle = self.options.idle_timeout;
         let chunks = stream::unfold(response, move |mut response| async move {
             match tokio::time::timeout(idle, response.chunk()).await {
-                Err(_) => Some((Err(Fault::Silent(idle)), response)),
+                // Bytes that came while this process did not run (a laptop
+                // asleep, `kill -STOP`) are read before silence is said: on
+                // waking, the timer may fire before the connection's task
+                // has read what waits in the socket (stranger 49, AX3).
+                Err(_) => match tokio::time::timeout(SILENCE_GRACE, response.chunk()).await {
+                    Ok(Ok(Some(chunk))) => Some((Ok(chunk), response)),
+                    Ok(Ok(None)) => None,
+                    Ok(Err(e)) => Some((Err(Fault::Transport(e)), response)),
+                    Err(_) => Some((Err(Fault::Silent(idle)), response)),
+                },
                 Ok(Err(e)) => Some((Err(Fault::Transport(e)), response)),
                 Ok(Ok(Some(chunk))) => Some((Ok(chunk), response)),
                 Ok(Ok(None)) => None,

@@ -173,6 +173,28 @@ fn an_unknown_car_exits_1_with_one_line_on_stderr_and_nothing_on_stdout() {
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("404") && err.contains("999999"), "{err}");
+    // No gateway is configured: the demo backend answered, and says so
+    // with the ids it knows (stranger 49, AX1).
+    assert!(
+        err.contains("the demo backend does not know this id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("987654, 111111") && err.contains("give --api URL"),
+        "{err}"
+    );
+    assert!(!err.contains("Check the carAssociationID"), "{err}");
+    // A script is told the same, and not to start over.
+    let out = run(home.path(), &["next", "--steps-id", "777888", "--json"]);
+    assert_exit(&out, 1);
+    let failed = json(&out);
+    assert_eq!(failed["backend"], "demo", "{failed}");
+    assert_eq!(failed["action"], "stop", "{failed}");
+    assert!(
+        stderr(&out).contains("the demo backend"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

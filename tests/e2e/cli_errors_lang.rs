@@ -921,7 +921,17 @@ fn the_embedded_simulator_s_english_is_not_shown_in_another_language() {
     // language; an id it does not know, never a router's 404 to fix
     // with --api, which the demo backend has none of (stranger 47, AV6).
     assert!(err.contains("(carAssociationID 999999)"), "{err}");
-    assert!(!err.contains("--api"), "{err}");
+    // --api is named only as the way to ask a gateway instead of the demo
+    // (no gateway is configured; stranger 49, AX1).
+    assert!(
+        err.contains("das Demo-Backend kennt diese ID nicht"),
+        "{err}"
+    );
+    assert_eq!(err.matches("--api").count(), 2, "{err}");
+    assert!(
+        err.contains("Um Ihr Gateway zu fragen, --api URL angeben"),
+        "{err}"
+    );
     let out = stepwise(home.path())
         .args(["--lang", "de", "next", "--steps-id", "55555"])
         .output()

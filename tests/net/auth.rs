@@ -1073,6 +1073,38 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
     }
 }
 
+/// A wait the provider asked of this process ends once another process
+/// renewed the login (its token is found in the store): the next renewal
+/// asks the provider again instead of saying the old 503 (stranger 49,
+/// AX2).
+#[tokio::test]
+async fn a_renewal_by_another_process_ends_the_wait_the_provider_asked() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let busy = crate::hostile_servers::canned(
+        "503 Service Unavailable",
+        &["Content-Type: application/json", "Retry-After: 300"],
+        r#"{"error":"temporarily_unavailable"}"#,
+    )
+    .await;
+    let (_dir, store, key, source) = due_at(&provider, credential, &busy.url());
+    let client = gateway(&provider.sim.url(), Some(source));
+    let err = client.list(&list_987654()).await.unwrap_err();
+    assert!(err.is_passing(), "{err:?}");
+    // Another process signs in afresh and keeps its login, due now, renewed
+    // by the provider (which is well again).
+    let mut other = signed_in(&provider).await;
+    other.expires_at = Some(unix_now());
+    store.save(&key, &other).unwrap();
+    let renewed = provider.refreshes();
+    client
+        .list(&list_987654())
+        .await
+        .expect("the provider is asked again, and renews");
+    assert_eq!(provider.refreshes(), renewed + 1);
+    assert_eq!(busy.requests(), 1);
+}
+
 /// A renewal whose provider is out of reach (nothing listens) is titled as
 /// a token renewal that failed, as a silent one is, never "Sign-in failed"
 /// (nobody signed in; stranger 46, AU3), and the login is kept.
