@@ -1243,6 +1243,18 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
         AuthError::Discovery(why) => why.words(lang),
         AuthError::Setting(why) => why.words(lang),
+        // Lost through a proxy: the proxy's words first (it, or the provider
+        // behind it, was silent), and only then what the provider may have
+        // done (stranger 49, AX4).
+        AuthError::Provider(crate::auth::ProviderProblem::RenewalLost { why, .. })
+            if matches!(**why, AuthError::Proxy { .. }) =>
+        {
+            tr!(
+                lang,
+                "err-signin-renewal-lost-proxy",
+                why = auth_error(lang, why)
+            )
+        }
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
         AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),
@@ -1878,6 +1890,41 @@ fn rejected_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A renewal lost in a silent proxy names the proxy first, never the
+    /// provider alone with "sign in again" through the same proxy
+    /// (stranger 49, AX4).
+    #[test]
+    fn a_renewal_lost_in_a_proxy_names_the_proxy() {
+        let lost = |why: AuthError| {
+            AuthError::Provider(crate::auth::ProviderProblem::RenewalLost {
+                url: "http://idp.example/oauth/token".into(),
+                why: Box::new(why),
+            })
+        };
+        let through = lost(AuthError::Proxy {
+            url: "http://idp.example/oauth/token".into(),
+            proxy: "http://127.0.0.1:3128".into(),
+            from: "http_proxy",
+            credentials: false,
+            trouble: ProxyTrouble::Silent,
+        });
+        let text = auth_error(Lang::En, &through);
+        assert!(
+            text.contains("through the proxy http://127.0.0.1:3128"),
+            "{text}"
+        );
+        assert!(text.contains("NO_PROXY=idp.example"), "{text}");
+        assert!(text.contains("once the proxy passes requests"), "{text}");
+        let direct = lost(AuthError::Network {
+            url: "http://idp.example/oauth/token".into(),
+            detail: crate::auth::device::NO_ANSWER.into(),
+            tls: None,
+        });
+        let text = auth_error(Lang::En, &direct);
+        assert!(!text.contains("proxy"), "{text}");
+        assert!(text.contains("may have renewed the login"), "{text}");
+    }
 
     /// A client the provider knows but wants authenticated is not said
     /// unknown, with advice to change an id that is right (stranger 45,

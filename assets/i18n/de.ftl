@@ -1462,6 +1462,7 @@ err-signin-limited = der Identitätsanbieter begrenzt Anfragen (HTTP 429) und bi
 err-signin-refresh-failed = der Identitätsanbieter konnte das Token nicht erneuern ({ $said }). In einer Minute erneut versuchen
 err-signin-refresh-failed-wait = der Identitätsanbieter konnte das Token vorerst nicht erneuern ({ $said }) und bittet, { $secs } s zu warten. Dann erneut versuchen
 err-signin-renewal-lost = die an { $url } gesendete Token-Erneuerung bekam keine Antwort (die Verbindung wurde nach der Anfrage geschlossen oder blieb stumm): der Identitätsanbieter hat die Anmeldung womöglich erneuert und dabei das hier aufbewahrte Refresh-Token verbraucht. Einmal erneut versuchen; meldet es dann, die Anmeldung sei verbraucht, mit `stepwise login` neu anmelden
+err-signin-renewal-lost-proxy = die Token-Erneuerung bekam keine Antwort: { $why }. Hat die Erneuerung den Identitätsanbieter erreicht, hat er das hier gespeicherte Refresh-Token womöglich verbraucht: Sobald der Proxy Anfragen durchlässt, erneut versuchen; meldet er dann, die Anmeldung sei verbraucht, mit `stepwise login` neu anmelden
 err-signin-keeping-failed = das Token konnte nicht gespeichert werden: { $detail }. Erneut anmelden
 err-signin-opening-failed = der Token-Speicher ließ sich nicht öffnen: { $detail }. Erneut anmelden
 err-over-revoked = die Anmeldung für { $gateway } ist abgelaufen oder wurde widerrufen ({ $said })

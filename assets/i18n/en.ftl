@@ -1472,6 +1472,7 @@ err-signin-limited = the identity provider is limiting requests (HTTP 429) and a
 err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
 err-signin-refresh-failed-wait = the identity provider could not renew the token for now ({ $said }) and asks to wait { $secs } s. Retry then
 err-signin-renewal-lost = the token renewal sent to { $url } got no answer (the connection closed or stayed silent after the request): the identity provider may have renewed the login then, spending the refresh token kept here. Retry once; if it then says the login was used up, sign in again with `stepwise login`
+err-signin-renewal-lost-proxy = the token renewal got no answer: { $why }. If the renewal reached the identity provider, it may have spent the refresh token kept here: once the proxy passes requests, retry; if it then says the login was used up, sign in again with `stepwise login`
 err-signin-keeping-failed = keeping the token failed: { $detail }. Sign in again
 err-signin-opening-failed = opening the token store failed: { $detail }. Sign in again
 err-over-revoked = the sign-in for { $gateway } expired or was revoked ({ $said })

@@ -1471,6 +1471,7 @@ err-signin-limited = el proveedor de identidad está limitando las peticiones (H
 err-signin-refresh-failed = el proveedor de identidad no pudo renovar el token ({ $said }). Vuelva a intentarlo en un minuto
 err-signin-refresh-failed-wait = el proveedor de identidad no pudo renovar el token por ahora ({ $said }) y pide esperar { $secs } s. Vuelva a intentarlo entonces
 err-signin-renewal-lost = la renovación del token enviada a { $url } no recibió respuesta (la conexión se cerró o quedó muda tras la petición): puede que el proveedor de identidad renovara la sesión, gastando el token de renovación guardado aquí. Vuelva a intentarlo una vez; si entonces dice que la sesión está agotada, inicie sesión de nuevo con `stepwise login`
+err-signin-renewal-lost-proxy = la renovación del token no tuvo respuesta: { $why }. Si la renovación llegó al proveedor de identidad, puede haber gastado el token de actualización guardado aquí: cuando el proxy deje pasar las peticiones, reintente; si entonces dice que el inicio de sesión se agotó, vuelva a iniciar sesión con `stepwise login`
 err-signin-keeping-failed = no se pudo guardar el token: { $detail }. Inicie sesión de nuevo
 err-signin-opening-failed = no se pudo abrir el almacén de tokens: { $detail }. Inicie sesión de nuevo
 err-over-revoked = la sesión en { $gateway } caducó o fue revocada ({ $said })

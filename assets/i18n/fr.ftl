@@ -1468,6 +1468,7 @@ err-signin-limited = le fournisseur d'identité limite les requêtes (HTTP 429) 
 err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
 err-signin-refresh-failed-wait = le fournisseur d'identité n'a pas pu renouveler le jeton pour l'instant ({ $said }) et demande d'attendre { $secs } s. Réessayez ensuite
 err-signin-renewal-lost = le renouvellement du jeton envoyé à { $url } n'a reçu aucune réponse (la connexion a été fermée ou est restée muette après la requête) : le fournisseur d'identité a peut-être renouvelé la connexion, usant le jeton de renouvellement gardé ici. Réessayez une fois ; s'il dit alors que la connexion est épuisée, reconnectez-vous avec `stepwise login`
+err-signin-renewal-lost-proxy = le renouvellement du jeton n'a eu aucune réponse : { $why }. Si le renouvellement a atteint le fournisseur d'identité, il a pu consommer le jeton de rafraîchissement gardé ici : quand le proxy laissera passer les requêtes, réessayez ; s'il dit alors que la connexion est épuisée, reconnectez-vous avec `stepwise login`
 err-signin-keeping-failed = l'enregistrement du jeton a échoué : { $detail }. Reconnectez-vous
 err-signin-opening-failed = l'ouverture du stockage des jetons a échoué : { $detail }. Reconnectez-vous
 err-over-revoked = la connexion à { $gateway } a expiré ou a été révoquée ({ $said })

@@ -1465,6 +1465,7 @@ err-signin-limited = il provider di identità sta limitando le richieste (HTTP 4
 err-signin-refresh-failed = il provider di identità non è riuscito a rinnovare il token ({ $said }). Riprovare tra un minuto
 err-signin-refresh-failed-wait = il provider di identità per ora non è riuscito a rinnovare il token ({ $said }) e chiede di attendere { $secs } s. Riprovare allora
 err-signin-renewal-lost = il rinnovo del token inviato a { $url } non ha avuto risposta (la connessione si è chiusa o è rimasta muta dopo la richiesta): il provider di identità potrebbe aver rinnovato l'accesso, consumando il token di rinnovo conservato qui. Riprovare una volta; se allora dice che l'accesso è esaurito, accedere di nuovo con `stepwise login`
+err-signin-renewal-lost-proxy = il rinnovo del token non ha avuto risposta: { $why }. Se il rinnovo ha raggiunto il provider di identità, può aver consumato il refresh token conservato qui: quando il proxy lascerà passare le richieste, riprovare; se allora dice che l'accesso è esaurito, accedere di nuovo con `stepwise login`
 err-signin-keeping-failed = salvataggio del token non riuscito: { $detail }. Accedere di nuovo
 err-signin-opening-failed = apertura dell'archivio dei token non riuscita: { $detail }. Accedere di nuovo
 err-over-revoked = l'accesso a { $gateway } è scaduto o è stato revocato ({ $said })

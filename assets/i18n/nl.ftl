@@ -1464,6 +1464,7 @@ err-signin-limited = de identiteitsprovider beperkt verzoeken (HTTP 429) en vraa
 err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
 err-signin-refresh-failed-wait = de identiteitsprovider kon het token voorlopig niet vernieuwen ({ $said }) en vraagt { $secs } s te wachten. Probeer het dan opnieuw
 err-signin-renewal-lost = de tokenvernieuwing naar { $url } kreeg geen antwoord (de verbinding sloot of bleef stil na het verzoek): de identiteitsprovider heeft de login misschien vernieuwd en daarbij het hier bewaarde vernieuwingstoken verbruikt. Probeer het één keer opnieuw; zegt het dan dat de login is opgebruikt, log dan opnieuw in met `stepwise login`
+err-signin-renewal-lost-proxy = de tokenvernieuwing kreeg geen antwoord: { $why }. Als de vernieuwing de identiteitsprovider bereikte, kan die het hier bewaarde refreshtoken hebben verbruikt: probeer het opnieuw zodra de proxy verzoeken doorlaat; zegt hij dan dat de aanmelding is opgebruikt, meld u opnieuw aan met `stepwise login`
 err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Log opnieuw in
 err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Log opnieuw in
 err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })

@@ -1478,6 +1478,7 @@ err-signin-limited = o provedor de identidade está limitando requisições (HTT
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
 err-signin-refresh-failed-wait = o provedor de identidade não conseguiu renovar o token por enquanto ({ $said }) e pede para esperar { $secs } s. Tente de novo depois disso
 err-signin-renewal-lost = a renovação do token enviada para { $url } não teve resposta (a conexão fechou ou ficou muda depois da requisição): o provedor de identidade pode ter renovado o login, gastando o token de renovação guardado aqui. Tente de novo uma vez; se então disser que o login foi gasto, faça login de novo com `stepwise login`
+err-signin-renewal-lost-proxy = a renovação do token não teve resposta: { $why }. Se a renovação chegou ao provedor de identidade, ele pode ter gastado o refresh token guardado aqui: quando o proxy deixar passar as requisições, tente de novo; se então disser que o login se esgotou, entre de novo com `stepwise login`
 err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Faça login de novo
 err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Faça login de novo
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })

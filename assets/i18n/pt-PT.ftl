@@ -1443,6 +1443,7 @@ err-signin-limited = o fornecedor de identidade está a limitar pedidos (HTTP 42
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo num minuto
 err-signin-refresh-failed-wait = o fornecedor de identidade não conseguiu renovar o token por agora ({ $said }) e pede para esperar { $secs } s. Tente novamente depois disso
 err-signin-renewal-lost = a renovação do token enviada para { $url } não teve resposta (a ligação fechou ou ficou muda depois do pedido): o fornecedor de identidade pode ter renovado a sessão, gastando o token de renovação guardado aqui. Tente novamente uma vez; se então disser que a sessão foi gasta, inicie sessão de novo com `stepwise login`
+err-signin-renewal-lost-proxy = a renovação do token não teve resposta: { $why }. Se a renovação chegou ao fornecedor de identidade, ele pode ter gasto o refresh token guardado aqui: quando o proxy deixar passar os pedidos, tente novamente; se então disser que o início de sessão se esgotou, inicie sessão de novo com `stepwise login`
 err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Volte a iniciar sessão
 err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Volte a iniciar sessão
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })

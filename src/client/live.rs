@@ -335,6 +335,8 @@ impl Follower {
     /// keeps failing (`Ok(true)`: poll instead) or a final error (`Ok(false)`).
     async fn follow_stream(&mut self) -> Result<bool, Gone> {
         let mut failures: u32 = 0;
+        // Connections refused in a row (the gateway out of reach).
+        let mut down: u32 = 0;
         // Streams in a row that delivered but lived less than a minute: a
         // gateway or proxy that closes at once is not reopened in a tight loop.
         let mut short: u32 = 0;
@@ -376,13 +378,23 @@ impl Follower {
                     delivered,
                     wait,
                 } => {
-                    failures = if delivered { 1 } else { failures + 1 };
+                    // A gateway out of reach (restarting, say) is no stream
+                    // that fails: polls would meet the same, so it does not
+                    // count towards polling instead; the stream is tried
+                    // again, with a growing wait, until the gateway is back
+                    // (stranger 49, AX7).
+                    if matches!(error, GatewayError::Unreachable { .. }) {
+                        down += 1;
+                    } else {
+                        failures = if delivered { 1 } else { failures + 1 };
+                        down = 0;
+                    }
                     self.send(LiveUpdate::Error {
                         error,
                         retrying: true,
                     })
                     .await?;
-                    wait.unwrap_or_else(|| self.backoff(failures))
+                    wait.unwrap_or_else(|| self.backoff(failures.max(down)))
                 }
             };
             if failures >= self.options.stream_failures_before_polling {

@@ -51,7 +51,15 @@ where
     F: Fn(usize, String, TcpStream) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), answer)
+}
+
+/// [`serve`] on `listener`.
+fn serve_on<F, Fut>(listener: TcpListener, answer: F) -> Server
+where
+    F: Fn(usize, String, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let addr = listener.local_addr().unwrap();
     let heads = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&heads);
@@ -370,6 +378,52 @@ async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
     }
     assert_eq!(next(&mut updates).await, None);
     assert_eq!(server.heads().len(), 2, "never retried in a loop");
+}
+
+/// A gateway out of reach for a while (restarting) is streamed again once
+/// it is back, however many connections were refused meanwhile, never
+/// given up for polling for it (stranger 49, AX7).
+#[tokio::test]
+async fn a_gateway_out_of_reach_for_a_while_is_streamed_again() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let options = LiveOptions {
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        stream_failures_before_polling: 2,
+        ..quick()
+    };
+    let mut updates = follow(&format!("http://{addr}"), options);
+    for _ in 0..4 {
+        match next(&mut updates).await {
+            Some(LiveUpdate::Error {
+                error: GatewayError::Unreachable { .. },
+                retrying: true,
+            }) => {}
+            other => panic!("expected the gateway out of reach, got {other:?}"),
+        }
+    }
+    let listener = TcpListener::bind(addr).await.unwrap();
+    let server = serve_on(listener, |_, _, stream| async move {
+        let text = format!("{SSE_HEAD}{}", event(1, &list("todo")));
+        write_and_hold(stream, text.into_bytes()).await;
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|u| matches!(u, LiveUpdate::List(_))) {
+        let update = next(&mut updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(update, LiveUpdate::Mode(Mode::Polling { .. })),
+            "given up for polling: {seen:?}"
+        );
+        seen.push(update);
+    }
+    assert!(seen.contains(&LiveUpdate::Mode(Mode::Live)), "{seen:?}");
+    assert!(
+        server.heads()[0].contains("/events"),
+        "{:?}",
+        server.heads()
+    );
 }
 
 #[tokio::test]
