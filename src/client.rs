@@ -567,6 +567,24 @@ impl GatewayError {
         }
     }
 
+    /// The wait the answer asked before trying again (a `Retry-After`, or
+    /// the identity provider's on a renewal), in whole seconds, when one
+    /// was asked.
+    pub fn asked_wait(&self) -> Option<u64> {
+        match self {
+            GatewayError::Rejected {
+                retry_after: Some(wait),
+                ..
+            } if !wait.is_zero() => Some(wait.as_secs().max(1)),
+            GatewayError::Auth(AuthError::Provider(
+                crate::auth::ProviderProblem::RefreshFailed {
+                    wait: Some(secs), ..
+                },
+            )) => Some(*secs),
+            _ => None,
+        }
+    }
+
     /// The gateway's error code (its contract body's `code`), when it gave
     /// one.
     pub fn gateway_code(&self) -> Option<i64> {

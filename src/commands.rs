@@ -319,6 +319,9 @@ pub struct FailedJson<'a> {
     status: Option<u16>,
     code: Option<i64>,
     action: Action,
+    /// The wait in seconds the answer asked before trying again (its
+    /// `Retry-After`), or `null`.
+    retry_after: Option<u64>,
     /// `demo` when no gateway is configured and the embedded demo backend
     /// answered (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -381,6 +384,7 @@ impl<'a> FailedJson<'a> {
                 .or(limited.then_some(429)),
             code: error.and_then(GatewayError::gateway_code),
             action,
+            retry_after: error.and_then(GatewayError::asked_wait),
             backend: None,
         }
     }
@@ -436,10 +440,7 @@ pub async fn steps_many(
                 reset,
                 status,
             };
-            let (held, last) = (Arc::clone(&track.held), Arc::clone(&track.last));
-            tokio::spawn(crate::client::tracked(held, last, async move {
-                gateway.list(&request).await
-            }))
+            track.spawn(async move { gateway.list(&request).await })
         })
         .collect();
     let (label, on) = (backend.label(lang), json.then_some(backend));
@@ -540,6 +541,8 @@ pub async fn steps_many(
 struct Track {
     held: Arc<AtomicBool>,
     last: Arc<std::sync::Mutex<Option<GatewayError>>>,
+    /// Its request got a place among those in flight (it was sent).
+    sent: Arc<AtomicBool>,
 }
 
 /// Which count of the summary a vehicle without a list by the deadline
@@ -552,6 +555,17 @@ enum Late {
 }
 
 impl Track {
+    /// Runs `request` on a task of its own, tracked: held back, its last
+    /// failure, and sent.
+    fn spawn<T: Send + 'static>(
+        &self,
+        request: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        let (held, last) = (Arc::clone(&self.held), Arc::clone(&self.last));
+        let sent = crate::pace::admitted(Arc::clone(&self.sent), request);
+        tokio::spawn(crate::client::tracked(held, last, sent))
+    }
+
     /// The words (English, then `lang`) of a vehicle without a list by the
     /// deadline: its own failure when it met one and its retry was then
     /// held back by another request's 429; else held back, or unanswered.
@@ -572,7 +586,14 @@ impl Track {
         let unsent = limited && last.is_none();
         let wait = last.as_ref().and_then(asked_wait);
         let met = last.filter(|e| e.rejection() != Some(crate::client::Rejection::TooManyRequests));
+        let sent = self.sent.load(Ordering::Relaxed);
         match met {
+            // Its turn among the vehicles asked a few at a time never came
+            // (stranger 49, AX5): not "no answer".
+            None if !sent && !limited => {
+                let said = |lang| tr!(lang, "steps-many-unsent", secs = secs);
+                ((said(Lang::En), said(lang)), Late::Unanswered)
+            }
             Some(e) if limited => {
                 let said = |lang| tr!(lang, "steps-many-retry-held", secs = secs);
                 let words = (
@@ -707,14 +728,9 @@ pub async fn within<T>(
 
 /// The wait (s) a 429 asked for, when it named one.
 fn asked_wait(error: &GatewayError) -> Option<u64> {
-    match error {
-        GatewayError::Rejected {
-            status: 429,
-            retry_after: Some(wait),
-            ..
-        } => Some(wait.as_secs().max(1)),
-        _ => None,
-    }
+    error
+        .asked_wait()
+        .filter(|_| error.rejection() == Some(Rejection::TooManyRequests))
 }
 
 /// `late` holds the vehicles sent and not answered by the deadline,

@@ -74,6 +74,19 @@ pub async fn held_back<F: std::future::Future>(flag: Arc<AtomicBool>, future: F)
     HELD_BACK.scope(flag, future).await
 }
 
+tokio::task_local! {
+    /// Set once the request of an [`admitted`] future got its place among
+    /// the requests in flight (it was sent): a run out of time tells "not
+    /// asked yet" from "sent, and not answered".
+    static ADMITTED: Arc<AtomicBool>;
+}
+
+/// Runs `future` (a gateway call) with `flag` set once its request is
+/// admitted to be sent.
+pub async fn admitted<F: std::future::Future>(flag: Arc<AtomicBool>, future: F) -> F::Output {
+    ADMITTED.scope(flag, future).await
+}
+
 fn mark_held_back(held: bool) {
     let _ = HELD_BACK.try_with(|flag| flag.store(held, Ordering::Relaxed));
 }
@@ -140,6 +153,7 @@ impl Pace {
             // A 429 may have come while this request waited for its place.
             if self.pause_end().is_none() {
                 mark_held_back(false);
+                let _ = ADMITTED.try_with(|flag| flag.store(true, Ordering::Relaxed));
                 return permit;
             }
         }

@@ -176,6 +176,76 @@ fn one_vehicle_stops_at_the_deadline_too() {
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
 
+/// A vehicle whose turn never came before the deadline (vehicles are
+/// asked a few at a time) is said not asked, never "no answer", which
+/// blames the gateway (stranger 49, AX5).
+#[test]
+fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
+    let api = crate::canned::silent();
+    let home = tempfile::tempdir().unwrap();
+    let ids = home.path().join("ids.txt");
+    std::fs::write(&ids, "987654\n111111\n").unwrap();
+    let args = ["steps", "--api", &api, "--cars", ids.to_str().unwrap()];
+    let out = run(
+        home.path(),
+        &[
+            &args[..],
+            &["--concurrency", "1", "--deadline", "1", "--json"],
+        ]
+        .concat(),
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("987654: no answer within the deadline of 1 s"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "111111: not asked before the deadline of 1 s (--deadline): it waited its turn"
+        ),
+        "{err}"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[1]["action"], "retry", "{lines:?}");
+}
+
+/// A failure object carries the wait the answer asked (`retry_after`, in
+/// seconds) for a script to wait before it retries, and `null` when none
+/// was asked (stranger 49, AX6).
+#[test]
+fn a_failure_object_carries_the_wait_asked() {
+    let busy = crate::canned::answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 300\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["next", "--api", &busy, "--steps-id", "132324", "--json"],
+    );
+    assert_exit(&out, 1);
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(failed["retry_after"], 300, "{failed}");
+    assert_eq!(failed["action"], "retry", "{failed}");
+    let gone = crate::canned::answering(
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{\"code\":2346,\"message\":\"no step 132324\"}"
+            .to_vec(),
+    );
+    let out = run(
+        home.path(),
+        &["next", "--api", &gone, "--steps-id", "132324", "--json"],
+    );
+    assert_exit(&out, 1);
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(failed["retry_after"].is_null(), "{failed}");
+    assert_eq!(failed["status"], 404, "{failed}");
+}
+
 /// A gateway that answers every call with 429 and a long Retry-After has
 /// answered: at the deadline it is named as limiting requests, never as
 /// "no answer" (which sends a technician after a dead gateway).
