@@ -1063,9 +1063,8 @@ impl Gateway {
         match tokio::time::timeout(TRIAL_LIMIT, self.list(&request)).await {
             Err(_) => Trial::NotTried(None),
             Ok(Ok(_)) => Trial::Taken,
-            Ok(Err(
-                GatewayError::Unauthorized { .. } | GatewayError::Rejected { status: 401, .. },
-            )) => Trial::Refused,
+            // A 401, also to a token renewed for it (stranger 52, BA1).
+            Ok(Err(e)) if e.answered_status() == Some(401) => Trial::Refused,
             Ok(Err(GatewayError::Rejected {
                 status: 404, body, ..
             })) if body.names_the_id() => Trial::Taken,

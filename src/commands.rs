@@ -223,8 +223,9 @@ impl<'a> Explainer<'a> {
 
 /// A login that can still be used kept for `api` (read off the runtime: a
 /// keyring call blocks): whether `gateway` takes it, asked once with it as
-/// the steps calls would send it. `false` only for a 401; any other answer
-/// (or none) does not say it is refused. `None`: no usable login kept.
+/// the steps calls would send it: `true` when it answered with it, `false`
+/// for a 401 (to a token renewed for it too). `None`: no usable login kept,
+/// or no answer that says either.
 pub async fn kept_login_taken(
     gateway: &crate::client::Gateway,
     api: String,
@@ -241,7 +242,12 @@ pub async fn kept_login_taken(
         .clone()
         .with_token_source(kept.source())
         .with_token_from(Some(crate::config::TokenFrom::Login));
-    Some(trial.try_token().await != crate::client::Trial::Refused)
+    // Taken or refused as the gateway said; no word without an answer.
+    match trial.try_token().await {
+        crate::client::Trial::Taken => Some(true),
+        crate::client::Trial::Refused => Some(false),
+        crate::client::Trial::NotTried(_) => None,
+    }
 }
 
 /// `stepwise steps`.

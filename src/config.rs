@@ -1144,10 +1144,32 @@ impl Settings {
         api_flag: Option<String>,
         token_file_flag: Option<&Path>,
     ) -> Result<Self, ConfigError> {
-        let (file, at) = match config_path() {
+        Self::resolve_keeping(api_flag, token_file_flag, true)
+    }
+
+    /// As [`Settings::resolve`], for `stepwise login`: the config file's
+    /// `token` and `token_file` are not read (a login kept wins over them,
+    /// so one that names a missing file does not stop a sign-in;
+    /// stranger 52, BA7).
+    pub fn resolve_for_login(
+        api_flag: Option<String>,
+        token_file_flag: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        Self::resolve_keeping(api_flag, token_file_flag, false)
+    }
+
+    fn resolve_keeping(
+        api_flag: Option<String>,
+        token_file_flag: Option<&Path>,
+        config_token: bool,
+    ) -> Result<Self, ConfigError> {
+        let (mut file, at) = match config_path() {
             Some(at) => (load_file_config(&at)?, Some(at)),
             None => (FileConfig::default(), None),
         };
+        if !config_token {
+            (file.token, file.token_file) = (None, None);
+        }
         let env_token = std::env::var(ENV_TOKEN)
             .ok()
             .filter(|t| !t.trim().is_empty());

@@ -1426,16 +1426,28 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
             } else {
                 format!(" ({said})")
             };
-            tr!(
-                lang,
-                "auth-proxy-answered",
-                url = url,
-                proxy = proxy,
-                from = from,
-                status = *status,
-                said = said,
-                host = host
-            )
+            // A 5xx of the proxy's own: it let the call through and got no
+            // answer from the provider (down, or out of its reach), a
+            // failure for now, not a refusal (stranger 52, BA6).
+            macro_rules! answered {
+                ($id:literal) => {
+                    tr!(
+                        lang,
+                        $id,
+                        url = url,
+                        proxy = proxy,
+                        from = from,
+                        status = *status,
+                        said = said,
+                        host = host
+                    )
+                };
+            }
+            if *status >= 500 {
+                answered!("auth-proxy-5xx")
+            } else {
+                answered!("auth-proxy-answered")
+            }
         }
         ProxyTrouble::Unreachable => said!("auth-proxy-unreachable"),
         ProxyTrouble::Closed => said!("auth-proxy-closed"),
@@ -1890,6 +1902,31 @@ fn rejected_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A proxy's own 5xx to a sign-in call is the provider out of the
+    /// proxy's reach, for now; its 403 a refusal (stranger 52, BA6).
+    #[test]
+    fn a_proxy_s_5xx_to_a_sign_in_call_is_no_refusal() {
+        let answered = |status| AuthError::Proxy {
+            url: "http://idp.example/oauth/token".into(),
+            proxy: "http://127.0.0.1:3128".into(),
+            from: "http_proxy",
+            credentials: false,
+            trouble: ProxyTrouble::Answered {
+                status,
+                said: String::new(),
+            },
+        };
+        let text = auth_error(Lang::En, &answered(502));
+        assert!(text.contains("got no answer from idp.example"), "{text}");
+        assert!(text.contains("Retry later"), "{text}");
+        assert!(!text.contains("whether it lets"), "{text}");
+        let text = auth_error(Lang::En, &answered(403));
+        assert!(
+            text.contains("whether it lets idp.example through"),
+            "{text}"
+        );
+    }
 
     /// A renewal lost in a silent proxy names the proxy first, never the
     /// provider alone with "sign in again" through the same proxy

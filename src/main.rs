@@ -914,7 +914,11 @@ fn script_options(cli: &Cli, lang: Lang) -> stepwise::client::ClientOptions {
 /// exit code of settings that cannot be used.
 fn command_settings(cli: &Cli, lang: Lang) -> Result<Settings, ExitCode> {
     stepwise::logging::to_file_direct();
-    let mut settings = Settings::resolve(cli.api.clone(), cli.token_file.as_deref())
+    let resolve = match cli.command {
+        Some(Command::Login { .. }) => Settings::resolve_for_login,
+        _ => Settings::resolve,
+    };
+    let mut settings = resolve(cli.api.clone(), cli.token_file.as_deref())
         .map_err(|e| settings_failed(lang, cli.api.as_deref(), &e))?;
     note_api_place(&settings);
     cli.net.apply(&mut settings.net);

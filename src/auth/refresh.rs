@@ -272,9 +272,13 @@ impl TokenSource {
             .zip(credential.lifetime)
             .map(|(end, life)| end.saturating_sub(life));
         let new = issued.is_some_and(|at| unix_now().saturating_sub(at) <= NEW_TOKEN_AGE);
+        // Past its own lifetime, it was refused for that: a new sign-in
+        // gets a token the gateway takes (stranger 52, BA9).
+        let expired = credential.seconds_left(unix_now()) == Some(0);
         if credential.access_token != token.expose()
             || credential.can_refresh()
             || !new
+            || expired
             || login.taken()
         {
             return Ok(());

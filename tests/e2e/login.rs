@@ -444,6 +444,41 @@ fn login_to_a_gateway_that_needs_no_token_says_so() {
     );
 }
 
+/// A `token_file` in the config file that names no file does not stop
+/// `login`, which keeps a login that wins over it; other commands still
+/// say the missing file (stranger 52, BA7).
+#[test]
+fn a_missing_token_file_in_the_config_does_not_stop_a_login() {
+    let gateway = Provider::serve(Shared::new(
+        SimState::new(Scenario::built_in()),
+        Some(stepwise::secret::Secret::new("the-right-token")),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".config/stepwise");
+    std::fs::create_dir_all(&config).unwrap();
+    let missing = home.path().join("nope.txt");
+    std::fs::write(
+        config.join("config.toml"),
+        format!("token_file = {:?}\n", missing.to_str().unwrap()),
+    )
+    .unwrap();
+    let api = gateway.url();
+    let steps = ["steps", "--api", &api, "--car", "987654"];
+    let out = run(home.path(), &steps, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let login = ["login", "--with-token", "--api", &api];
+    let out = run(home.path(), &login, Some("the-right-token\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The kept login wins over the config file's token_file.
+    let out = run(home.path(), &steps, None);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
 /// A token in STEPWISE_TOKEN (or from --token-file) that the gateway
 /// refuses, beside a login kept for it that works: the words say the
 /// given token wins and to leave it out, never "sign in with `stepwise

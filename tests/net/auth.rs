@@ -1230,6 +1230,20 @@ async fn refusing_gateway(challenge: &'static str) -> String {
     url
 }
 
+/// A kept login the gateway refuses even renewed is refused in a token
+/// trial (never "taken": `--token-file` then would not be said to hide a
+/// login the gateway takes; stranger 52, BA1).
+#[tokio::test]
+async fn a_login_refused_even_renewed_is_refused_in_a_trial() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    assert!(credential.can_refresh());
+    let refusing = refusing_gateway(r#"Bearer error="invalid_token""#).await;
+    let source = TokenSource::login(format!("{refusing}/"), credential, None);
+    let trial = gateway(&refusing, Some(source)).try_token().await;
+    assert_eq!(trial, stepwise::client::Trial::Refused);
+}
+
 /// A token that cannot be renewed, issued minutes ago and refused by the
 /// gateway: as one just renewed, the gateway takes none of this
 /// provider's tokens (never "sign in again", which gets the same); the
@@ -1265,6 +1279,23 @@ async fn a_new_token_refused_is_not_said_as_a_login_to_renew() {
             && text.contains("“audience mismatch”")
             && text.contains("--audience"),
         "{text}"
+    );
+    // Past its own lifetime (seconds old, lasting seconds): refused for
+    // that; a new sign-in helps (stranger 52, BA9).
+    let mut expired = credential.clone();
+    expired.lifetime = Some(8);
+    expired.expires_at = Some(unix_now().saturating_sub(1));
+    let err = client(expired, &audience)
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(!text.contains("issued minutes ago"), "{text}");
+    assert!(!text.contains("--audience"), "{text}");
+    assert_eq!(
+        err.recovery(),
+        stepwise::client::Recovery::SignIn,
+        "{err:?} {text}"
     );
     // An hour old: revoked or ended, for all that is known; sign in again.
     let mut old = credential.clone();
