@@ -1036,7 +1036,7 @@ pub enum Trial {
 }
 
 /// How long one token trial waits for the gateway.
-const TRIAL_LIMIT: Duration = Duration::from_secs(5);
+pub const TRIAL_LIMIT: Duration = Duration::from_secs(5);
 
 impl Gateway {
     /// A client for one token trial at `base`: no retries, a few seconds.

@@ -539,35 +539,7 @@ pub async fn login_with_token(
     // would tell nothing.
     let needs_none =
         trial == Trial::Taken && try_token(settings, &gateway, None).await == Trial::Taken;
-    let kept = match &trial {
-        Trial::Taken if needs_none => {
-            tr!(lang, "login-token-not-checked", gateway = gateway.as_str())
-        }
-        Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway.as_str()),
-        // Why it could not be tried: a mistyped --api shows now, not at
-        // the customer's car.
-        // A proxy stopped the request before the gateway: not asked.
-        Trial::NotTried(Some(why)) if proxy_stopped(why) => tr!(
-            lang,
-            "login-token-untried-proxy",
-            gateway = gateway.as_str(),
-            why = crate::describe::gateway_cause(lang, why)
-        ),
-        Trial::NotTried(Some(why)) if unreached(why) => tr!(
-            lang,
-            "login-token-untried-why",
-            gateway = gateway.as_str(),
-            why = crate::describe::gateway_cause(lang, why)
-        ),
-        // It was sent, and the answer did not judge it.
-        Trial::NotTried(Some(why)) => tr!(
-            lang,
-            "login-token-unjudged",
-            gateway = gateway.as_str(),
-            why = crate::describe::gateway_cause(lang, why)
-        ),
-        _ => tr!(lang, "login-signed-in-token", gateway = gateway.as_str()),
-    };
+    let kept = kept_words(lang, &gateway, &trial, needs_none);
     // The command it suggests asks the gateway typed as --api, not the
     // embedded simulator.
     let kept = match crate::client::api_typed(settings) {
@@ -1063,6 +1035,9 @@ struct StatusJson<'a> {
     audience: Option<&'a str>,
     /// Why the login kept for this gateway cannot be read, else null.
     login_error: Option<String>,
+    /// Why the gateway could not be asked whether it wants a token (its
+    /// cause, in English), else null (stranger 52, BA5).
+    gateway_error: Option<String>,
     /// With no token in use: whether the gateway wants one (true: it
     /// refused the call, false: it answered without); null when it gave
     /// no answer that says, when a token is in use, or a kept login cannot
@@ -1203,6 +1178,47 @@ impl Asked {
     }
 }
 
+/// What `login --with-token` says of the token kept, by its trial.
+fn kept_words(lang: Lang, gateway: &str, trial: &Trial, needs_none: bool) -> String {
+    match trial {
+        Trial::Taken if needs_none => {
+            tr!(lang, "login-token-not-checked", gateway = gateway)
+        }
+        Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway),
+        // Why it could not be tried: a mistyped --api shows now, not at
+        // the customer's car.
+        // A proxy stopped the request before the gateway: not asked.
+        Trial::NotTried(Some(why)) if proxy_stopped(why) => tr!(
+            lang,
+            "login-token-untried-proxy",
+            gateway = gateway,
+            why = crate::describe::gateway_cause(lang, why)
+        ),
+        Trial::NotTried(Some(why)) if unreached(why) => tr!(
+            lang,
+            "login-token-untried-why",
+            gateway = gateway,
+            why = crate::describe::gateway_cause(lang, why)
+        ),
+        // It was sent, and the answer did not judge it.
+        Trial::NotTried(Some(why)) => tr!(
+            lang,
+            "login-token-unjudged",
+            gateway = gateway,
+            why = crate::describe::gateway_cause(lang, why)
+        ),
+        // Sent, and no answer within the trial's time: a gateway busy or
+        // hung, said so (stranger 52, BA4).
+        Trial::NotTried(None) => tr!(
+            lang,
+            "login-token-untried-silent",
+            gateway = gateway,
+            secs = crate::client::TRIAL_LIMIT.as_secs()
+        ),
+        _ => tr!(lang, "login-signed-in-token", gateway = gateway),
+    }
+}
+
 /// `auth status --json`'s text.
 fn status_json(
     lang: Lang,
@@ -1232,6 +1248,10 @@ fn status_json(
         scope: credential.and_then(|c| c.scope.as_deref()),
         audience: credential.and_then(|c| c.audience.as_deref()),
         login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
+        gateway_error: match asked {
+            Some(Asked::Unasked(why)) => Some(why.clone()),
+            _ => None,
+        },
         token_needed: match asked {
             Some(Asked::Needed | Asked::NeededFixed) => Some(true),
             Some(Asked::NotNeeded) => Some(false),
@@ -1243,22 +1263,27 @@ fn status_json(
     text
 }
 
+/// With no token at all: whether the gateway wants one (asked once), and
+/// if so whether a sign-in can give one or only a fixed token.
+async fn ask_gateway(lang: Lang, settings: &Settings, gateway: &str) -> Option<Asked> {
+    if settings.token_from.is_some() || settings.login_trouble.is_some() {
+        return None;
+    }
+    let asked = Asked::of(lang, try_token(settings, gateway, None).await);
+    Some(match asked {
+        Asked::Needed if !offers_sign_in(settings, gateway).await => Asked::NeededFixed,
+        asked => asked,
+    })
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, or with
 /// none when the gateway answered without one; 1 otherwise.
 /// With no token at all, the gateway is asked once (within a few seconds)
 /// whether it answers without one: then no sign-in is advised.
 pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
     let gateway = gateway_of(lang, settings, "auth status")?;
-    let asked = if settings.token_from.is_none() && settings.login_trouble.is_none() {
-        let asked = Asked::of(lang, try_token(settings, &gateway, None).await);
-        // Wanted: whether a sign-in can give one, or only a fixed token.
-        Some(match asked {
-            Asked::Needed if !offers_sign_in(settings, &gateway).await => Asked::NeededFixed,
-            asked => asked,
-        })
-    } else {
-        None
-    };
+    // JSON's words are English, whatever the reader's language.
+    let asked = ask_gateway(if json { Lang::En } else { lang }, settings, &gateway).await;
     let now = unix_now();
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);

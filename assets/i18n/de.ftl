@@ -901,6 +901,7 @@ login-signed-in = Angemeldet bei { $gateway }.
 login-signed-in-token = Token für { $gateway } hinterlegt. Es wurde nicht ausprobiert: ob das Gateway es annimmt, zeigt der nächste Aufruf (`stepwise steps --car ID`).
 login-token-expired-kept = Hinweis: laut dem darin geschriebenen Ablauf ist dieses Token am { $time } abgelaufen; das Gateway hat es jetzt angenommen, kann es aber jederzeit ablehnen. Nach seinem aktuellen Token fragen
 login-token-untried-why = Token für { $gateway } hinterlegt, aber nicht ausprobiert: { $why }. Ist diese Adresse falsch, --api (oder `api` in der Konfigurationsdatei) korrigieren und das Token erneut hinterlegen; sonst zeigt der nächste Aufruf, ob das Gateway es annimmt (`stepwise steps --car ID`).
+login-token-untried-silent = Token für { $gateway } hinterlegt, aber nicht ausprobiert: Das Gateway nahm die Verbindung an und antwortete nicht innerhalb von { $secs } s (ausgelastet oder hängt). Prüfen, ob es läuft und antwortet; beim nächsten Aufruf zeigt das Gateway, ob es das Token annimmt (`stepwise steps --car ID`).
 login-token-untried-proxy = Token für { $gateway } gespeichert, aber nicht ausprobiert: { $why }. Sobald der Proxy die Anfrage durchlässt (oder NO_PROXY ihn umgeht), sagt das Gateway beim nächsten Aufruf, ob es das Token annimmt (`stepwise steps --car ID`).
 login-token-unjudged = Token für { $gateway } hinterlegt, aber die Antwort sagt nicht, ob das Gateway es annimmt: { $why }. Das zeigt der nächste Aufruf (`stepwise steps --car ID`).
 err-login-not-a-gateway = Token nicht gespeichert: { $why }

@@ -774,6 +774,7 @@ login-signed-in = Signed in to { $gateway }.
 login-signed-in-token = Token kept for { $gateway }. It was not tried: the gateway says whether it takes it at the next call (`stepwise steps --car ID`).
 login-token-expired-kept = Note: by the expiry written in it, this token expired at { $time }; the gateway took it now, but may refuse it any time. Ask for its current token
 login-token-untried-why = Token kept for { $gateway }, but not tried: { $why }. If that address is wrong, fix --api (or `api` in the config file) and keep the token again; else the gateway says whether it takes it at the next call (`stepwise steps --car ID`).
+login-token-untried-silent = Token kept for { $gateway }, but not tried: the gateway took the connection and did not answer within { $secs } s (busy or hung). Check that it runs and answers; the gateway says whether it takes the token at the next call (`stepwise steps --car ID`).
 login-token-untried-proxy = Token kept for { $gateway }, but not tried: { $why }. Once the proxy lets the request through (or NO_PROXY skips it), the gateway says whether it takes the token at the next call (`stepwise steps --car ID`).
 login-token-unjudged = Token kept for { $gateway }, but the answer to it did not say whether the gateway takes it: { $why }. The gateway says so at the next call (`stepwise steps --car ID`).
 err-login-not-a-gateway = Token not kept: { $why }

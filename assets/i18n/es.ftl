@@ -904,6 +904,7 @@ login-signed-in = Sesión iniciada en { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. No se ha probado: la pasarela dirá si lo acepta en la próxima llamada (`stepwise steps --car ID`).
 login-token-expired-kept = Nota: según la caducidad escrita en él, este token caducó el { $time }; la pasarela lo aceptó ahora, pero puede rechazarlo en cualquier momento. Pida su token actual
 login-token-untried-why = Token guardado para { $gateway }, pero no probado: { $why }. Si esa dirección es errónea, corrija --api (o `api` en el archivo de configuración) y vuelva a guardar el token; si no, la pasarela dirá si lo acepta en la próxima llamada (`stepwise steps --car ID`).
+login-token-untried-silent = Token guardado para { $gateway }, pero no probado: la pasarela aceptó la conexión y no respondió en { $secs } s (ocupada o bloqueada). Compruebe que funciona y responde; la pasarela dirá si acepta el token en la próxima llamada (`stepwise steps --car ID`).
 login-token-untried-proxy = Token guardado para { $gateway }, pero no probado: { $why }. En cuanto el proxy deje pasar la petición (o NO_PROXY lo evite), la pasarela dirá en la siguiente llamada si acepta el token (`stepwise steps --car ID`).
 login-token-unjudged = Token guardado para { $gateway }, pero la respuesta no dice si la pasarela lo acepta: { $why }. La pasarela lo dirá en la próxima llamada (`stepwise steps --car ID`).
 err-login-not-a-gateway = Token no guardado: { $why }

@@ -904,6 +904,7 @@ login-signed-in = Connecté à { $gateway }.
 login-signed-in-token = Jeton conservé pour { $gateway }. Il n'a pas été essayé : la passerelle dira si elle l'accepte au prochain appel (`stepwise steps --car ID`).
 login-token-expired-kept = Remarque : d'après l'expiration écrite dedans, ce jeton a expiré le { $time } ; la passerelle l'a accepté maintenant, mais peut le refuser à tout moment. Demandez son jeton actuel
 login-token-untried-why = Jeton conservé pour { $gateway }, mais pas essayé : { $why }. Si cette adresse est fausse, corrigez --api (ou `api` dans le fichier de configuration) et conservez de nouveau le jeton ; sinon la passerelle dira si elle l'accepte au prochain appel (`stepwise steps --car ID`).
+login-token-untried-silent = Jeton conservé pour { $gateway }, mais pas essayé : la passerelle a pris la connexion et n'a pas répondu en { $secs } s (occupée ou bloquée). Vérifiez qu'elle tourne et répond ; la passerelle dira si elle accepte le jeton au prochain appel (`stepwise steps --car ID`).
 login-token-untried-proxy = Jeton conservé pour { $gateway }, mais pas essayé : { $why }. Dès que le proxy laisse passer la requête (ou que NO_PROXY l'évite), la passerelle dit au prochain appel si elle prend le jeton (`stepwise steps --car ID`).
 login-token-unjudged = Jeton conservé pour { $gateway }, mais la réponse ne dit pas si la passerelle l'accepte : { $why }. La passerelle le dira au prochain appel (`stepwise steps --car ID`).
 err-login-not-a-gateway = Jeton non gardé : { $why }

@@ -901,6 +901,7 @@ login-signed-in = Accesso eseguito a { $gateway }.
 login-signed-in-token = Token conservato per { $gateway }. Non è stato provato: il gateway dirà se lo accetta alla prossima chiamata (`stepwise steps --car ID`).
 login-token-expired-kept = Nota: secondo la scadenza scritta in esso, questo token è scaduto il { $time }; il gateway lo ha accettato ora, ma può rifiutarlo in qualsiasi momento. Chiedere il suo token attuale
 login-token-untried-why = Token conservato per { $gateway }, ma non provato: { $why }. Se quell'indirizzo è sbagliato, correggere --api (o `api` nel file di configurazione) e conservare di nuovo il token; altrimenti il gateway dirà se lo accetta alla prossima chiamata (`stepwise steps --car ID`).
+login-token-untried-silent = Token conservato per { $gateway }, ma non provato: il gateway ha accettato la connessione e non ha risposto entro { $secs } s (occupato o bloccato). Verificare che sia attivo e risponda; il gateway dirà se accetta il token alla prossima chiamata (`stepwise steps --car ID`).
 login-token-untried-proxy = Token conservato per { $gateway }, ma non provato: { $why }. Quando il proxy lascerà passare la richiesta (o NO_PROXY lo eviterà), il gateway dirà alla prossima chiamata se accetta il token (`stepwise steps --car ID`).
 login-token-unjudged = Token conservato per { $gateway }, ma la risposta non dice se il gateway lo accetta: { $why }. Il gateway lo dirà alla prossima chiamata (`stepwise steps --car ID`).
 err-login-not-a-gateway = Token non conservato: { $why }

@@ -903,6 +903,7 @@ login-signed-in = Ingelogd bij { $gateway }.
 login-signed-in-token = Token bewaard voor { $gateway }. Het is niet geprobeerd: de gateway zegt bij de volgende aanroep of hij het aanneemt (`stepwise steps --car ID`).
 login-token-expired-kept = Let op: volgens de vervaldatum erin is dit token verlopen op { $time }; de gateway nam het nu aan, maar kan het elk moment weigeren. Vraag om zijn huidige token
 login-token-untried-why = Token bewaard voor { $gateway }, maar niet geprobeerd: { $why }. Is dat adres fout, verbeter dan --api (of `api` in het configuratiebestand) en bewaar het token opnieuw; anders zegt de gateway bij de volgende aanroep of hij het aanneemt (`stepwise steps --car ID`).
+login-token-untried-silent = Token bewaard voor { $gateway }, maar niet geprobeerd: de gateway nam de verbinding aan en antwoordde niet binnen { $secs } s (bezet of vastgelopen). Controleer of hij draait en antwoordt; de gateway zegt bij de volgende aanroep of hij het token aanneemt (`stepwise steps --car ID`).
 login-token-untried-proxy = Token bewaard voor { $gateway }, maar niet geprobeerd: { $why }. Zodra de proxy het verzoek doorlaat (of NO_PROXY hem overslaat), zegt de gateway bij de volgende aanroep of hij het token aanneemt (`stepwise steps --car ID`).
 login-token-unjudged = Token bewaard voor { $gateway }, maar het antwoord zegt niet of de gateway het aanneemt: { $why }. De gateway zegt het bij de volgende aanroep (`stepwise steps --car ID`).
 err-login-not-a-gateway = Token niet bewaard: { $why }

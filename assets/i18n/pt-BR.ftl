@@ -908,6 +908,7 @@ login-signed-in = Login feito em { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. Ele não foi testado: o gateway diz se o aceita na próxima chamada (`stepwise steps --car ID`).
 login-token-expired-kept = Nota: pela validade escrita nele, este token expirou em { $time }; o gateway o aceitou agora, mas pode recusá-lo a qualquer momento. Peça o token atual
 login-token-untried-why = Token guardado para { $gateway }, mas não testado: { $why }. Se esse endereço estiver errado, corrija --api (ou `api` no arquivo de configuração) e guarde o token de novo; senão o gateway diz se o aceita na próxima chamada (`stepwise steps --car ID`).
+login-token-untried-silent = Token guardado para { $gateway }, mas não testado: o gateway aceitou a conexão e não respondeu em { $secs } s (ocupado ou travado). Confira se ele está em execução e responde; o gateway diz se aceita o token na próxima chamada (`stepwise steps --car ID`).
 login-token-untried-proxy = Token guardado para { $gateway }, mas não testado: { $why }. Quando o proxy deixar o pedido passar (ou NO_PROXY o evitar), o gateway diz na próxima chamada se aceita o token (`stepwise steps --car ID`).
 login-token-unjudged = Token guardado para { $gateway }, mas a resposta não diz se o gateway o aceita: { $why }. O gateway diz isso na próxima chamada (`stepwise steps --car ID`).
 err-login-not-a-gateway = Token não guardado: { $why }

@@ -592,6 +592,16 @@ fn auth_status_on_a_gateway_that_needs_no_token_advises_no_sign_in() {
     let out = run(home.path(), &["--api", &down, "auth", "status", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(json["token_needed"], serde_json::Value::Null, "{json}");
+    // Why it could not be asked, in English whatever the language
+    // (stranger 52, BA5).
+    let why = json["gateway_error"].as_str().unwrap_or_default();
+    assert!(why.starts_with("cannot reach the gateway at"), "{json}");
+    let out = run(
+        home.path(),
+        &["--lang", "de", "--api", &down, "auth", "status", "--json"],
+    );
+    let german: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(german["gateway_error"], json["gateway_error"], "{german}");
 }
 
 /// With the address typed as --api, the commands a message suggests carry

@@ -444,6 +444,25 @@ fn login_to_a_gateway_that_needs_no_token_says_so() {
     );
 }
 
+/// `login --with-token` to a gateway that takes the connection and never
+/// answers: the token is kept, said not tried because the gateway did not
+/// answer in time (busy or hung), never a bare "not tried" (stranger 52,
+/// BA4).
+#[test]
+fn a_token_kept_for_a_silent_gateway_says_it_did_not_answer() {
+    let home = tempfile::tempdir().unwrap();
+    let api = crate::canned::silent();
+    let login = ["login", "--with-token", "--api", &api];
+    let out = run(home.path(), &login, Some("some-token\n"));
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("took the connection and did not answer within 5 s (busy or hung)"),
+        "{said}"
+    );
+    assert!(!said.contains("some-token"), "the token never shows");
+}
+
 /// A `token_file` in the config file that names no file does not stop
 /// `login`, which keeps a login that wins over it; other commands still
 /// say the missing file (stranger 52, BA7).
