@@ -173,19 +173,7 @@ impl<'a> Explainer<'a> {
         {
             let ids = self.backend.demo_ids().join(", ");
             // Its words (the id asked) and its code, as a gateway's are.
-            let said = match error {
-                GatewayError::Rejected { body, .. } => {
-                    let code = body.code.map(|c| tr!(lang, "gw-code", code = c));
-                    let parts: Vec<String> = body.message.iter().cloned().chain(code).collect();
-                    parts.join(", ")
-                }
-                _ => String::new(),
-            };
-            let said = if said.is_empty() {
-                said
-            } else {
-                format!(" ({said})")
-            };
+            let said = crate::describe::said_of(lang, error);
             return tr!(lang, "gw-404-demo", said = said, ids = ids);
         }
         crate::describe::gateway_error(lang, error)

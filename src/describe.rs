@@ -393,6 +393,22 @@ fn loopback_line(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
+/// A refusal's own words and code in brackets (" (carAssociationID X,
+/// code 2346)"), or nothing.
+#[must_use]
+pub fn said_of(lang: Lang, error: &GatewayError) -> String {
+    let GatewayError::Rejected { body, .. } = error else {
+        return String::new();
+    };
+    let code = body.code.map(|c| tr!(lang, "gw-code", code = c));
+    let parts: Vec<String> = body.message.iter().cloned().chain(code).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
 /// The host of a gateway's address as NO_PROXY takes it (the address
 /// itself when it has none).
 fn host_of(base: &str) -> String {

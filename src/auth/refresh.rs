@@ -62,7 +62,16 @@ struct State {
     /// not make now): no renewal is asked before this moment, and its
     /// words are said again with the time left.
     renewal_wait: Option<(std::time::Instant, String)>,
+    /// A renewal sent whose answer was lost, and when: for a while every
+    /// other caller of this process meets the same failure, and the
+    /// refresh token (which the provider may have spent) is not presented
+    /// again by this process meanwhile (stranger 51, AZ4).
+    renewal_lost: Option<(std::time::Instant, AuthError)>,
 }
+
+/// How long after a renewal whose answer was lost the calls waiting on it
+/// meet the same failure instead of presenting the refresh token again.
+const LOST_HOLD: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl std::fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,6 +103,7 @@ impl TokenSource {
                 fresh_after_refusal: None,
                 token_requests: 0,
                 renewal_wait: None,
+                renewal_lost: None,
             }),
             last_taken: std::sync::Mutex::new(None),
             refused_calls: std::sync::Mutex::default(),
@@ -459,6 +469,11 @@ impl Login {
         if let Some(waiting) = still_waiting(&state) {
             return Err(waiting);
         }
+        if let Some((at, lost)) = &state.renewal_lost
+            && at.elapsed() < LOST_HOLD
+        {
+            return Err(lost.clone());
+        }
         state.token_requests += 1;
         let client_id = state.credential.client_id().to_owned();
         let mut form = vec![
@@ -473,17 +488,19 @@ impl Login {
         let reply = match post_form(http, &url, &form).await {
             Ok(reply) => reply,
             Err(e) if answer_lost(&e) => {
+                // Said as what it may have done: spent the refresh token.
+                let lost = AuthError::Provider(super::ProviderProblem::RenewalLost {
+                    url: super::device::without_query(&url),
+                    why: Box::new(e),
+                });
+                state.renewal_lost = Some((std::time::Instant::now(), lost.clone()));
                 if !state.credential.renewal_lost {
                     state.credential.renewal_lost = true;
                     let kept = state.credential.clone();
                     drop(state);
                     self.keep(kept).await;
                 }
-                // Said as what it may have done: spent the refresh token.
-                return Err(AuthError::Provider(super::ProviderProblem::RenewalLost {
-                    url: super::device::without_query(&url),
-                    why: Box::new(e),
-                }));
+                return Err(lost);
             }
             Err(e) => return Err(e),
         };
@@ -512,6 +529,7 @@ impl Login {
         let token = Secret::new(credential.access_token.clone());
         state.credential = credential.clone();
         state.renewal_wait = None;
+        state.renewal_lost = None;
         if refused.is_some() {
             state.fresh_after_refusal = Some(credential.access_token.clone());
         }

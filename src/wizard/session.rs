@@ -587,6 +587,14 @@ impl VehicleSession {
         );
     }
 
+    /// Says a failure and logs it in the same words: the report keeps the
+    /// cause the screen gave (stranger 51, AZ3).
+    pub fn say_logged(&mut self, now: SystemTime, banner: Banner) {
+        let (what, detail) = (banner.title.clone(), banner.text.clone());
+        self.log.push(now, Event::Error { what, detail });
+        self.say(banner);
+    }
+
     pub fn log_event(&mut self, now: SystemTime, event: Event) {
         self.log.push(now, event);
     }

@@ -1105,6 +1105,37 @@ async fn a_renewal_by_another_process_ends_the_wait_the_provider_asked() {
     assert_eq!(busy.requests(), 1);
 }
 
+/// A renewal whose answer was lost (the connection closed after the
+/// request) is not sent again by the calls waiting on it: they meet the
+/// same failure, and the refresh token the provider may have spent is
+/// presented once (stranger 51, AZ4).
+#[tokio::test]
+async fn a_renewal_whose_answer_was_lost_is_not_sent_again_at_once() {
+    use std::io::Read;
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&asked);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let (_dir, _store, _key, source) = due_at(&provider, credential, &url);
+    let client = gateway(&provider.sim.url(), Some(source));
+    for _ in 0..3 {
+        let err = client.list(&list_987654()).await.unwrap_err();
+        let text = describe::gateway_error(Lang::En, &err);
+        assert!(text.contains("may have renewed the login"), "{text}");
+    }
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 /// A renewal whose provider is out of reach (nothing listens) is titled as
 /// a token renewal that failed, as a silent one is, never "Sign-in failed"
 /// (nobody signed in; stranger 46, AU3), and the login is kept.

@@ -904,6 +904,11 @@ fn a_404_after_lists_came_says_the_gateway_changed() {
             "{banner:?}"
         );
         assert_eq!(session(&s).list().unwrap().steps.len(), 3);
+        // The report keeps the words the screen gave (stranger 51, AZ3).
+        let md = session(&s).log().to_markdown();
+        assert!(md.contains("No longer found"), "{md}");
+        assert!(md.contains("the id and --api were right"), "{md}");
+        assert!(!md.contains("Check the carAssociationID"), "{md}");
     }
 }
 
@@ -4026,6 +4031,41 @@ fn a_request_held_by_a_429_is_said_held_not_asking() {
         "{screen}"
     );
     assert!(!screen.contains("Asking the gateway"), "{screen}");
+}
+
+/// On the embedded demo (no gateway configured), an id it does not know is
+/// the demo's: said with --api, never "check the id", on screen and in the
+/// report (stranger 51, AZ5).
+#[test]
+fn an_id_the_demo_does_not_know_is_said_as_the_demo_s() {
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody::new(None, "carAssociationID A1"),
+        retry_after: None,
+        proxy: None,
+    };
+    // The start screen says it under the field, and the report keeps it.
+    let flat = |s: &State| {
+        let screen = render(s).replace(['│', '\n'], " ");
+        screen.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let s = refused_with(state(true), unknown.clone());
+    let said = flat(&s);
+    assert!(
+        said.contains("the demo backend does not know this id (carAssociationID A1)"),
+        "{said}"
+    );
+    assert!(said.contains("start again with --api URL"), "{said}");
+    assert!(!said.contains("Check the carAssociationID"), "{said}");
+    let md = s.report().to_markdown();
+    assert!(
+        md.contains("the demo backend does not know this id"),
+        "{md}"
+    );
+    // A gateway's own 404 keeps the gateway's words.
+    let s = refused_with(state(false), unknown);
+    assert!(flat(&s).contains("the gateway does not know this id"));
 }
 
 /// An id the gateway does not know (404 by carAssociationID) has no cache

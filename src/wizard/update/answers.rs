@@ -7,7 +7,8 @@
 use std::time::SystemTime;
 
 use super::refused::{
-    StartOver, follower_words, no_longer_found, refused_again, reset_refused_in_front, start_over,
+    StartOver, failure_words, follower_words, no_longer_found, refused_again,
+    reset_refused_in_front, start_over,
 };
 use super::sign_in::{sign_in_offer, wants_token};
 use super::steps::{announce, fetch_for};
@@ -200,7 +201,7 @@ fn list_error(
     let unknown_id = (purpose == Purpose::Open
         && session.list().is_none()
         && e.rejection() == Some(Rejection::NotFound))
-    .then(|| gateway_error(judge.lang, e));
+    .then(|| failure_words(judge, e));
     if stops_watch(e) && session.watch() {
         stop_watch(session, judge, e, now);
     } else if session.watch() && session.following().is_none() {
@@ -487,7 +488,7 @@ pub(super) fn status_of(e: &GatewayError) -> u16 {
 /// offers to sign in instead of saying which command to run.
 fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) -> Outcome {
     let lang = judge.lang;
-    let text = sign_in_offer(judge, e).unwrap_or_else(|| gateway_error(lang, e));
+    let text = sign_in_offer(judge, e).unwrap_or_else(|| failure_words(judge, e));
     // No token, or one given by hand, refused: the report says what the
     // screen said (a sign-in offered only where the gateway offers one),
     // never `stepwise login` as a sure cure; else the command-line words.
@@ -500,7 +501,7 @@ fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: Syste
             detail: if hedged {
                 text.clone()
             } else {
-                gateway_error(lang, e)
+                failure_words(judge, e)
             },
         },
     );

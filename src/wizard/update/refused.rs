@@ -96,6 +96,21 @@ pub(super) fn follower_words(session: &VehicleSession, lang: Lang, error: &Gatew
         .unwrap_or_else(|| live_words(lang, error))
 }
 
+/// The words of `e` for a vehicle. On the embedded demo (no gateway
+/// configured), an id it does not know is the demo's, with `--api`, never
+/// "check the id" (stranger 51, AZ5); else the command line's words.
+pub(super) fn failure_words(judge: Judge, e: &GatewayError) -> String {
+    let demo_unknown = matches!(
+        e.rejection(),
+        Some(crate::client::Rejection::NotFound | crate::client::Rejection::NoSteps)
+    );
+    if judge.demo && demo_unknown {
+        let said = crate::describe::said_of(judge.lang, e);
+        return tr!(judge.lang, "gw-404-demo-wizard", said = said);
+    }
+    crate::describe::gateway_error(judge.lang, e)
+}
+
 /// What a refused stepsID leads to.
 pub(super) enum StartOver {
     /// Asked again by carAssociationID.
@@ -123,32 +138,37 @@ pub(super) fn refused_again(
     session.set_watch(false);
     // `r` then asks by carAssociationID, once, by hand.
     session.forget_steps_id();
-    session.log_error(now, lang, e);
     // Lists of another stepsID refuse nothing: the gateway keeps changing
-    // it (stranger 45, AT2).
+    // it (stranger 45, AT2). Logged as said.
     if let GatewayError::ForeignList {
         asked, answered, ..
     } = e
     {
-        session.say(error(
-            tr!(lang, "banner-steps-id-changing"),
-            tr!(
-                lang,
-                "banner-steps-id-changing-text",
-                asked = asked.clone(),
-                answered = answered.clone()
+        session.say_logged(
+            now,
+            error(
+                tr!(lang, "banner-steps-id-changing"),
+                tr!(
+                    lang,
+                    "banner-steps-id-changing-text",
+                    asked = asked.clone(),
+                    answered = answered.clone()
+                ),
             ),
-        ));
+        );
         return;
     }
-    session.say(error(
-        tr!(lang, "banner-refused-again"),
-        tr!(
-            lang,
-            "banner-refused-again-text",
-            why = gateway_cause(lang, e)
+    session.say_logged(
+        now,
+        error(
+            tr!(lang, "banner-refused-again"),
+            tr!(
+                lang,
+                "banner-refused-again-text",
+                why = gateway_cause(lang, e)
+            ),
         ),
-    ));
+    );
 }
 
 /// A reset refused by something in front of the gateway (a page's 400 or
@@ -222,12 +242,14 @@ pub(super) fn no_longer_found(
     if !found_before || !not_found {
         return false;
     }
-    session.log_error(now, lang, e);
     session.set_watch(false);
-    session.say(error(
-        tr!(lang, "banner-no-longer-found"),
-        tr!(lang, "banner-no-longer-found-text"),
-    ));
+    session.say_logged(
+        now,
+        error(
+            tr!(lang, "banner-no-longer-found"),
+            tr!(lang, "banner-no-longer-found-text"),
+        ),
+    );
     session.set_remedy(None);
     true
 }
