@@ -378,12 +378,16 @@ impl Follower {
                     delivered,
                     wait,
                 } => {
-                    // A gateway out of reach (restarting, say) is no stream
-                    // that fails: polls would meet the same, so it does not
-                    // count towards polling instead; the stream is tried
-                    // again, with a growing wait, until the gateway is back
-                    // (stranger 49, AX7).
-                    if matches!(error, GatewayError::Unreachable { .. }) {
+                    // A gateway out of reach (restarting, say), or a token
+                    // that cannot be renewed for now, is no stream that
+                    // fails: polls would meet the same, so it does not count
+                    // towards polling instead; the stream is tried again,
+                    // with a growing wait, until it passes (stranger 49,
+                    // AX7; stranger 51, AZ1).
+                    if matches!(
+                        error,
+                        GatewayError::Unreachable { .. } | GatewayError::Auth(_)
+                    ) {
                         down += 1;
                     } else {
                         failures = if delivered { 1 } else { failures + 1 };

@@ -426,6 +426,75 @@ async fn a_gateway_out_of_reach_for_a_while_is_streamed_again() {
     );
 }
 
+/// A token that cannot be renewed for a while (the provider busy, with a
+/// wait) is no stream that fails: once renewed, the stream is opened
+/// again, never given up for polling for it (stranger 51, AZ1).
+#[tokio::test]
+async fn a_token_not_renewed_for_a_while_is_streamed_again() {
+    let provider = serve(|n, _, stream| async move {
+        let answer = if n == 0 {
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+        } else {
+            let body = r#"{"access_token":"fresh","token_type":"Bearer","expires_in":3600}"#;
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        write_and_close(stream, answer.into_bytes()).await;
+    })
+    .await;
+    let server = serve(|_, _, stream| async move {
+        let text = format!("{SSE_HEAD}{}", event(1, &list("todo")));
+        write_and_hold(stream, text.into_bytes()).await;
+    })
+    .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let credential: stepwise::auth::Credential = serde_json::from_value(serde_json::json!({
+        "access_token": "old",
+        "refresh_token": "r1",
+        "expires_at": now,
+        "lifetime": 60,
+        "token_endpoint": format!("{}/token", provider.url()),
+    }))
+    .unwrap();
+    let source = stepwise::auth::TokenSource::login(format!("{}/", server.url()), credential, None);
+    let options = LiveOptions {
+        backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        stream_failures_before_polling: 2,
+        ..quick()
+    };
+    let client = gateway(&server.url(), 64 * 1024).with_token_source(source);
+    let mut updates = follow_with(client, vec!["1".into()], options);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|u| matches!(u, LiveUpdate::List(_))) {
+        let update = next(&mut updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(update, LiveUpdate::Mode(Mode::Polling { .. })),
+            "given up for polling: {seen:?}"
+        );
+        seen.push(update);
+    }
+    let renewals_failed = seen
+        .iter()
+        .filter(|u| {
+            matches!(
+                u,
+                LiveUpdate::Error {
+                    error: GatewayError::Auth(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(renewals_failed >= 2, "{seen:?}");
+    assert!(seen.contains(&LiveUpdate::Mode(Mode::Live)), "{seen:?}");
+}
+
 #[tokio::test]
 async fn a_silent_stream_is_taken_as_dead_and_reopened() {
     let server = serve(|n, _, stream| async move {
