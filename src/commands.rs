@@ -174,6 +174,11 @@ impl<'a> Explainer<'a> {
             let ids = self.backend.demo_ids().join(", ");
             // Its words (the id asked) and its code, as a gateway's are.
             let said = crate::describe::said_of(lang, error);
+            let by_steps_id = matches!(error, GatewayError::Rejected { body, .. }
+                if body.message.as_deref().is_some_and(|m| m.starts_with(crate::wire::STEPS_ID_PARAM)));
+            if by_steps_id {
+                return tr!(lang, "gw-404-demo-steps-id", said = said, ids = ids);
+            }
             return tr!(lang, "gw-404-demo", said = said, ids = ids);
         }
         crate::describe::gateway_error(lang, error)
@@ -378,7 +383,16 @@ impl<'a> FailedJson<'a> {
                 .or(limited.then_some(429)),
             code: error.and_then(GatewayError::gateway_code),
             action,
-            retry_after: error.and_then(GatewayError::asked_wait),
+            // Still limited after the wait it asked: the advice's minute
+            // (stranger 54, BC2).
+            retry_after: error.and_then(|e| match e {
+                GatewayError::Rejected {
+                    kind: Rejection::TooManyRequests,
+                    retry_after: Some(wait),
+                    ..
+                } if wait.is_zero() => Some(60),
+                e => e.asked_wait(),
+            }),
             backend: None,
         }
     }
@@ -389,7 +403,9 @@ impl<'a> FailedJson<'a> {
     pub fn on(mut self, backend: &Backend) -> Self {
         if backend.is_demo() {
             self.backend = Some("demo");
-            if self.status == Some(404) {
+            // A stepsID it does not know is asked again by
+            // carAssociationID, as on any gateway (stranger 54, BC1).
+            if self.status == Some(404) && self.car_association_id.is_some() {
                 self.action = Action::Stop;
             }
         }

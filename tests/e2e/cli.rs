@@ -184,17 +184,25 @@ fn an_unknown_car_exits_1_with_one_line_on_stderr_and_nothing_on_stdout() {
         "{err}"
     );
     assert!(!err.contains("Check the carAssociationID"), "{err}");
-    // A script is told the same, and not to start over.
+    // A script is told the same, and to stop: the demo knows its own ids.
+    let out = run(home.path(), &["steps", "--car", "999999", "--json"]);
+    let failed = json(&out);
+    assert_eq!(failed["backend"], "demo", "{failed}");
+    assert_eq!(failed["action"], "stop", "{failed}");
+    // A stepsID it does not know: asked again by carAssociationID, which
+    // gives one, never "it knows 987654" as if that were a stepsID
+    // (stranger 54, BC1).
     let out = run(home.path(), &["next", "--steps-id", "777888", "--json"]);
     assert_exit(&out, 1);
     let failed = json(&out);
     assert_eq!(failed["backend"], "demo", "{failed}");
-    assert_eq!(failed["action"], "stop", "{failed}");
+    assert_eq!(failed["action"], "start_over", "{failed}");
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("the demo backend"),
-        "{}",
-        stderr(&out)
+        err.contains("the demo backend does not know this stepsID"),
+        "{err}"
     );
+    assert!(err.contains("`stepwise steps --car ID` gives one"), "{err}");
 }
 
 #[test]

@@ -232,6 +232,26 @@ fn a_failure_object_carries_the_wait_asked() {
     let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(failed["retry_after"], 300, "{failed}");
     assert_eq!(failed["action"], "retry", "{failed}");
+    // Still limited after the wait it asked, waited: the advice's minute
+    // (stranger 54, BC2).
+    let limiting = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let out = run(
+        home.path(),
+        &["next", "--api", &limiting, "--steps-id", "132324", "--json"],
+    );
+    assert_exit(&out, 1);
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(failed["retry_after"], 60, "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("wait a minute"),
+        "{failed}"
+    );
     let gone = crate::canned::answering(
         b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{\"code\":2346,\"message\":\"no step 132324\"}"
             .to_vec(),
