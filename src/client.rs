@@ -1006,6 +1006,8 @@ pub struct Gateway {
     /// The gateway refused `stepsStatus=all` (a 400 naming it): lists of
     /// every step are asked without the parameter (shared by every clone).
     unfiltered: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// A list came in this run (through the proxy, when there is one).
+    reached: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The gateway is the embedded simulator: its error messages are this
     /// program's own English, which the words in the reader's language say
     /// already, so they are not shown.
@@ -1128,6 +1130,7 @@ impl Gateway {
             oauth: std::sync::Arc::default(),
             demo_state: None,
             unfiltered: std::sync::Arc::default(),
+            reached: std::sync::Arc::default(),
             embedded: false,
         })
     }
@@ -1250,6 +1253,7 @@ impl Gateway {
             query.push((STATUS_PARAM, request.status.as_wire()));
         }
         let body = match self.call(Method::GET, LIST_PATH, &query).await {
+            Ok(body) => body,
             Err(e) if e.rejection() == Some(Rejection::FilterRefused) && !unfiltered => {
                 tracing::info!("the gateway refuses stepsStatus=all; asking without it");
                 self.unfiltered
@@ -1260,6 +1264,8 @@ impl Gateway {
             answered => answered?,
         };
         let list = wire::decode_list(&body).map_err(|e| self.bad_answer(e))?;
+        self.reached
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         match &request.lookup {
             wire::Lookup::StepsId(asked) => check_steps_id(list, asked),
             wire::Lookup::Car(_) => Ok(list),
@@ -1450,6 +1456,12 @@ impl Gateway {
         let Some((host, from)) = self.loopback_behind_proxy() else {
             return error;
         };
+        // Lists came through this proxy in this run: it reaches the gateway,
+        // and its error page now is a failure for now, said as the proxy's
+        // (stranger 53, BB3).
+        if self.list_came() {
+            return error;
+        }
         let status = match &error {
             GatewayError::Rejected {
                 status: status @ 502..=504,
@@ -1487,6 +1499,11 @@ impl Gateway {
             status,
             down,
         }
+    }
+
+    /// A list came in this run.
+    fn list_came(&self) -> bool {
+        self.reached.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The gateway on this machine asked once directly, without the

@@ -160,7 +160,14 @@ impl Runner {
                 request,
                 purpose,
             } => self.request(car.clone(), id, move || async move {
-                let result = gateway.list(&request).await;
+                // Watch's own polls are nobody's just now (see
+                // `auth::refresh::unattended`).
+                let asked = gateway.list(&request);
+                let result = if purpose == crate::wizard::state::Purpose::Watch {
+                    crate::auth::refresh::unattended(asked).await
+                } else {
+                    asked.await
+                };
                 let _ = tx.send(Msg::Listed {
                     car,
                     id,

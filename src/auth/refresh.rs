@@ -73,6 +73,26 @@ struct State {
 /// meet the same failure instead of presenting the refresh token again.
 const LOST_HOLD: std::time::Duration = std::time::Duration::from_secs(30);
 
+tokio::task_local! {
+    /// Set on the calls nobody asked for just now (a live follower, watch's
+    /// own polls): after a renewal whose answer was lost they never present
+    /// the refresh token again; only a call a person or a script makes does
+    /// (the message's "retry once"; stranger 53, BB2).
+    static UNATTENDED: ();
+}
+
+/// Whether a renewal lost `elapsed` ago still holds a call back from
+/// presenting the refresh token again: a call nobody asked for just now
+/// always; another within [`LOST_HOLD`] (it waited on that renewal).
+fn lost_holds(elapsed: std::time::Duration, unattended: bool) -> bool {
+    unattended || elapsed < LOST_HOLD
+}
+
+/// Runs `future` as calls nobody asked for just now (see `UNATTENDED`).
+pub async fn unattended<F: std::future::Future>(future: F) -> F::Output {
+    UNATTENDED.scope((), future).await
+}
+
 impl std::fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &*self.0 {
@@ -470,7 +490,7 @@ impl Login {
             return Err(waiting);
         }
         if let Some((at, lost)) = &state.renewal_lost
-            && at.elapsed() < LOST_HOLD
+            && lost_holds(at.elapsed(), UNATTENDED.try_with(|()| ()).is_ok())
         {
             return Err(lost.clone());
         }
@@ -610,4 +630,22 @@ fn renewal_over(
         },
         _ => Over::RenewalRefused { gateway, said },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After a renewal whose answer was lost, the calls nobody asked for
+    /// (a follower, watch's polls) never present the refresh token again;
+    /// a call a person or a script makes does once the calls that waited
+    /// on that renewal are past (stranger 51, AZ4; stranger 53, BB2).
+    #[test]
+    fn a_lost_renewal_holds_unattended_calls_for_good() {
+        let after = |secs| std::time::Duration::from_secs(secs);
+        assert!(lost_holds(after(1), false));
+        assert!(!lost_holds(LOST_HOLD + after(1), false));
+        assert!(lost_holds(LOST_HOLD + after(1), true));
+        assert!(lost_holds(after(3600), true));
+    }
 }

@@ -187,7 +187,9 @@ pub fn follow_with(gateway: Gateway, steps_ids: Vec<String>, options: LiveOption
 /// follower reads its ids from the caller's own copy.
 fn follow_ids(gateway: Gateway, ids: Arc<[String]>, options: LiveOptions) -> LiveStream {
     let (tx, updates) = mpsc::channel(32);
-    let task = tokio::spawn(async move {
+    // A follower's calls are nobody's just now: it never presents a
+    // refresh token again after a renewal whose answer was lost.
+    let task = tokio::spawn(crate::auth::refresh::unattended(async move {
         if ids.is_empty() || ids.len() > MAX_STREAM_IDS {
             let error = GatewayError::Live(LiveFault::Lists { count: ids.len() });
             let _ = tx
@@ -210,7 +212,7 @@ fn follow_ids(gateway: Gateway, ids: Arc<[String]>, options: LiveOptions) -> Liv
             bearer: None,
         };
         follower.run().await;
-    });
+    }));
     LiveStream { updates, task }
 }
 

@@ -1269,6 +1269,45 @@ async fn a_web_page_s_400_is_the_front_s_not_the_id_s() {
     assert!(!line.contains("something in front"), "{line}");
 }
 
+/// A proxy that carried this run's lists to a gateway on this machine and
+/// then answers an error page of its own: a failure for now, said as the
+/// proxy's and tried again, never "it cannot reach this machine's own
+/// addresses" (stranger 53, BB3).
+#[tokio::test]
+async fn a_proxy_that_carried_lists_and_then_fails_is_no_loopback_trouble() {
+    let listed = response("200 OK", &["Content-Type: application/json"], DOC_LIST);
+    let page = response(
+        "502 Bad Gateway",
+        &["Content-Type: text/html"],
+        "<html><head><title>502 Bad Gateway</title></head></html>",
+    );
+    let proxy = serve(move |n, stream| {
+        let answer = if n == 0 { listed.clone() } else { page.clone() };
+        send(stream, answer)
+    })
+    .await;
+    let running = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let gateway = format!("http://127.0.0.1:{}", running.local_addr().unwrap().port());
+    let mut options = fast_options();
+    options.retries = 0;
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy.url(), None);
+    let client = client(&gateway, options);
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    client
+        .list(&request)
+        .await
+        .expect("the first list comes through");
+    let error = client.list(&request).await.unwrap_err();
+    assert!(
+        !matches!(error, GatewayError::ProxyLoopback { .. }),
+        "{error:?}"
+    );
+    assert!(error.is_passing(), "{error:?}");
+    let line = words(&error);
+    assert!(line.contains("through the proxy"), "{line}");
+    assert!(!line.contains("own addresses"), "{line}");
+}
+
 /// A gateway that refuses `stepsStatus=all` (a 400 naming it) and
 /// answers without it: the list comes, and later lists of every step go
 /// without it at once (stranger 50, AY2).
