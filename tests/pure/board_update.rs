@@ -1485,6 +1485,15 @@ fn a_steps_id_refused_again_on_the_board_stops_its_live_and_says_so() {
             && !banner.text.contains("live goes on for the other vehicles"),
         "{banner:?}"
     );
+    // Live is off for all: one `w` follows them again, as the words say;
+    // "twice" would turn it on and off (stranger 53, BB7).
+    assert!(
+        banner.text.contains("press w to follow them again") && !banner.text.contains("twice"),
+        "{banner:?}"
+    );
+    ch(&mut s, 'w');
+    let board = s.board().unwrap();
+    assert!(board.sessions().iter().any(|v| v.watch()));
 }
 
 /// While a row that failed is asked again, its last error is shown as what
