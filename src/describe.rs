@@ -1415,7 +1415,7 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
     // The ids are literal for the catalogue's check; the same four values
     // go with each.
     macro_rules! said {
-        ($id:literal) => {
+        ($id:literal $(, $key:ident = $value:expr)*) => {
             tr!(
                 lang,
                 $id,
@@ -1423,6 +1423,7 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
                 proxy = proxy,
                 from = from,
                 host = host
+                $(, $key = $value)*
             )
         };
     }
@@ -1445,24 +1446,10 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
             // A 5xx of the proxy's own: it let the call through and got no
             // answer from the provider (down, or out of its reach), a
             // failure for now, not a refusal (stranger 52, BA6).
-            macro_rules! answered {
-                ($id:literal) => {
-                    tr!(
-                        lang,
-                        $id,
-                        url = url,
-                        proxy = proxy,
-                        from = from,
-                        status = *status,
-                        said = said,
-                        host = host
-                    )
-                };
-            }
             if *status >= 500 {
-                answered!("auth-proxy-5xx")
+                said!("auth-proxy-5xx", status = *status, said = said)
             } else {
-                answered!("auth-proxy-answered")
+                said!("auth-proxy-answered", status = *status, said = said)
             }
         }
         ProxyTrouble::Unreachable => said!("auth-proxy-unreachable"),

@@ -138,6 +138,20 @@ fn follow(url: &str, options: LiveOptions) -> stepwise::client::live::LiveStream
     follow_with(gateway(url, 64 * 1024), vec!["1".into()], options)
 }
 
+/// The updates up to the first list, none of them a fallback to polling.
+async fn until_listed(updates: &mut stepwise::client::live::LiveStream) -> Vec<LiveUpdate> {
+    let mut seen = Vec::new();
+    while !seen.iter().any(|u| matches!(u, LiveUpdate::List(_))) {
+        let update = next(updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(update, LiveUpdate::Mode(Mode::Polling { .. })),
+            "given up for polling: {seen:?}"
+        );
+        seen.push(update);
+    }
+    seen
+}
+
 fn is_error(update: &LiveUpdate) -> bool {
     matches!(update, LiveUpdate::Error { .. })
 }
@@ -409,15 +423,7 @@ async fn a_gateway_out_of_reach_for_a_while_is_streamed_again() {
         let text = format!("{SSE_HEAD}{}", event(1, &list("todo")));
         write_and_hold(stream, text.into_bytes()).await;
     });
-    let mut seen = Vec::new();
-    while !seen.iter().any(|u| matches!(u, LiveUpdate::List(_))) {
-        let update = next(&mut updates).await.expect("the follower goes on");
-        assert!(
-            !matches!(update, LiveUpdate::Mode(Mode::Polling { .. })),
-            "given up for polling: {seen:?}"
-        );
-        seen.push(update);
-    }
+    let seen = until_listed(&mut updates).await;
     assert!(seen.contains(&LiveUpdate::Mode(Mode::Live)), "{seen:?}");
     assert!(
         server.heads()[0].contains("/events"),
@@ -470,15 +476,7 @@ async fn a_token_not_renewed_for_a_while_is_streamed_again() {
     };
     let client = gateway(&server.url(), 64 * 1024).with_token_source(source);
     let mut updates = follow_with(client, vec!["1".into()], options);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|u| matches!(u, LiveUpdate::List(_))) {
-        let update = next(&mut updates).await.expect("the follower goes on");
-        assert!(
-            !matches!(update, LiveUpdate::Mode(Mode::Polling { .. })),
-            "given up for polling: {seen:?}"
-        );
-        seen.push(update);
-    }
+    let seen = until_listed(&mut updates).await;
     let renewals_failed = seen
         .iter()
         .filter(|u| {
