@@ -708,11 +708,16 @@ impl Follower {
         &mut self,
         id: &str,
     ) -> Result<(LiveUpdate, Option<Duration>), (GatewayError, Option<Duration>)> {
-        let query = [
-            (STEPS_ID_PARAM, id),
-            (RESET_PARAM, "false"),
-            (STATUS_PARAM, "all"),
-        ];
+        let mut query = vec![(STEPS_ID_PARAM, id), (RESET_PARAM, "false")];
+        // As the list calls do: without `stepsStatus=all` once the gateway
+        // refused it (stranger 50, AY2).
+        if !self
+            .gateway
+            .unfiltered
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            query.push((STATUS_PARAM, "all"));
+        }
         let mut call = Call::get(LIST_PATH, &query);
         if let Some(tag) = self.etags.get(id) {
             call = call.header(IF_NONE_MATCH.as_str(), tag);

@@ -1340,6 +1340,19 @@ async fn a_gateway_refusing_steps_status_all_is_asked_without_it() {
         heads[1..].iter().all(|h| !h.contains("stepsStatus")),
         "{heads:?}"
     );
+    // Watch's polls go without it too.
+    let options = stepwise::client::live::LiveOptions {
+        stream: false,
+        ..Default::default()
+    };
+    let mut updates = stepwise::client::live::follow_with(client, vec!["132324".into()], options);
+    while !matches!(
+        crate::live::next(&mut updates).await,
+        Some(stepwise::client::live::LiveUpdate::List(_))
+    ) {}
+    let heads = gateway.heads();
+    assert_eq!(heads.len(), 4, "{heads:?}");
+    assert!(!heads[3].contains("stepsStatus"), "{heads:?}");
 }
 
 /// Error bodies of other common shapes (RFC 7807's problem+json, OAuth's
