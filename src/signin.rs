@@ -1208,14 +1208,14 @@ fn kept_words(lang: Lang, gateway: &str, trial: &Trial, needs_none: bool) -> Str
             why = crate::describe::gateway_cause(lang, why)
         ),
         // Sent, and no answer within the trial's time: a gateway busy or
-        // hung, said so (stranger 52, BA4).
-        Trial::NotTried(None) => tr!(
+        // hung, said so (stranger 52, BA4). (A refused token never comes
+        // here: `login_with_token` says it as an error first.)
+        Trial::NotTried(None) | Trial::Refused => tr!(
             lang,
             "login-token-untried-silent",
             gateway = gateway,
             secs = crate::client::TRIAL_LIMIT.as_secs()
         ),
-        _ => tr!(lang, "login-signed-in-token", gateway = gateway),
     }
 }
 

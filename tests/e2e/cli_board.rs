@@ -355,7 +355,7 @@ fn steps_over_vehicles_that_never_answer_stop_at_the_deadline_and_name_them() {
     assert!(took < Duration::from_secs(8), "took {took:?}");
     let stdout = text(&out.stdout);
     assert!(
-        stdout.ends_with("Vehicles listed: 0 of 2; no answer within 1 s: 2 (A1, B2)\n"),
+        stdout.ends_with("Vehicles listed: 0 of 2; no list within 1 s (not answered, or not asked yet: stderr says which): 2 (A1, B2)\n"),
         "{stdout}"
     );
     let stderr = text(&out.stderr);

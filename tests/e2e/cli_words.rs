@@ -212,6 +212,17 @@ fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
         .collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[1]["action"], "retry", "{lines:?}");
+    // The plain summary names both without "no answer" for either.
+    let out = run(
+        home.path(),
+        &[&args[..], &["--concurrency", "1", "--deadline", "1"]].concat(),
+    );
+    let summary = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        summary
+            .contains("no list within 1 s (not answered, or not asked yet: stderr says which): 2"),
+        "{summary}"
+    );
 }
 
 /// A failure object carries the wait the answer asked (`retry_after`, in
@@ -462,7 +473,7 @@ fn at_the_deadline_a_hung_vehicle_and_a_limited_one_are_told_apart() {
     let summary = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         summary.contains(
-            "Vehicles listed: 0 of 2; no answer within 2 s: 1 (111111); held back by HTTP 429 until 2 s: 1 (222222)"
+            "Vehicles listed: 0 of 2; no list within 2 s (not answered, or not asked yet: stderr says which): 1 (111111); held back by HTTP 429 until 2 s: 1 (222222)"
         ),
         "{summary}"
     );
