@@ -716,6 +716,25 @@ impl GatewayError {
         }
     }
 
+    /// The answer refused the one list asked for good (its stepsID, or the
+    /// list that came in its place), not the gateway, the way to it or the
+    /// sign-in: the other lists of the same gateway may be fine.
+    pub fn concerns_the_list(&self) -> bool {
+        match self {
+            GatewayError::ForeignList { .. } => true,
+            GatewayError::Rejected { kind, .. } => matches!(
+                kind,
+                Rejection::WrongDevice
+                    | Rejection::NotFound
+                    | Rejection::BadRequest
+                    | Rejection::Forbidden
+                    | Rejection::Conflict
+                    | Rejection::Other
+            ),
+            _ => false,
+        }
+    }
+
     /// Passing: trying again later may succeed.
     pub fn is_passing(&self) -> bool {
         matches!(self.recovery(), Recovery::Retry { .. })

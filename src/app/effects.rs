@@ -561,6 +561,20 @@ async fn forward_board(
             live::LiveUpdate::Unchanged { steps_id } => car_of
                 .get(steps_id.as_str())
                 .is_none_or(|cars| send_all(cars, update)),
+            // One list refused for good: its vehicles alone are told, as
+            // the end of their following, and take no later update of the
+            // others (stranger 53, BB4).
+            live::LiveUpdate::Dropped { steps_id, error } => {
+                car_of.remove(steps_id.as_str()).is_none_or(|cars| {
+                    send_all(
+                        &cars,
+                        live::LiveUpdate::Error {
+                            error: error.clone(),
+                            retrying: false,
+                        },
+                    )
+                })
+            }
             live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists
                 .iter()
                 .filter_map(|s| car_of.get(s.as_str()))

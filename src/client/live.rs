@@ -97,6 +97,13 @@ pub enum LiveUpdate {
     /// A failure. With `retrying`, the follower goes on by itself (after a
     /// backoff); without, it was the last update.
     Error { error: GatewayError, retrying: bool },
+    /// The gateway refused one list for good (its stepsID unknown, or
+    /// another device's): a follower of several lists says it of that one
+    /// alone and goes on with the others (stranger 53, BB4).
+    Dropped {
+        steps_id: String,
+        error: GatewayError,
+    },
 }
 
 /// Limits and pacing of a follower; the defaults suit a technician's watch.
@@ -659,15 +666,27 @@ impl Follower {
             let every = self.options.poll_every.max(hint);
             self.set_mode(Mode::Polling { every }).await?;
             let mut extra = Duration::ZERO;
-            for index in 0..self.ids.len() {
+            let mut index = 0;
+            while index < self.ids.len() {
                 let id = self.ids[index].clone();
                 match self.poll_once(&id).await {
                     Ok((update, suggested)) => {
                         failures = 0;
+                        index += 1;
                         if let Some(suggested) = suggested {
                             hint = suggested;
                         }
                         self.send(update).await?;
+                    }
+                    // This list's own refusal, among others that may be
+                    // fine: said of it alone; the others are polled on.
+                    Err((error, _)) if self.ids.len() > 1 && error.concerns_the_list() => {
+                        self.drop_list(&id);
+                        self.send(LiveUpdate::Dropped {
+                            steps_id: id,
+                            error,
+                        })
+                        .await?;
                     }
                     Err((error, wait)) => {
                         let retrying = error.is_passing();
@@ -687,6 +706,13 @@ impl Follower {
             self.set_mode(Mode::Polling { every }).await?;
             tokio::time::sleep(every.max(extra) + crate::pace::jitter(self.options.jitter)).await;
         }
+    }
+
+    /// Follows `id` no more (its stepsID was refused for good).
+    fn drop_list(&mut self, id: &str) {
+        self.ids = self.ids.iter().filter(|i| *i != id).cloned().collect();
+        self.etags.remove(id);
+        self.lists.remove(id);
     }
 
     /// A 429, to a poll or to the stream: one budget per gateway, so every

@@ -35,6 +35,11 @@ struct Seen {
     /// When the 429 went out, and when each poll arrived after it.
     too_many_at: Mutex<Option<Instant>>,
     arrivals: Mutex<Vec<Instant>>,
+    /// A stepsID whose polls the gateway answers "no step for this
+    /// stepsID" (404, code 2346), as after losing its state.
+    forgotten: std::sync::Mutex<Option<String>>,
+    /// The stepsIDs polled after it was forgotten.
+    polled_since: std::sync::Mutex<Vec<String>>,
 }
 
 #[derive(Clone, Copy)]
@@ -65,6 +70,23 @@ async fn count(
     if poll {
         seen.polls.fetch_add(1, Ordering::SeqCst);
         seen.arrivals.lock().await.push(Instant::now());
+        let forgotten = seen.forgotten.lock().unwrap().clone();
+        if let Some(forgotten) = forgotten {
+            let asked = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("stepsID="))
+                .unwrap_or_default()
+                .to_owned();
+            seen.polled_since.lock().unwrap().push(asked.clone());
+            if asked == forgotten {
+                return (
+                    StatusCode::NOT_FOUND,
+                    [("content-type", "application/json")],
+                    r#"{"code":2346,"message":"no step for this stepsID"}"#,
+                )
+                    .into_response();
+            }
+        }
     }
     let now = seen.lists_now.fetch_add(1, Ordering::SeqCst) + 1;
     seen.lists_max.fetch_max(now, Ordering::SeqCst);
@@ -294,4 +316,58 @@ async fn the_simulators_churn_reaches_the_streams() {
     .await;
     churn.abort();
     assert_eq!(seen.polls.load(Ordering::SeqCst), 0, "pushed, not polled");
+}
+
+/// The gateway forgets one stepsID of a polled follower: that list alone is
+/// said refused; the follower goes on polling the others, and no update of
+/// theirs says the refusal (stranger 53, BB4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_forgotten_steps_id_ends_its_own_list_only() {
+    let trouble = Trouble {
+        no_stream: true,
+        first_poll_429: false,
+    };
+    let (gateway, seen, _url, steps_ids, _) = setup(trouble, 4).await;
+    // Three lists: one follower.
+    let ids: Vec<String> = steps_ids.keys().take(3).cloned().collect();
+    let mut updates = follow_many_with(&gateway, ids.clone(), &quick());
+    let mut first = std::collections::HashSet::new();
+    until(&mut updates, |u| {
+        if let LiveUpdate::List(list) = &u.update {
+            first.extend(list.steps_id.clone());
+        }
+        first.len() == ids.len()
+    })
+    .await;
+    let forgotten = ids[1].clone();
+    *seen.forgotten.lock().unwrap() = Some(forgotten.clone());
+    let mut dropped = Vec::new();
+    let mut after = std::collections::HashSet::new();
+    until(&mut updates, |u| {
+        match &u.update {
+            LiveUpdate::Dropped { steps_id, error } => {
+                assert!(!error.is_passing(), "{error:?}");
+                dropped.push(steps_id.clone());
+            }
+            LiveUpdate::Error { error, .. } => panic!("said of every list: {error:?}"),
+            LiveUpdate::List(list) if !dropped.is_empty() => {
+                after.extend(list.steps_id.clone());
+            }
+            LiveUpdate::Unchanged { steps_id } if !dropped.is_empty() => {
+                after.insert(steps_id.clone());
+            }
+            _ => {}
+        }
+        after.len() == 2
+    })
+    .await;
+    assert_eq!(dropped, std::slice::from_ref(&forgotten));
+    assert!(!after.contains(&forgotten), "{after:?}");
+    // Polled again after its refusal: the others, never the forgotten one.
+    let polled = seen.polled_since.lock().unwrap().clone();
+    assert_eq!(
+        polled.iter().filter(|id| **id == forgotten).count(),
+        1,
+        "{polled:?}"
+    );
 }

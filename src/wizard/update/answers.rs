@@ -307,7 +307,8 @@ fn live(
         LiveUpdate::Error {
             error,
             retrying: false,
-        } => {
+        }
+        | LiveUpdate::Dropped { error, .. } => {
             match start_over(session, next_id, lang, &error, Purpose::Watch, now) {
                 StartOver::Asked(effect) => return (Outcome::StartedOver, vec![effect]),
                 StartOver::Again => refused_again(session, judge, &error, now),
@@ -574,7 +575,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             update: LiveUpdate::Error {
                 retrying: false,
                 ..
-            },
+            } | LiveUpdate::Dropped { .. },
             ..
         }
     );
