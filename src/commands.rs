@@ -50,6 +50,8 @@ pub struct Explainer<'a> {
     /// The one vehicle asked for, named in the commands the words suggest
     /// instead of `--car ID`.
     pub car: Option<String>,
+    /// The one stepsID asked for, named instead of `--steps-id ID`.
+    pub steps_id: Option<String>,
     /// Where a login kept for the gateway is looked up (its address as
     /// configured, the data folder), when a token given by hand wins over
     /// it: a refusal of that token then names the login beside it.
@@ -65,6 +67,7 @@ impl<'a> Explainer<'a> {
             no_sign_in: tokio::sync::OnceCell::new(),
             api_typed: None,
             car: None,
+            steps_id: None,
             kept_login_at: None,
         }
     }
@@ -76,8 +79,12 @@ impl<'a> Explainer<'a> {
             Some(api) => crate::text::commands_with_api(&words, api),
             None => words,
         };
-        match &self.car {
+        let words = match &self.car {
             Some(car) => crate::text::with_car(&words, car),
+            None => words,
+        };
+        match &self.steps_id {
+            Some(id) => words.replace("--steps-id ID", &format!("--steps-id {id}")),
             None => words,
         }
     }

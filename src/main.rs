@@ -989,8 +989,9 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                         ));
                     }
                 };
-                if let Lookup::Car(car) = &lookup {
-                    explainer.car = Some(car.clone());
+                match &lookup {
+                    Lookup::Car(car) => explainer.car = Some(car.clone()),
+                    Lookup::StepsId(id) => explainer.steps_id = Some(id.clone()),
                 }
                 // One vehicle waits at most --deadline too, whatever the
                 // client's own limits and retries add up to.
@@ -1008,6 +1009,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 }
             }
             Some(Command::Next { steps_id, json }) => {
+                explainer.steps_id = Some(steps_id.clone());
                 failed_json = json.then(|| Lookup::StepsId(steps_id.clone()));
                 commands::next(&backend, &steps_id, json, lang).await
             }

@@ -901,3 +901,30 @@ fn the_wizard_s_no_proxy_advice_names_the_variable_read() {
         "{screen}"
     );
 }
+
+/// `next` refused by a gateway that does not offer the next-step call (a
+/// 404 naming no id, no code) says the list command to try with the
+/// stepsID as asked, never a key of the wizard's screens (stranger 53, BB6).
+#[test]
+fn next_refused_names_the_list_command_with_its_own_steps_id() {
+    let not_found = crate::canned::reply(
+        "404 Not Found",
+        "application/json",
+        r#"{"message":"not found"}"#,
+    );
+    let api = crate::canned::answering(not_found);
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["next", "--api", &api, "--steps-id", "10987654"],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "If `stepwise steps --api {api} --steps-id 10987654` lists this vehicle's steps"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("steps screen"), "{err}");
+    assert!(!err.contains("--steps-id ID"), "{err}");
+}
