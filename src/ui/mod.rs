@@ -172,6 +172,9 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         });
     let no_steps_id = state.context() == crate::wizard::keymap::Context::Steps
         && state.session().is_some_and(|s| s.steps_id().is_none());
+    // No address yet while the sign-in code is asked for: nothing for `o`
+    // to open (stranger 53, BB10).
+    let no_address = state.sign_in().is_some_and(|s| s.prompt.is_none());
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| {
             b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
@@ -180,6 +183,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         // No stepsID yet: the next-step call has nothing to ask by, so `n`
         // is not offered (stranger 50, AY4).
         .filter(|b| !(no_steps_id && b.action == crate::wizard::keymap::Action::NextStep))
+        .filter(|b| !(no_address && b.action == crate::wizard::keymap::Action::OpenSignInPage))
         .map(|b| {
             (
                 crate::wizard::keymap::key_label(lang, b.label),

@@ -4093,3 +4093,25 @@ fn an_unknown_id_s_key_bar_offers_no_reset() {
     let bar = screen.lines().rfind(|l| l.contains("? help")).unwrap_or("");
     assert!(bar.contains("R reset"), "{bar}");
 }
+
+/// While the sign-in code is asked for there is no address: the footer
+/// offers `o` (open in browser) only once the address is shown
+/// (stranger 53, BB10).
+#[test]
+fn open_in_browser_is_offered_once_the_sign_in_address_is_there() {
+    let mut s = refused_token();
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let asking = render_at(&s, 120, 45);
+    assert!(asking.contains("Esc cancel"), "{asking}");
+    assert!(!asking.contains("open in browser"), "{asking}");
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: sign_in,
+            prompt: prompt(),
+        },
+        2,
+    );
+    let shown = render_at(&s, 120, 45);
+    assert!(shown.contains("o open in browser"), "{shown}");
+}
