@@ -1651,3 +1651,43 @@ fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
     assert!(session.banner().is_none(), "{:?}", session.banner());
     assert!(!session.in_trouble());
 }
+
+/// A vehicle's live following stopped on a final answer is said on the
+/// board; once `r` gives that vehicle a list, the banner of that cause goes
+/// (stranger 53, BB9).
+#[test]
+fn a_live_stopped_banner_goes_once_r_gives_that_vehicle_a_list() {
+    let (mut s, id) = live_board();
+    let refused = GatewayError::Rejected {
+        status: 400,
+        kind: Rejection::BadRequest,
+        body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
+    };
+    live(
+        &mut s,
+        "D4",
+        id,
+        LiveUpdate::Error {
+            error: refused,
+            retrying: false,
+        },
+        47,
+    );
+    let said = s.board().unwrap().banner().cloned().expect("a banner");
+    assert!(said.title.contains("Live stopped for D4"), "{said:?}");
+    let asked = requests(&ch(&mut s, 'r'));
+    let d4 = asked.iter().find(|r| r.0 == "D4").expect("D4 asked again");
+    // Another vehicle's list leaves the banner: it says D4.
+    if let Some(a1) = asked.iter().find(|r| r.0 == "A1") {
+        answer(&mut s, a1, Ok(list(1, ["todo"; 3])), 48);
+        assert!(s.board().unwrap().banner().is_some());
+    }
+    answer(&mut s, d4, Ok(list(4, ["todo"; 3])), 49);
+    assert!(
+        s.board().unwrap().banner().is_none(),
+        "{:?}",
+        s.board().unwrap().banner()
+    );
+}

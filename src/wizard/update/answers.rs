@@ -591,25 +591,11 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         super::board::said_on_board(state, car, was_refused, judge.lang);
         super::board::live_trouble(state, car, live_trouble, judge.lang);
     }
-    // Whether live goes on for another vehicle of the board.
-    let others_live = state
-        .vehicles
-        .sessions()
-        .iter()
-        .any(|s| s.car() != car && s.watch());
-    let Some(session) = state.vehicles.session_mut(car) else {
-        return effects;
-    };
-    // Live following of a board vehicle that ended by itself is said on
-    // the board, with the vehicle's own words: its row alone is easy to miss.
     // One that turned ready is said ready (below), which says why.
     let turned_ready = matches!(&outcome, Outcome::Took { change, was_ready, .. }
         if change.ready && !*was_ready && !change.first);
-    let stopped = (state.on_a_board && !is_open && watched && !session.watch() && !turned_ready)
-        .then(|| super::board::live_stopped(session, judge.lang, others_live))
-        .flatten();
-    if let Some(said) = stopped {
-        state.vehicles.say(said);
+    if state.on_a_board && !is_open && watched && !turned_ready {
+        super::board::say_live_stopped(state, car, judge.lang);
     }
     if follower_ended && !is_open {
         state.vehicles.forget_followed(car);
@@ -634,6 +620,11 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             }
             if reset {
                 relabel_after_reset(state, car);
+            }
+            // A list asked again and given: the trouble the board said of
+            // this vehicle is over (stranger 53, BB9).
+            if state.on_a_board && listed {
+                super::board::listed_again(state, car);
             }
             if state.on_a_board && turned_ready {
                 super::board::say_turned(state, car, true, judge.lang);

@@ -345,16 +345,46 @@ pub(super) fn token_refused(state: &mut State, car: &str, said: Option<Banner>, 
     state.vehicles.say_for(car, banner);
 }
 
+/// Live following of a board vehicle that ended by itself is said on the
+/// board, with the vehicle's own words: its row alone is easy to miss.
+/// Said for the vehicle: a list it is given later (`r`) ends it (stranger
+/// 53, BB9).
+pub(super) fn say_live_stopped(state: &mut State, car: &str, lang: Lang) {
+    // Whether live goes on for another vehicle of the board.
+    let others_live = state
+        .vehicles
+        .sessions()
+        .iter()
+        .any(|s| s.car() != car && s.watch());
+    let stopped = state
+        .vehicles
+        .session(car)
+        .filter(|s| !s.watch())
+        .and_then(|s| live_stopped(s, lang, others_live));
+    if let Some(said) = stopped {
+        state.vehicles.say_for(car, said);
+    }
+}
+
+/// A list of `car` asked again and given: the trouble the board said of
+/// this vehicle is over, unless its live following or its token is still
+/// in trouble (stranger 53, BB9).
+pub(super) fn listed_again(state: &mut State, car: &str) {
+    let over = state
+        .vehicles
+        .session(car)
+        .is_some_and(|s| !s.in_trouble() && !s.refused_token());
+    if over {
+        state.vehicles.unsay(car);
+    }
+}
+
 /// The board's banner for a vehicle whose live following stopped on an
 /// answer that will not change by itself: its own error, and that live
 /// goes on for the others (`w` twice follows it again: off, then on), never
 /// the steps screen's "press w to watch again", which on the board turns
 /// live off. A refused token keeps the vehicle's own offer of `i`.
-pub(super) fn live_stopped(
-    session: &VehicleSession,
-    lang: Lang,
-    others_live: bool,
-) -> Option<Banner> {
+fn live_stopped(session: &VehicleSession, lang: Lang, others_live: bool) -> Option<Banner> {
     let said = session.banner()?.clone();
     let car = session.car().to_owned();
     let last = session.log().entries().last().map(|e| &e.event);
