@@ -204,6 +204,13 @@ impl<'a> Caller<'a> {
             self.cut_by_run.set(limit < call_limit());
         }
         match outcome {
+            // Through a proxy, the proxy is named as the client names it:
+            // it, or the gateway behind it, kept silent (stranger 49, AX4).
+            Err(_) if self.gateway.proxy().is_some() => Err(why(GatewayError::TimedOut {
+                base: self.gateway.base().to_owned(),
+                after: limit,
+                proxy: self.gateway.proxy().map(str::to_owned),
+            })),
             Err(_) => Err(words!(
                 "doctor-why-timeout",
                 secs = format!("{:.0}", limit.as_secs_f64())
@@ -765,7 +772,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
             }
             let (id, fix) = if caller.wants_tls.get() {
                 ("tls", Some(words!("doctor-fix-use-https")))
-            } else if caller.timed_out.get() {
+            } else if caller.timed_out.get() && caller.gateway.proxy().is_none() {
                 (
                     "first_list",
                     Some(words!("doctor-error-body-no-answer-fix")),
@@ -1574,6 +1581,36 @@ mod tests {
     use crate::text::Lang;
     use crate::tr;
     use std::time::Duration;
+
+    /// A request cut by what is left of the run, through a silent proxy,
+    /// names the proxy as the client's own time limit would, never a bare
+    /// "no answer" (stranger 49, AX4).
+    #[tokio::test]
+    async fn a_call_cut_by_the_run_through_a_silent_proxy_names_the_proxy() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy = format!("http://{}", listener.local_addr().unwrap());
+        let mut net = NetOptions::default();
+        net.proxy.http = Some(crate::net::ProxyVar {
+            name: "HTTP_PROXY",
+            value: proxy.clone(),
+        });
+        let budget = Budget {
+            end: std::time::Instant::now() + Duration::from_millis(300),
+        };
+        let mut report = Report::default();
+        let base = Url::parse("http://gateway.invalid:8080/").unwrap();
+        let caller = Caller::new(&mut report, &base, &net, "dev", None, &budget).unwrap();
+        let Err(why) = caller.get(LIST_PATH, &[], JSON, true).await else {
+            panic!("a silent proxy answered");
+        };
+        let words = why.render(Lang::En);
+        assert!(caller.timed_out.get());
+        assert!(
+            words.contains(&format!("through the proxy {proxy}")) && words.contains("is silent"),
+            "{words}"
+        );
+        drop(listener);
+    }
 
     #[test]
     fn the_clock_is_compared_with_the_date_header() {
