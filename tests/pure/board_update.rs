@@ -1691,3 +1691,45 @@ fn a_live_stopped_banner_goes_once_r_gives_that_vehicle_a_list() {
         s.board().unwrap().banner()
     );
 }
+
+/// The board's stream given up for polling after its failures is said on
+/// the board with the last failure and stays when the first poll's list
+/// comes; the report keeps it (stranger 51, AZ2).
+#[test]
+fn the_board_s_switch_to_polling_is_said_and_kept() {
+    let (mut s, id) = live_board();
+    let said = stepwise::wire::ErrorBody::new(Some(50038), "stream error 50038");
+    for (at, car) in [(40, "A1"), (41, "C3"), (42, "D4")] {
+        live(
+            &mut s,
+            car,
+            id,
+            LiveUpdate::Error {
+                error: GatewayError::Live(stepwise::client::live::LiveFault::Said(said.clone())),
+                retrying: true,
+            },
+            at,
+        );
+    }
+    let every = Duration::from_secs(3);
+    for (at, car) in [(43, "A1"), (43, "C3"), (43, "D4")] {
+        live(
+            &mut s,
+            car,
+            id,
+            LiveUpdate::Mode(Mode::Polling { every }),
+            at,
+        );
+    }
+    let banner = |s: &State| s.board().unwrap().banner().cloned().expect("a banner");
+    let fell_back = banner(&s);
+    assert!(
+        fell_back.title.contains("Live stream given up") && fell_back.text.contains("50038"),
+        "{fell_back:?}"
+    );
+    // The first poll's list ends the trouble, not the word of the switch.
+    live(&mut s, "A1", id, LiveUpdate::List(list(1, ["todo"; 3])), 44);
+    assert_eq!(banner(&s).title, fell_back.title);
+    let report = s.report().to_markdown();
+    assert!(report.contains("Live stream given up"), "{report}");
+}

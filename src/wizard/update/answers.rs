@@ -270,10 +270,11 @@ fn live(
             session.confirm_fresh(now);
             (Outcome::Nothing, Vec::new())
         }
-        LiveUpdate::Mode(mode) => {
-            super::follow::mode_changed(session, id, mode, lang);
-            (Outcome::Nothing, Vec::new())
-        }
+        // Given up for polling: the banner says it (and the board).
+        LiveUpdate::Mode(mode) => match super::follow::mode_changed(session, id, mode, lang, now) {
+            true => (Outcome::Noted, Vec::new()),
+            false => (Outcome::Nothing, Vec::new()),
+        },
         LiveUpdate::Error {
             error,
             retrying: true,
@@ -585,11 +586,21 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     let watched = session.watch();
     let was_refused = session.refused_token();
     let live_trouble = super::board::live_trouble_of(&msg);
+    let mode = matches!(
+        &msg,
+        Answer::Live {
+            update: LiveUpdate::Mode(_),
+            ..
+        }
+    );
     let (outcome, mut effects) = answer(session, &mut state.next_id, judge, msg, now);
     super::sign_in::no_sign_in_stands(state, car);
     if state.on_a_board && !is_open {
         super::board::said_on_board(state, car, was_refused, judge.lang);
         super::board::live_trouble(state, car, live_trouble, judge.lang);
+        if mode && matches!(outcome, Outcome::Noted) {
+            super::board::live_fell_back(state, car);
+        }
     }
     // One that turned ready is said ready (below), which says why.
     let turned_ready = matches!(&outcome, Outcome::Took { change, was_ready, .. }

@@ -320,6 +320,29 @@ pub(super) fn live_trouble(state: &mut State, car: &str, troubled: Option<bool>,
     state.vehicles.say_for(car, banner);
 }
 
+/// The board's live stream given up for polling, with its last failure
+/// (stranger 51, AZ2): said on the board for no one vehicle (the stream
+/// is the board's), and kept until another announcement, not ended by the
+/// first poll's list. An error on show stays.
+pub(super) fn live_fell_back(state: &mut State, car: &str) {
+    let Some(said) = state
+        .vehicles
+        .session(car)
+        .and_then(|s| s.banner())
+        .cloned()
+    else {
+        return;
+    };
+    if state
+        .vehicles
+        .banner()
+        .is_some_and(|b| b.kind == BannerKind::Error)
+    {
+        return;
+    }
+    state.vehicles.say(said);
+}
+
 /// A board vehicle refused for want of a token (a login revoked or over,
 /// a 401): said on the board in place of good news the refusal makes
 /// stale ("Signed in"), with the vehicle's own words and `i`. An error

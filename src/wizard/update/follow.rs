@@ -11,9 +11,15 @@ use crate::wizard::state::{Effect, Screen, State};
 /// streams again (a poll ends it when it answers); a stream
 /// given up for polling after failures says so, with the last failure
 /// (else the list's freshness would hide that the stream is gone).
-pub(super) fn mode_changed(session: &mut VehicleSession, id: u64, mode: Mode, lang: Lang) {
+pub(super) fn mode_changed(
+    session: &mut VehicleSession,
+    id: u64,
+    mode: Mode,
+    lang: Lang,
+    now: std::time::SystemTime,
+) -> bool {
     let Some(follower) = session.follower_mut(id) else {
-        return;
+        return false;
     };
     let was_polling = matches!(follower.mode, Some(Mode::Polling { .. }));
     follower.mode = Some(mode);
@@ -27,12 +33,21 @@ pub(super) fn mode_changed(session: &mut VehicleSession, id: u64, mode: Mode, la
     if mode == Mode::Live || gave_up.is_some() {
         session.end_trouble();
     }
-    if let Some((secs, what)) = gave_up {
-        session.say(super::info(
-            tr!(lang, "banner-live-fallback", secs = secs),
-            tr!(lang, "banner-live-fallback-text", secs = secs, what = what),
-        ));
-    }
+    let Some((secs, what)) = gave_up else {
+        return false;
+    };
+    let title = tr!(lang, "banner-live-fallback", secs = secs);
+    let text = tr!(lang, "banner-live-fallback-text", secs = secs, what = what);
+    // The report keeps it too: the stream's last failure, and polling.
+    session.log_event(
+        now,
+        crate::report::Event::Error {
+            what: title.clone(),
+            detail: text.clone(),
+        },
+    );
+    session.say(super::info(title, text));
+    true
 }
 
 /// Keeps the follower in step with the state: one follows the open
