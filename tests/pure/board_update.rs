@@ -1733,3 +1733,41 @@ fn the_board_s_switch_to_polling_is_said_and_kept() {
     let report = s.report().to_markdown();
     assert!(report.contains("Live stream given up"), "{report}");
 }
+
+/// A token renewal the provider could not make fails every vehicle asked;
+/// once one of them is given a list (the renewal is over), the others that
+/// nothing asks by itself ask again, not left "Token renewal failed"
+/// until `r` (stranger 51, AZ6).
+#[test]
+fn the_renewal_over_asks_again_the_vehicles_it_failed() {
+    let mut s = state(false);
+    let cars = ["A1", "B2", "C3"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1);
+    }
+    let failed = GatewayError::Auth(stepwise::auth::AuthError::Provider(
+        stepwise::auth::ProviderProblem::RefreshFailed {
+            said: "temporarily_unavailable".into(),
+            wait: Some(30),
+        },
+    ));
+    let asked = requests(&ch(&mut s, 'r'));
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    for r in &asked {
+        answer(&mut s, r, Err(failed.clone()), 4);
+    }
+    let failing = |s: &State| s.board().unwrap().summary().failing;
+    assert_eq!(failing(&s), 3);
+    // Nothing is asked again before the renewal is over.
+    assert!(requests(&update(&mut s, Input::WatchTick, t(10))).is_empty());
+    // `r` again: B2 and C3 fail as before, then A1's list comes.
+    let asked = requests(&ch(&mut s, 'r'));
+    for r in asked.iter().filter(|r| r.0 != "A1") {
+        answer(&mut s, r, Err(failed.clone()), 39);
+    }
+    let a1 = asked.iter().find(|r| r.0 == "A1").expect("r asks A1");
+    let effects = answer(&mut s, a1, Ok(list(1, ["todo"; 3])), 40);
+    let mut again: Vec<String> = requests(&effects).into_iter().map(|r| r.0).collect();
+    again.sort();
+    assert_eq!(again, ["B2", "C3"], "{effects:?}");
+}

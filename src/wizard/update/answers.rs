@@ -585,6 +585,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     };
     let watched = session.watch();
     let was_refused = session.refused_token();
+    let renewal_failed = super::board::renewal_failed(session, judge.lang);
     let live_trouble = super::board::live_trouble_of(&msg);
     let mode = matches!(
         &msg,
@@ -627,15 +628,18 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
                 session.unfollow();
             }
             if is_open && change.first {
-                effects.extend(remember(state, car));
+                effects.extend(super::steps::remember(state, car));
             }
             if reset {
-                relabel_after_reset(state, car);
+                super::steps::relabel_after_reset(state, car);
             }
             // A list asked again and given: the trouble the board said of
             // this vehicle is over (stranger 53, BB9).
             if state.on_a_board && listed {
                 super::board::listed_again(state, car);
+            }
+            if state.on_a_board && renewal_failed {
+                effects.extend(super::board::renewal_over(state, judge.lang));
             }
             if state.on_a_board && turned_ready {
                 super::board::say_turned(state, car, true, judge.lang);
@@ -666,32 +670,4 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         super::board::say_shared_steps_ids(state, judge.lang, now);
     }
     effects
-}
-
-/// A demo vehicle whose label says its cache is stale: after a reset it
-/// is not (for this device) any more, and its label says so.
-fn relabel_after_reset(state: &mut State, car: &str) {
-    let lang = lang(state);
-    if let Some(demo) = state
-        .demo_cars
-        .iter_mut()
-        .find(|d| d.id == car && d.stale_cache)
-    {
-        demo.label = tr!(lang, "demo-car-reset-done");
-        demo.stale_cache = false;
-    }
-}
-
-/// Only ids that opened a list are remembered.
-fn remember(state: &mut State, car: &str) -> Vec<Effect> {
-    let Some(dir) = &state.options.data_dir else {
-        return Vec::new();
-    };
-    if !state.recent.iter().any(|r| r == car) {
-        state.recent.insert(0, car.to_owned());
-    }
-    vec![Effect::RememberId {
-        data_dir: dir.clone(),
-        id: car.to_owned(),
-    }]
 }

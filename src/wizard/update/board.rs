@@ -320,6 +320,28 @@ pub(super) fn live_trouble(state: &mut State, car: &str, troubled: Option<bool>,
     state.vehicles.say_for(car, banner);
 }
 
+/// Whether `session` failed for a token renewal the identity provider
+/// could not make then (its banner, or its live following's trouble).
+pub(super) fn renewal_failed(session: &VehicleSession, lang: Lang) -> bool {
+    let renewal = tr!(lang, "gw-title-renewal-failed");
+    session.banner().is_some_and(|b| b.title == renewal)
+        || session.trouble_what() == Some(renewal.as_str())
+}
+
+/// A vehicle that failed for a token renewal was given a list: the
+/// renewal is over. Those that failed the same way and that nothing asks
+/// by itself (not followed, not loading: a ready one, say) ask again, as
+/// after a sign-in (stranger 51, AZ6).
+pub(super) fn renewal_over(state: &mut State, lang: Lang) -> Vec<Effect> {
+    let next_id = &mut state.next_id;
+    state
+        .vehicles
+        .sessions_mut()
+        .filter(|s| s.following().is_none() && !s.is_loading() && renewal_failed(s, lang))
+        .map(|s| fetch_for(s, next_id, lang, Purpose::Refresh, false))
+        .collect()
+}
+
 /// The board's live stream given up for polling, with its last failure
 /// (stranger 51, AZ2): said on the board for no one vehicle (the stream
 /// is the board's), and kept until another announcement, not ended by the

@@ -412,3 +412,31 @@ pub(super) fn announce(
         ));
     }
 }
+
+/// A demo vehicle whose label says its cache is stale: after a reset it
+/// is not (for this device) any more, and its label says so.
+pub(super) fn relabel_after_reset(state: &mut State, car: &str) {
+    let lang = lang(state);
+    if let Some(demo) = state
+        .demo_cars
+        .iter_mut()
+        .find(|d| d.id == car && d.stale_cache)
+    {
+        demo.label = tr!(lang, "demo-car-reset-done");
+        demo.stale_cache = false;
+    }
+}
+
+/// Only ids that opened a list are remembered.
+pub(super) fn remember(state: &mut State, car: &str) -> Vec<Effect> {
+    let Some(dir) = &state.options.data_dir else {
+        return Vec::new();
+    };
+    if !state.recent.iter().any(|r| r == car) {
+        state.recent.insert(0, car.to_owned());
+    }
+    vec![Effect::RememberId {
+        data_dir: dir.clone(),
+        id: car.to_owned(),
+    }]
+}
