@@ -15,6 +15,9 @@ use crate::steps::{StatusFilter, Step, StepsList};
 pub struct VehicleSession {
     car: String,
     steps_id: Option<String>,
+    /// Answers (lists, or "unchanged") since the stepsID was last let go:
+    /// one is the list that gave the new one.
+    answers: u8,
     /// The last list of every status: what "done", "ready" and progress are
     /// judged on. The log's last list is this one, shared.
     whole: Option<Arc<StepsList>>,
@@ -141,6 +144,7 @@ impl VehicleSession {
             remedy: None,
             in_flight: None,
             last_refresh: None,
+            answers: 0,
             refused_token: false,
             log,
         }
@@ -280,6 +284,7 @@ impl VehicleSession {
     /// The gateway confirmed the list on show is still current (a 304, an
     /// unchanged event): the header's time says so, nothing else changes.
     pub fn confirm_fresh(&mut self, now: SystemTime) {
+        self.answers = self.answers.saturating_add(1);
         if self.whole.is_some() {
             self.last_refresh = Some(now);
         }
@@ -438,6 +443,15 @@ impl VehicleSession {
     /// carAssociationID.
     pub fn forget_steps_id(&mut self) {
         self.steps_id = None;
+        self.answers = 0;
+    }
+
+    /// Whether the stepsID given since it was last let go has answered
+    /// more than the list that gave it: the gateway took it, and refusing
+    /// it now is forgetting it, not refusing the one it just gave
+    /// (stranger 55, BD2).
+    pub fn steps_id_answered(&self) -> bool {
+        self.answers > 1
     }
 
     /// Whether this vehicle started over by carAssociationID less than
@@ -496,6 +510,7 @@ impl VehicleSession {
             self.steps_id = list.steps_id.clone();
         }
         self.last_refresh = Some(now);
+        self.answers = self.answers.saturating_add(1);
         self.refused_token = false;
         let first = self.shown.is_none() && self.whole.is_none();
         let previous_next = self.next_step().map(|s| s.name.clone());

@@ -1684,12 +1684,17 @@ fn a_live_stopped_banner_goes_once_r_gives_that_vehicle_a_list() {
         answer(&mut s, a1, Ok(list(1, ["todo"; 3])), 48);
         assert!(s.board().unwrap().banner().is_some());
     }
-    answer(&mut s, d4, Ok(list(4, ["todo"; 3])), 49);
+    let effects = answer(&mut s, d4, Ok(list(4, ["todo"; 3])), 49);
     assert!(
         s.board().unwrap().banner().is_none(),
         "{:?}",
         s.board().unwrap().banner()
     );
+    // Live is on for the board: D4 is followed again, not left behind a
+    // "live ON" header (stranger 55, BD1).
+    assert!(s.board().unwrap().session("D4").unwrap().watch());
+    let (_, lists) = followed(&effects).expect("followed again");
+    assert!(lists.iter().any(|(car, _)| car == "D4"), "{lists:?}");
 }
 
 /// The board's stream given up for polling after its failures is said on

@@ -4115,3 +4115,47 @@ fn open_in_browser_is_offered_once_the_sign_in_address_is_there() {
     let shown = render_at(&s, 120, 45);
     assert!(shown.contains("o open in browser"), "{shown}");
 }
+
+/// A stepsID given by starting over that then answered by itself (a list
+/// by stepsID came) and is refused later, within the minute, was taken and
+/// then forgotten: watch starts over again, never "refuses the stepsID it
+/// just gave … tell the gateway's operator" (stranger 55, BD2).
+#[test]
+fn a_steps_id_that_answered_and_is_then_forgotten_starts_over_again() {
+    let gone = || GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody {
+            code: Some(2346),
+            message: None,
+        },
+        retry_after: None,
+        proxy: None,
+    };
+    let ended = |e| LiveUpdate::Error {
+        error: e,
+        retrying: false,
+    };
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let (id, _, _, purpose) = fetched(&live(&mut s, f, ended(gone()), 2));
+    let (g, _) = followed(&answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        3,
+    ));
+    live(
+        &mut s,
+        g,
+        LiveUpdate::Unchanged {
+            steps_id: "132324".into(),
+        },
+        6,
+    );
+    let (_, lookup, _, _) = fetched(&live(&mut s, g, ended(gone()), 20));
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    let banner = session(&s).banner().unwrap();
+    assert_ne!(banner.title, "The gateway refuses the stepsID it just gave");
+}

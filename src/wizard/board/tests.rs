@@ -131,11 +131,12 @@ fn the_summary_counts_a_vehicle_once_its_list_or_an_error_is_there() {
 /// A board holds one session per vehicle, ten thousand of them at most:
 /// what a session holds in itself stays small (its follower's reconnect
 /// banner boxed, and the one kept between two followers, its lists
-/// shared).
+/// shared). (376: the count of answers since a start-over, stranger 55's
+/// BD2, took the last padding and one more word.)
 #[test]
 fn a_vehicle_session_stays_small() {
     let size = std::mem::size_of::<VehicleSession>();
-    assert!(size <= 368, "a VehicleSession takes {size} bytes");
+    assert!(size <= 376, "a VehicleSession takes {size} bytes");
 }
 
 /// The whole list, the list on screen when nothing is filtered out, and the

@@ -422,6 +422,22 @@ pub(super) fn listed_again(state: &mut State, car: &str) {
     if over {
         state.vehicles.unsay(car);
     }
+    // Live on for the board, and this vehicle not ready: its following,
+    // stopped on an answer `r` has now got past, starts again (stranger
+    // 55, BD1).
+    let live = state
+        .vehicles
+        .sessions()
+        .iter()
+        .any(|s| s.car() != car && s.watch());
+    if let Some(session) = state.vehicles.session_mut(car)
+        && live
+        && over
+        && !session.watch()
+        && !session.all_done()
+    {
+        session.set_watch(true);
+    }
 }
 
 /// The board's banner for a vehicle whose live following stopped on an

@@ -28,7 +28,7 @@ pub(super) fn start_over(
     if !steps_id_refused(e) || session.steps_id().is_none() {
         return StartOver::No;
     }
-    if session.started_over_within(now, START_OVER_AGAIN) {
+    if session.started_over_within(now, START_OVER_AGAIN) && !session.steps_id_answered() {
         return StartOver::Again;
     }
     let why = if e.is_wrong_device() {
