@@ -369,16 +369,20 @@ fn steps_query<'a>(key: &'a str, id: &'a str, status: &'a str) -> [(&'a str, &'a
 /// (the gateway about an id, a proxy, a TLS terminator, or something that
 /// is no gateway), as the gateway client's errors do.
 fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
-    let contract_body = wire::decode_error(&answer.body).is_some();
+    let status = answer.status.as_u16();
+    // A 403 in another shape is a refusal in front of the gateway, as the
+    // client reads it; to a 400 or a 404 the words are the gateway's.
+    let said = said_body(&answer.body, status).filter(|_| status != 403);
+    let contract_body = said.is_some();
     let page =
         String::from_utf8_lossy(&answer.body[..answer.body.len().min(8192)]).to_ascii_lowercase();
-    match answer.status.as_u16() {
+    match status {
         400 if !contract_body && page.contains("ssl certificate") => {
             words!("doctor-fix-client-cert-front").into()
         }
         // Words that name the status filter doctor did not choose (it asks
         // for every step, `all`): only the gateway's operator can fix it.
-        400 if wire::decode_error(&answer.body).is_some_and(|b| {
+        400 if said.as_ref().is_some_and(|b| {
             b.code.is_none()
                 && b.message.as_deref().is_some_and(|m| {
                     m.to_ascii_lowercase()
@@ -390,7 +394,7 @@ fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         }
         // The gateway's own words on what it refused (a header): their
         // advice, as `steps` gives it, not "check the id".
-        400 if let Some(body) = wire::decode_error(&answer.body).filter(|b| {
+        400 if let Some(body) = said.clone().filter(|b| {
             b.message.is_some() && b.code.and_then(crate::guidance::explain_code).is_none()
         }) =>
         {
@@ -399,7 +403,7 @@ fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         400 => words!("doctor-first-fix-car").into(),
         // Words that name no id and no code (a router's "no route
         // matched"): the id, or --api; the error body line tells which.
-        404 if wire::decode_error(&answer.body).is_some_and(|b| {
+        404 if said.as_ref().is_some_and(|b| {
             b.code.is_none() && b.message.as_deref().is_some_and(|m| !wire::names_an_id(m))
         }) =>
         {
@@ -475,8 +479,16 @@ fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
     }
 }
 
+/// The gateway's words in a failed answer: the contract's error body, or
+/// another common shape (RFC 7807's `detail`, OAuth's
+/// `error_description`) read as the client reads it (stranger 56, BE1,
+/// BE2).
+fn said_body(body: &[u8], status: u16) -> Option<wire::ErrorBody> {
+    wire::decode_error(body).or_else(|| wire::decode_other_error(body, status))
+}
+
 fn http_failure(status: StatusCode, body: &[u8]) -> String {
-    let said = wire::decode_error(body)
+    let said = said_body(body, status.as_u16())
         .and_then(|b| b.message)
         .map(|m| format!(" ({m})"))
         .unwrap_or_default();

@@ -3229,3 +3229,89 @@ fn a_proxy_that_holds_the_event_stream_back_is_named_so() {
     );
     assert!(!text.contains("whether it passes requests"), "{text}");
 }
+
+/// A gateway whose 401 says why (its Bearer challenge's
+/// `error_description`): doctor's Token line quotes it, and `--json`'s
+/// remedies carry the `--api` typed as the text does, so the login they
+/// suggest can be run as printed (stranger 56, BE3).
+#[test]
+fn doctor_json_remedies_carry_the_typed_api_and_the_token_line_the_gateway_s_words() {
+    let body = r#"{"code":401,"message":"token wanted"}"#;
+    let refused = format!(
+        "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"The access token expired at 10:00\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let api = crate::canned::answering(refused.into_bytes());
+    let home = home();
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654", "--json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).expect("doctor --json prints JSON");
+    let checks = json["checks"].as_array().unwrap();
+    let token = checks.iter().find(|c| c["id"] == "token").unwrap();
+    assert!(
+        token["detail"]
+            .as_str()
+            .unwrap()
+            .contains("The access token expired at 10:00"),
+        "{token}"
+    );
+    let remedies: Vec<&str> = checks.iter().filter_map(|c| c["remedy"].as_str()).collect();
+    let logins: Vec<&&str> = remedies
+        .iter()
+        .filter(|r| r.contains("`stepwise login"))
+        .collect();
+    assert!(!logins.is_empty(), "{json}");
+    for remedy in logins {
+        assert!(
+            remedy.contains(&format!("`stepwise login --api {api}")),
+            "{remedy}"
+        );
+    }
+}
+
+/// Error bodies in the other shapes the contract tolerates (RFC 7807's
+/// `detail`, OAuth's `error_description`) are the gateway's words, as
+/// `steps` reads them: a 404 naming the id is an unknown id, never "not a
+/// steps gateway"; a 400 naming a parameter is that, never "check the
+/// carAssociationID" (stranger 56, BE1, BE2).
+#[test]
+fn error_bodies_of_other_shapes_are_read_as_the_gateway_s_words() {
+    let contract_400 = crate::canned::reply(
+        "400 Bad Request",
+        "application/json",
+        r#"{"code":400,"message":"exactly one of carAssociationID and stepsID"}"#,
+    );
+    let unknown = crate::canned::reply(
+        "404 Not Found",
+        "application/problem+json",
+        r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"unknown carAssociationID 987654"}"#,
+    );
+    let api = crate::canned::routing(vec![("carAssociationID=", unknown)], contract_400.clone());
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    let first = line(&text, "First list");
+    assert!(
+        first.starts_with("✗") && first.contains("(unknown carAssociationID 987654)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ Check the carAssociationID given with --car"),
+        "{text}"
+    );
+    assert!(!text.contains("not a steps gateway"), "{text}");
+
+    let malformed = crate::canned::reply(
+        "400 Bad Request",
+        "application/json",
+        r#"{"error":"invalid_request","error_description":"resetSteps must be true or false"}"#,
+    );
+    let api = crate::canned::routing(vec![("carAssociationID=", malformed)], contract_400);
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    assert!(
+        line(&text, "First list").contains("(resetSteps must be true or false)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Check the carAssociationID given with --car"),
+        "{text}"
+    );
+}
