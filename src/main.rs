@@ -1182,7 +1182,8 @@ fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
     };
     let code = if report.failed() { EXIT_ERROR } else { 0 };
     if json {
-        emit(&report.json(), code)
+        // Its fixes carry the --api typed, as in the text (stranger 56, BE3).
+        emit(&report.json_edited(&with_typed_api), code)
     } else {
         // Its fixes suggest commands: with a typed --api, they carry it.
         emit(&with_typed_api(report.text(lang)), code)

@@ -1664,6 +1664,7 @@ doctor-source-config-token = Token der Konfigurationsdatei
 doctor-source-config-token-file = token_file der Konfigurationsdatei { $path }
 doctor-source-nowhere = nirgends
 doctor-token-wanted = keins angegeben, aber das Gateway verlangt eines
+doctor-token-wanted-said = keins angegeben, aber das Gateway verlangt eines (HTTP 401) und sagt „{ $said }“
 doctor-token-fix-give = Mit `stepwise login` anmelden oder eines mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 doctor-token-fix-fixed = Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Dieses Token mit `stepwise login --with-token` hinterlegen oder mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 doctor-token-embedded = keins nötig für den eingebauten Simulator

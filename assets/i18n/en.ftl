@@ -1674,6 +1674,7 @@ doctor-source-config-token = the config file's token
 doctor-source-config-token-file = the config file's token_file { $path }
 doctor-source-nowhere = nowhere
 doctor-token-wanted = none given, and the gateway wants one
+doctor-token-wanted-said = none given, and the gateway wants one (HTTP 401), saying “{ $said }”
 doctor-token-fix-give = Sign in with `stepwise login`, or give one with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 doctor-token-fix-fixed = It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 doctor-token-embedded = none needed by the embedded simulator

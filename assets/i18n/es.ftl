@@ -1679,6 +1679,7 @@ doctor-source-config-token = el token del archivo de configuración
 doctor-source-config-token-file = el token_file del archivo de configuración { $path }
 doctor-source-nowhere = ninguna parte
 doctor-token-wanted = no se indicó ninguno, y la pasarela quiere uno
+doctor-token-wanted-said = no se indicó ninguno, y la pasarela quiere uno (HTTP 401), diciendo «{ $said }»
 doctor-token-fix-give = Inicie sesión con `stepwise login`, o indique uno con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 doctor-token-fix-fixed = No ofrece inicio de sesión: su token lo da quien la gestiona. Guarde ese token con `stepwise login --with-token`, o délo con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 doctor-token-embedded = el simulador integrado no necesita ninguno

@@ -1676,6 +1676,7 @@ doctor-source-config-token = le jeton du fichier de configuration
 doctor-source-config-token-file = le token_file du fichier de configuration { $path }
 doctor-source-nowhere = nulle part
 doctor-token-wanted = aucun fourni, et la passerelle en veut un
+doctor-token-wanted-said = aucun fourni, et la passerelle en veut un (HTTP 401), en disant « { $said } »
 doctor-token-fix-give = Connectez-vous avec `stepwise login`, ou donnez-en un avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 doctor-token-fix-fixed = Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Gardez ce jeton avec `stepwise login --with-token`, ou donnez-le avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 doctor-token-embedded = inutile pour le simulateur intégré

@@ -1673,6 +1673,7 @@ doctor-source-config-token = il token del file di configurazione
 doctor-source-config-token-file = il token_file del file di configurazione { $path }
 doctor-source-nowhere = da nessuna parte
 doctor-token-wanted = nessuno fornito, e il gateway ne vuole uno
+doctor-token-wanted-said = nessuno fornito, e il gateway ne vuole uno (HTTP 401), dicendo «{ $said }»
 doctor-token-fix-give = Accedere con `stepwise login`, o fornirne uno con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 doctor-token-fix-fixed = Non offre accesso: il suo token viene da chi lo gestisce. Conservare quel token con `stepwise login --with-token`, o darlo con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 doctor-token-embedded = non serve per il simulatore integrato

@@ -1669,6 +1669,7 @@ doctor-source-config-token = het token uit het configuratiebestand
 doctor-source-config-token-file = de token_file uit het configuratiebestand { $path }
 doctor-source-nowhere = nergens
 doctor-token-wanted = geen opgegeven, en de gateway wil er een
+doctor-token-wanted-said = geen opgegeven, en de gateway wil er een (HTTP 401), met de woorden “{ $said }”
 doctor-token-fix-give = Log in met `stepwise login`, of geef een token op met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 doctor-token-fix-fixed = Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Bewaar dat token met `stepwise login --with-token`, of geef het met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 doctor-token-embedded = niet nodig voor de ingebouwde simulator

@@ -1694,6 +1694,7 @@ doctor-source-config-token = o token do arquivo de configuração
 doctor-source-config-token-file = o token_file do arquivo de configuração { $path }
 doctor-source-nowhere = lugar nenhum
 doctor-token-wanted = nenhum informado, e o gateway quer um
+doctor-token-wanted-said = nenhum informado, e o gateway quer um (HTTP 401), dizendo “{ $said }”
 doctor-token-fix-give = Faça login com `stepwise login`, ou informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 doctor-token-fix-fixed = Ele não oferece login: seu token vem de quem o administra. Guarde esse token com `stepwise login --with-token`, ou informe-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 doctor-token-embedded = o simulador embutido não precisa de um

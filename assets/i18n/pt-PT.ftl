@@ -1658,6 +1658,7 @@ doctor-source-config-token = o token do ficheiro de configuração
 doctor-source-config-token-file = o token_file do ficheiro de configuração { $path }
 doctor-source-nowhere = lugar nenhum
 doctor-token-wanted = nenhum indicado, e o gateway quer um
+doctor-token-wanted-said = nenhum indicado, e o gateway quer um (HTTP 401), dizendo «{ $said }»
 doctor-token-fix-give = Inicie sessão com `stepwise login`, ou indique um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 doctor-token-fix-fixed = Não oferece início de sessão: o seu token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 doctor-token-embedded = o simulador embutido não precisa de um

@@ -509,12 +509,13 @@ async fn fixed_token_advice(report: &mut Report, url: &Url, net: &NetOptions) {
         )) => Arg::each(move |lang| crate::describe::auth_error(lang, &e)),
         _ => return,
     };
-    report.set_with(
-        "token",
-        Mark::Failed,
-        words!("doctor-token-wanted"),
-        Some(fix),
+    // The line's words stay (the gateway's own, where it gave them:
+    // stranger 56, BE3); only the fix is this one.
+    let detail = report.get("token").map_or_else(
+        || Arg::from(words!("doctor-token-wanted")),
+        |c| c.detail.clone(),
     );
+    report.set_with("token", Mark::Failed, detail, Some(fix));
 }
 
 /// Whether the gateway at `url` says it offers no sign-in (its discovery,

@@ -193,23 +193,31 @@ impl Check {
 /// whatever language the terminal speaks.
 impl Serialize for Check {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            id: &'a str,
-            title: String,
-            status: Mark,
-            detail: String,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            remedy: Option<String>,
-        }
-        Out {
+        self.out(&|words| words).serialize(serializer)
+    }
+}
+
+/// A check as `--json` gives it.
+#[derive(Serialize)]
+struct CheckOut<'a> {
+    id: &'a str,
+    title: String,
+    status: Mark,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remedy: Option<String>,
+}
+
+impl Check {
+    /// The check in English, its words through `edit`.
+    fn out(&self, edit: &dyn Fn(String) -> String) -> CheckOut<'_> {
+        CheckOut {
             id: self.id,
             title: self.title(Lang::En),
             status: self.status,
-            detail: self.detail.render(Lang::En),
-            remedy: self.remedy.as_ref().map(|r| r.render(Lang::En)),
+            detail: edit(self.detail.render(Lang::En)),
+            remedy: self.remedy.as_ref().map(|r| edit(r.render(Lang::En))),
         }
-        .serialize(serializer)
     }
 }
 
@@ -250,7 +258,6 @@ impl Report {
         self.checks.iter().find(|c| c.id == id).map(|c| c.status)
     }
 
-    #[cfg(test)]
     pub(super) fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
     }
@@ -343,20 +350,26 @@ impl Report {
     }
 
     pub fn json(&self) -> String {
+        self.json_edited(&|words| words)
+    }
+
+    /// [`Report::json`] with every check's words through `edit` (the
+    /// commands they suggest given the `--api` typed, as the text has them).
+    pub fn json_edited(&self, edit: &dyn Fn(String) -> String) -> String {
         #[derive(Serialize)]
         struct Out<'a> {
             target: &'a str,
             ok: bool,
             failed: usize,
             warnings: usize,
-            checks: &'a [Check],
+            checks: Vec<CheckOut<'a>>,
         }
         let out = Out {
             target: &self.target,
             ok: !self.failed(),
             failed: self.count(Mark::Failed),
             warnings: self.count(Mark::Warning),
-            checks: &self.checks,
+            checks: self.checks.iter().map(|c| c.out(edit)).collect(),
         };
         serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
     }

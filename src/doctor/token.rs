@@ -440,10 +440,16 @@ fn no_token(
             );
         }
     } else if unauthorized == Some(true) {
+        // The gateway's own words on why, where it gave them (an expired
+        // token named, say: stranger 56, BE3).
+        let detail = match judged.challenge.said.clone() {
+            Some(said) => words!("doctor-token-wanted-said", said = said),
+            None => words!("doctor-token-wanted"),
+        };
         report.set_with(
             "token",
             Mark::Failed,
-            words!("doctor-token-wanted"),
+            detail,
             Some(words!("doctor-token-fix-give")),
         );
     } else if embedded {
