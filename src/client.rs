@@ -735,6 +735,24 @@ impl GatewayError {
         }
     }
 
+    /// A passing failure of one call, not of the gateway as a whole nor of
+    /// the way to it: no answer in time, a failure the gateway answered
+    /// (5xx, 429), an answer that could not be used. The calls for other
+    /// lists may pass meanwhile (a refused connection, a proxy or a token
+    /// renewal would fail them all).
+    pub fn of_one_call(&self) -> bool {
+        match self {
+            GatewayError::TimedOut { proxy: None, .. }
+            | GatewayError::TooLarge { .. }
+            | GatewayError::BadAnswer(_) => true,
+            GatewayError::Rejected { kind, proxy, .. } => {
+                proxy.is_none()
+                    && matches!(kind, Rejection::ServerFailure | Rejection::TooManyRequests)
+            }
+            _ => false,
+        }
+    }
+
     /// Passing: trying again later may succeed.
     pub fn is_passing(&self) -> bool {
         matches!(self.recovery(), Recovery::Retry { .. })

@@ -575,6 +575,18 @@ async fn forward_board(
                     )
                 })
             }
+            // One list's call in trouble: its vehicles alone are told.
+            live::LiveUpdate::ListTrouble { steps_id, error } => {
+                car_of.get(steps_id.as_str()).is_none_or(|cars| {
+                    send_all(
+                        cars,
+                        live::LiveUpdate::Error {
+                            error: error.clone(),
+                            retrying: true,
+                        },
+                    )
+                })
+            }
             live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists
                 .iter()
                 .filter_map(|s| car_of.get(s.as_str()))

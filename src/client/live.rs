@@ -104,6 +104,14 @@ pub enum LiveUpdate {
         steps_id: String,
         error: GatewayError,
     },
+    /// One list's poll failed in a way that is its call's (no answer in
+    /// time, a 5xx, an answer that could not be used, a 429): said of that
+    /// list alone; the follower polls the others on and this one again at
+    /// the next round (stranger 55, BD4).
+    ListTrouble {
+        steps_id: String,
+        error: GatewayError,
+    },
 }
 
 /// Limits and pacing of a follower; the defaults suit a technician's watch.
@@ -666,13 +674,32 @@ impl Follower {
             let every = self.options.poll_every.max(hint);
             self.set_mode(Mode::Polling { every }).await?;
             let mut extra = Duration::ZERO;
-            let mut index = 0;
-            while index < self.ids.len() {
-                let id = self.ids[index].clone();
-                match self.poll_once(&id).await {
+            // Every list of the round is asked at once, each as soon as the
+            // gateway's budget gives it a place: one list that is slow to
+            // answer holds its own place, not the others' turn (stranger
+            // 55, BD4).
+            let asks: Vec<(String, Option<String>, bool)> = self
+                .ids
+                .iter()
+                .map(|id| {
+                    (
+                        id.clone(),
+                        self.etags.get(id).cloned(),
+                        self.lists.contains_key(id),
+                    )
+                })
+                .collect();
+            let (gateway, options) = (Gateway::clone(&self.gateway), self.options.clone());
+            let mut polls = stream::iter(asks)
+                .map(move |(id, etag, known)| {
+                    poll_request(Gateway::clone(&gateway), options.clone(), id, etag, known)
+                })
+                .buffer_unordered(MAX_STREAM_IDS);
+            while let Some(polled) = polls.next().await {
+                let (id, result) = self.take_polled(polled);
+                match result {
                     Ok((update, suggested)) => {
                         failures = 0;
-                        index += 1;
                         if let Some(suggested) = suggested {
                             hint = suggested;
                         }
@@ -683,6 +710,13 @@ impl Follower {
                     Err((error, _)) if self.ids.len() > 1 && error.concerns_the_list() => {
                         self.drop_list(&id);
                         self.send(LiveUpdate::Dropped {
+                            steps_id: id,
+                            error,
+                        })
+                        .await?;
+                    }
+                    Err((error, _)) if self.ids.len() > 1 && error.of_one_call() => {
+                        self.send(LiveUpdate::ListTrouble {
                             steps_id: id,
                             error,
                         })
@@ -719,90 +753,141 @@ impl Follower {
     /// request to it (and the stream) waits the gateway's own ask (up to an
     /// hour), and the screen says how long.
     fn limited(&self, headers: &HeaderMap) {
-        let wait = retry_after(headers)
-            .unwrap_or(self.options.backoff)
-            .min(crate::pace::MAX_PAUSE);
-        self.gateway.pace.pause(wait);
-        if let Some(on_pause) = &self.gateway.options.on_pause {
-            (on_pause.0)(wait);
-        }
+        limited(&self.gateway, &self.options, headers);
     }
 
-    /// One conditional list request: the update and the gateway's suggested
-    /// interval, or the error and how long the gateway asked to wait.
-    async fn poll_once(
-        &mut self,
-        id: &str,
-    ) -> Result<(LiveUpdate, Option<Duration>), (GatewayError, Option<Duration>)> {
-        let mut query = vec![(STEPS_ID_PARAM, id), (RESET_PARAM, "false")];
-        // As the list calls do: without `stepsStatus=all` once the gateway
-        // refused it (stranger 50, AY2).
-        if !self
-            .gateway
-            .unfiltered
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            query.push((STATUS_PARAM, "all"));
+    /// Takes what a poll brought: the token it carried (cut out of what
+    /// comes back), the list's tag, and the update (a list the same as
+    /// before is "unchanged").
+    fn take_polled(&mut self, polled: Polled) -> (String, PollResult<LiveUpdate>) {
+        let Polled { id, token, result } = polled;
+        if let Some(token) = token {
+            self.bearer = token;
         }
-        let mut call = Call::get(LIST_PATH, &query);
-        if let Some(tag) = self.etags.get(id) {
-            call = call.header(IF_NONE_MATCH.as_str(), tag);
-        }
-        // Polls share the gateway's budget with every other request: the
-        // followers of a board poll in bounded rounds. (A stream holds no
-        // place: it is one idle connection.)
-        let pace = std::sync::Arc::clone(&self.gateway.pace);
-        let place = pace.admit().await;
-        let started = std::time::Instant::now();
-        let sent: Sent = self.gateway.send(&call).await.map_err(|e| (e, None))?;
-        self.bearer.clone_from(&sent.token);
-        let status = sent.status();
-        let suggested = poll_interval(sent.headers());
-        let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            self.limited(sent.headers());
-        }
-        let etag = sent
-            .headers()
-            .get(ETAG)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| v.len() <= 256 && v.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
-            .map(str::to_owned);
-        let answer = sent.body(&self.gateway).await.map_err(|e| (e, None))?;
-        drop(place);
-        tracing::info!(
-            method = "GET",
-            path = LIST_PATH,
-            status = status.as_u16(),
-            bytes = answer.body.len(),
-            elapsed = ?started.elapsed(),
-            "gateway call"
-        );
-        if status == StatusCode::NOT_MODIFIED && self.lists.contains_key(id) {
-            return Ok((
-                LiveUpdate::Unchanged {
-                    steps_id: id.to_owned(),
+        let result = result.map(|(got, suggested)| {
+            let update = match got {
+                None => LiveUpdate::Unchanged {
+                    steps_id: id.clone(),
                 },
-                suggested,
-            ));
-        }
-        let body = self.gateway.judge(answer).map_err(|e| (e, wait))?;
-        let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
-        let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
-        match etag {
-            Some(tag) => self.etags.insert(id.to_owned(), tag),
-            None => self.etags.remove(id),
-        };
-        let update = if self.lists.get(id) == Some(&list) {
-            LiveUpdate::Unchanged {
-                steps_id: id.to_owned(),
-            }
-        } else {
-            self.lists.insert(id.to_owned(), list.clone());
-            LiveUpdate::List(list)
-        };
-        Ok((update, suggested))
+                Some((list, etag)) => {
+                    match etag {
+                        Some(tag) => self.etags.insert(id.clone(), tag),
+                        None => self.etags.remove(&id),
+                    };
+                    if self.lists.get(&id) == Some(&list) {
+                        LiveUpdate::Unchanged {
+                            steps_id: id.clone(),
+                        }
+                    } else {
+                        self.lists.insert(id.clone(), list.clone());
+                        LiveUpdate::List(list)
+                    }
+                }
+            };
+            (update, suggested)
+        });
+        (id, result)
     }
+}
+
+/// A poll's outcome: what came and the gateway's suggested interval, or
+/// the error and how long the gateway asked to wait.
+type PollResult<T> = Result<(T, Option<Duration>), (GatewayError, Option<Duration>)>;
+
+/// What one conditional list request brought, before the follower takes
+/// it: the token it carried (`None`: none was sent), and the list with its
+/// tag (`None`: unchanged, a 304).
+struct Polled {
+    id: String,
+    token: Option<Option<Secret>>,
+    result: PollResult<Option<(StepsList, Option<String>)>>,
+}
+
+async fn poll_request(
+    gateway: Gateway,
+    options: LiveOptions,
+    id: String,
+    etag: Option<String>,
+    known: bool,
+) -> Polled {
+    let mut token = None;
+    let result = poll_once(&gateway, &options, &id, etag.as_deref(), known, &mut token).await;
+    Polled { id, token, result }
+}
+
+/// A 429, to a poll or to the stream: one budget per gateway, so every
+/// request to it (and the stream) waits the gateway's own ask (up to an
+/// hour), and the screen says how long.
+fn limited(gateway: &Gateway, options: &LiveOptions, headers: &HeaderMap) {
+    let wait = retry_after(headers)
+        .unwrap_or(options.backoff)
+        .min(crate::pace::MAX_PAUSE);
+    gateway.pace.pause(wait);
+    if let Some(on_pause) = &gateway.options.on_pause {
+        (on_pause.0)(wait);
+    }
+}
+
+/// One conditional list request (`etag` the list's last tag, `known`
+/// whether a list of it came before).
+async fn poll_once(
+    gateway: &Gateway,
+    options: &LiveOptions,
+    id: &str,
+    etag: Option<&str>,
+    known: bool,
+    token: &mut Option<Option<Secret>>,
+) -> PollResult<Option<(StepsList, Option<String>)>> {
+    let mut query = vec![(STEPS_ID_PARAM, id), (RESET_PARAM, "false")];
+    // As the list calls do: without `stepsStatus=all` once the gateway
+    // refused it (stranger 50, AY2).
+    if !gateway
+        .unfiltered
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        query.push((STATUS_PARAM, "all"));
+    }
+    let mut call = Call::get(LIST_PATH, &query);
+    if let Some(tag) = etag {
+        call = call.header(IF_NONE_MATCH.as_str(), tag);
+    }
+    // Polls share the gateway's budget with every other request: the
+    // followers of a board poll in bounded rounds. (A stream holds no
+    // place: it is one idle connection.)
+    let pace = std::sync::Arc::clone(&gateway.pace);
+    let place = pace.admit().await;
+    let started = std::time::Instant::now();
+    let sent: Sent = gateway.send(&call).await.map_err(|e| (e, None))?;
+    *token = Some(sent.token.clone());
+    let status = sent.status();
+    let suggested = poll_interval(sent.headers());
+    let wait = retry_after(sent.headers()).filter(|w| *w <= options.max_retry_after);
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        limited(gateway, options, sent.headers());
+    }
+    let etag = sent
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 256 && v.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+        .map(str::to_owned);
+    let answer = sent.body(gateway).await.map_err(|e| (e, None))?;
+    drop(place);
+    tracing::info!(
+        method = "GET",
+        path = LIST_PATH,
+        status = status.as_u16(),
+        bytes = answer.body.len(),
+        elapsed = ?started.elapsed(),
+        "gateway call"
+    );
+    if status == StatusCode::NOT_MODIFIED && known {
+        return Ok((None, suggested));
+    }
+    let body = gateway.judge(answer).map_err(|e| (e, wait))?;
+    let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
+    let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
+    Ok((Some((list, etag)), suggested))
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {

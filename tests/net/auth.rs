@@ -1489,7 +1489,9 @@ async fn the_live_follower_carries_the_kept_login() {
         while let Some(update) = updates.next().await {
             match update {
                 LiveUpdate::List(list) => return list,
-                LiveUpdate::Error { error, .. } | LiveUpdate::Dropped { error, .. } => {
+                LiveUpdate::Error { error, .. }
+                | LiveUpdate::Dropped { error, .. }
+                | LiveUpdate::ListTrouble { error, .. } => {
                     panic!("the follower failed: {error}")
                 }
                 LiveUpdate::Mode(_) | LiveUpdate::Unchanged { .. } => {}

@@ -40,6 +40,8 @@ struct Seen {
     forgotten: std::sync::Mutex<Option<String>>,
     /// The stepsIDs polled after it was forgotten.
     polled_since: std::sync::Mutex<Vec<String>>,
+    /// A stepsID whose polls the gateway answers only after 2 s.
+    slow: std::sync::Mutex<Option<String>>,
 }
 
 #[derive(Clone, Copy)]
@@ -70,6 +72,10 @@ async fn count(
     if poll {
         seen.polls.fetch_add(1, Ordering::SeqCst);
         seen.arrivals.lock().await.push(Instant::now());
+        let slow = seen.slow.lock().unwrap().clone();
+        if slow.is_some_and(|slow| query.contains(&format!("stepsID={slow}&"))) {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
         let forgotten = seen.forgotten.lock().unwrap().clone();
         if let Some(forgotten) = forgotten {
             let asked = query
@@ -370,4 +376,55 @@ async fn one_forgotten_steps_id_ends_its_own_list_only() {
         1,
         "{polled:?}"
     );
+}
+
+/// One list's poll that gets no answer in time, among lists whose polls
+/// answer at once: the timeout is said of that list alone, and the lists
+/// after it in the round are polled on, not left behind (stranger 55, BD4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_slow_list_is_said_of_itself_and_the_others_are_polled_on() {
+    let trouble = Trouble {
+        no_stream: true,
+        first_poll_429: false,
+    };
+    let (_, seen, url, steps_ids, _) = setup(trouble, 4).await;
+    let options = ClientOptions {
+        timeout: Duration::from_millis(400),
+        retries: 0,
+        ..ClientOptions::default()
+    };
+    let gateway = Gateway::new(&url, "board-dev".into(), None, options).unwrap();
+    let ids: Vec<String> = steps_ids.keys().take(3).cloned().collect();
+    let mut updates = follow_many_with(&gateway, ids.clone(), &quick());
+    let mut first = std::collections::HashSet::new();
+    until(&mut updates, |u| {
+        if let LiveUpdate::List(list) = &u.update {
+            first.extend(list.steps_id.clone());
+        }
+        first.len() == ids.len()
+    })
+    .await;
+    let slow = ids[1].clone();
+    *seen.slow.lock().unwrap() = Some(slow.clone());
+    let mut troubled = Vec::new();
+    let mut last_after = 0;
+    until(&mut updates, |u| {
+        match &u.update {
+            LiveUpdate::ListTrouble { steps_id, error } => {
+                assert!(error.is_passing(), "{error:?}");
+                troubled.push(steps_id.clone());
+            }
+            LiveUpdate::Error { error, .. } => panic!("said of every list: {error:?}"),
+            LiveUpdate::List(l) if !troubled.is_empty() && l.steps_id.as_ref() == Some(&ids[2]) => {
+                last_after += 1;
+            }
+            LiveUpdate::Unchanged { steps_id } if !troubled.is_empty() && *steps_id == ids[2] => {
+                last_after += 1;
+            }
+            _ => {}
+        }
+        troubled.len() >= 2 && last_after >= 2
+    })
+    .await;
+    assert!(troubled.iter().all(|id| *id == slow), "{troubled:?}");
 }

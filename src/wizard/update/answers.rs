@@ -278,7 +278,8 @@ fn live(
         LiveUpdate::Error {
             error,
             retrying: true,
-        } => {
+        }
+        | LiveUpdate::ListTrouble { error, .. } => {
             // The report says what the screen says: the stream's trouble,
             // not the list's (an event of the stream, not --api). Kept
             // whole: when the stream is given up for polling, its last

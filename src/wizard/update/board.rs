@@ -273,7 +273,7 @@ pub(super) fn live_trouble_of(msg: &super::answers::Answer) -> Option<bool> {
     use crate::client::live::LiveUpdate;
     match msg {
         super::answers::Answer::Live {
-            update: LiveUpdate::Error { retrying: true, .. },
+            update: LiveUpdate::Error { retrying: true, .. } | LiveUpdate::ListTrouble { .. },
             ..
         } => Some(true),
         super::answers::Answer::Live {
