@@ -556,6 +556,11 @@ impl Board {
         Some(session)
     }
 
+    /// Whether every row has had data ([`Board::note_loaded`] said so).
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+
     /// True once, when the last vehicle without any answer gets one: the
     /// moment every row has data.
     pub fn note_loaded(&mut self) -> bool {

@@ -544,8 +544,10 @@ fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
         requests(&ch(&mut s, 'r')).is_empty(),
         "none twice while in flight"
     );
+    // Each its own stepsID (one shared would be said, and not followed).
+    let id_of = |car: &str| 70 + u32::from(car.as_bytes()[1] - b'0');
     for r in &asked {
-        answer(&mut s, r, Ok(list(7, ["todo"; 3])), 60);
+        answer(&mut s, r, Ok(list(id_of(&r.0), ["todo"; 3])), 60);
     }
     assert_eq!(s.board().unwrap().summary().failing, 0, "D4 recovered");
     // Every list has a stepsID now: all are followed, none asked.
@@ -560,7 +562,7 @@ fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
             &mut s,
             car,
             id,
-            LiveUpdate::List(list(7, ["alreadyDone"; 3])),
+            LiveUpdate::List(list(id_of(car), ["alreadyDone"; 3])),
             64,
         );
         assert!(
@@ -577,7 +579,7 @@ fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
         &mut s,
         "D4",
         id,
-        LiveUpdate::List(list(7, ["alreadyDone"; 3])),
+        LiveUpdate::List(list(id_of("D4"), ["alreadyDone"; 3])),
         65,
     );
     assert!(effects.contains(&Effect::UnfollowBoard), "{effects:?}");
@@ -1161,7 +1163,8 @@ fn sign_in_on_board(s: &mut State) {
         t(2),
     );
     for r in &requests(&effects) {
-        answer(s, r, Ok(list(1, ["todo"; 3])), 3);
+        let own = 10 + u32::from(r.0.as_bytes()[1] - b'0');
+        answer(s, r, Ok(list(own, ["todo"; 3])), 3);
     }
 }
 
@@ -1748,7 +1751,8 @@ fn the_renewal_over_asks_again_the_vehicles_it_failed() {
     let mut s = state(false);
     let cars = ["A1", "B2", "C3"].map(String::from).to_vec();
     for r in &requests(&start_board(&mut s, cars, t(0))) {
-        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1);
+        let own = u32::from(r.0.as_bytes()[1] - b'0');
+        answer(&mut s, r, Ok(list(own, ["todo"; 3])), 1);
     }
     let failed = GatewayError::Auth(stepwise::auth::AuthError::Provider(
         stepwise::auth::ProviderProblem::RefreshFailed {
@@ -1775,4 +1779,41 @@ fn the_renewal_over_asks_again_the_vehicles_it_failed() {
     let mut again: Vec<String> = requests(&effects).into_iter().map(|r| r.0).collect();
     again.sort();
     assert_eq!(again, ["B2", "C3"], "{effects:?}");
+}
+
+/// Vehicles under one stepsID keep saying so on their rows (counted
+/// failing) after `w`, which does not follow them by that stepsID and says
+/// the sharing again above its word on live; a sharing that comes later (a
+/// start-over, `r`) is said as at the start (stranger 55, BD3).
+#[test]
+fn a_shared_steps_id_stays_said_and_is_not_followed() {
+    let mut s = state(true);
+    let cars = ["E1", "F2", "G3"].map(String::from).to_vec();
+    let asked = requests(&start_board(&mut s, cars, t(0)));
+    answer(&mut s, &asked[0], Ok(list(5, ["todo"; 3])), 1);
+    answer(&mut s, &asked[1], Ok(list(5, ["todo"; 3])), 2);
+    answer(&mut s, &asked[2], Ok(list(6, ["todo"; 3])), 3);
+    assert_eq!(s.board().unwrap().summary().failing, 2);
+    let effects = ch(&mut s, 'w');
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.title, "One stepsID (5) for 2 vehicles");
+    assert_eq!(s.board().unwrap().summary().failing, 2);
+    if let Some((_, lists)) = followed(&effects) {
+        assert_eq!(lists, pairs(&[("G3", "6")]), "{effects:?}");
+    }
+    let md = s.report().to_markdown();
+    let f2 = md.split("## F2").nth(1).unwrap_or_default();
+    assert!(f2.contains("for 2 vehicles: E1, F2 got lists"), "{md}");
+    // Later, `r` gives G3 the same stepsID as E1: said then too.
+    let asked = requests(&ch(&mut s, 'r'));
+    let g3 = asked.iter().find(|r| r.0 == "G3").expect("r asks G3");
+    answer(&mut s, g3, Ok(list(5, ["todo"; 3])), 10);
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert!(
+        banner.title.starts_with("One stepsID (5) for"),
+        "{banner:?}"
+    );
+    let g3 = s.board().unwrap().session("G3").unwrap();
+    assert!(!g3.watch());
+    assert_eq!(stepwise::wizard::board::standing(g3), Standing::Failing);
 }

@@ -637,7 +637,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             // A list asked again and given: the trouble the board said of
             // this vehicle is over (stranger 53, BB9).
             if state.on_a_board && listed {
-                super::board::listed_again(state, car);
+                super::board::listed_again(state, car, judge.lang, now);
             }
             if state.on_a_board && renewal_failed {
                 effects.extend(super::board::renewal_over(state, judge.lang));

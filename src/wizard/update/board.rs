@@ -127,6 +127,11 @@ fn toggle_live(state: &mut State, now: SystemTime) -> Vec<Effect> {
             secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
         ),
     ));
+    // Vehicles that share a stepsID are not followed by it: said again,
+    // above the word on live (stranger 55, BD3).
+    if state.vehicles.loaded() {
+        say_shared_steps_ids(state, lang, now);
+    }
     // A vehicle with a stepsID is followed from now on (the followers
     // begin with every list as it is); the others are asked for one first.
     fetch_all(state, Purpose::Watch, |s| {
@@ -413,8 +418,14 @@ pub(super) fn say_live_stopped(state: &mut State, car: &str, lang: Lang) {
 
 /// A list of `car` asked again and given: the trouble the board said of
 /// this vehicle is over, unless its live following or its token is still
-/// in trouble (stranger 53, BB9).
-pub(super) fn listed_again(state: &mut State, car: &str) {
+/// in trouble (stranger 53, BB9), or it shares its stepsID.
+pub(super) fn listed_again(state: &mut State, car: &str, lang: Lang, now: SystemTime) {
+    // A stepsID another vehicle has too, come after the board loaded (a
+    // start-over, `r`): said as at the start (stranger 55, BD3).
+    if state.vehicles.loaded() && shares_steps_id(state, car) {
+        say_shared_steps_ids(state, lang, now);
+        return;
+    }
     let over = state
         .vehicles
         .session(car)
@@ -505,36 +516,79 @@ pub(super) fn say_turned(state: &mut State, car: &str, ready: bool, lang: Lang) 
     board.turned = Some((ready, cars));
 }
 
-/// Once every vehicle of the board has an answer: vehicles whose lists
-/// came under one stepsID are said, since those lists (and their live
-/// updates) may be another vehicle's.
-pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTime) {
+/// Whether `car`'s stepsID is another vehicle's too.
+pub(super) fn shares_steps_id(state: &State, car: &str) -> bool {
     let sessions = state.vehicles.sessions();
-    let pairs = sessions
+    let Some(id) = sessions
         .iter()
-        .filter_map(|s| Some((s.car(), s.steps_id()?)));
-    let Some((id, cars)) = crate::steps::shared_steps_ids(pairs).into_iter().next() else {
+        .find(|s| s.car() == car)
+        .and_then(VehicleSession::steps_id)
+    else {
+        return false;
+    };
+    sessions
+        .iter()
+        .any(|s| s.car() != car && s.steps_id() == Some(id))
+}
+
+/// Vehicles given lists under one stepsID: the board says it, and so does
+/// each of their rows (counted failing, its report too), and live stops
+/// for them: one stepsID's updates cannot tell whose list they are
+/// (stranger 47, AV3; stranger 55, BD3). `r` asks them again.
+pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTime) {
+    let groups: Vec<(String, Vec<String>)> = {
+        let sessions = state.vehicles.sessions();
+        let pairs = sessions
+            .iter()
+            .filter_map(|s| Some((s.car(), s.steps_id()?)));
+        crate::steps::shared_steps_ids(pairs)
+            .into_iter()
+            .map(|(id, cars)| (id.to_owned(), cars.into_iter().map(str::to_owned).collect()))
+            .collect()
+    };
+    let banner_of = |id: &str, cars: &[String]| {
+        super::error(
+            tr!(
+                lang,
+                "board-shared-steps-id",
+                id = id.to_owned(),
+                count = num(cars.len())
+            ),
+            tr!(
+                lang,
+                "board-shared-steps-id-text",
+                cars = crate::text::few(cars)
+            ),
+        )
+    };
+    let Some(first) = groups.first().map(|(id, cars)| banner_of(id, cars)) else {
         return;
     };
-    let banner = super::error(
-        tr!(
-            lang,
-            "board-shared-steps-id",
-            id = id.to_owned(),
-            count = num(cars.len())
-        ),
-        tr!(
-            lang,
-            "board-shared-steps-id-text",
-            cars = crate::text::few(&cars)
-        ),
-    );
+    for (id, cars) in &groups {
+        let banner = banner_of(id, cars);
+        for car in cars {
+            let Some(session) = state.vehicles.session_mut(car) else {
+                continue;
+            };
+            session.set_watch(false);
+            if session.banner() != Some(&banner) {
+                session.log_event(
+                    now,
+                    crate::report::Event::Error {
+                        what: banner.title.clone(),
+                        detail: banner.text.clone(),
+                    },
+                );
+                session.say(banner.clone());
+            }
+        }
+    }
     // The report, which outlives the board, says it too (stranger 47,
     // AV3).
     let event = crate::report::Event::Error {
-        what: banner.title.clone(),
-        detail: banner.text.clone(),
+        what: first.title.clone(),
+        detail: first.text.clone(),
     };
     state.note(now, event);
-    state.vehicles.say(banner);
+    state.vehicles.say(first);
 }
