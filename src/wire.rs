@@ -260,6 +260,7 @@ impl std::fmt::Display for Shape {
 /// members are ignored. `null` is no list (it is the next-step call's
 /// "nothing left"): refused, never read as a list with nothing to do.
 pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
+    let body = without_bom(body);
     match parse(body)? {
         Value::Object(members) => {
             let steps_id = match members.get("stepsID") {
@@ -303,7 +304,7 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
 /// answering with several steps (a whole list) gets the first not done by
 /// order, as the list's own next step would be.
 pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
-    match parse(body)? {
+    match parse(without_bom(body))? {
         Value::Null => Ok(None),
         Value::Object(members) => {
             // A bare step object (`{"name": …, "status": …}`) is that step.
@@ -362,7 +363,7 @@ impl ErrorBody {
 /// Reads the body of a failed call when it is one; anything else (an HTML
 /// page, nothing) gives `None`.
 pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
-    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(without_bom(body)) else {
         return None;
     };
     let code = members.get("code").and_then(integer_of);
@@ -400,7 +401,7 @@ pub fn names_an_id(words: &str) -> bool {
 /// framework's own 404, `{"error": "Not Found"}`, is a wrong path, not an
 /// unknown id).
 pub fn decode_other_error(body: &[u8], status: u16) -> Option<ErrorBody> {
-    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(without_bom(body)) else {
         return None;
     };
     let words = ["detail", "error_description", "error", "title"]
@@ -412,6 +413,13 @@ pub fn decode_other_error(body: &[u8], status: u16) -> Option<ErrorBody> {
         code: None,
         message: Some(words),
     })
+}
+
+/// `body` without a UTF-8 byte-order mark before its JSON, which a
+/// parser may ignore (RFC 8259 §8.1) and some servers write (stranger 56,
+/// BE7).
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 fn parse(body: &[u8]) -> Result<Value, DecodeError> {
@@ -621,6 +629,19 @@ mod tests {
         let names: Vec<_> = list.steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, [TRUSTED_PHONE, DEVICE_ACTIVATION, CAR_KEY]);
         assert_eq!(list.next().unwrap().name, DEVICE_ACTIVATION);
+    }
+
+    /// A byte-order mark before the JSON is no reason to refuse it
+    /// (stranger 56, BE7): a list, a next step and an error body alike.
+    #[test]
+    fn a_byte_order_mark_before_the_json_is_skipped() {
+        let list =
+            b"\xEF\xBB\xBF{\"stepsID\": 7, \"mediumCarKey\": {\"status\":\"todo\",\"order\":1}}";
+        assert_eq!(decode_list(list).unwrap().steps_id.as_deref(), Some("7"));
+        let next = b"\xEF\xBB\xBF{\"name\":\"mediumCarKey\",\"status\":\"todo\"}";
+        assert_eq!(decode_next(next).unwrap().unwrap().name, CAR_KEY);
+        let error = b"\xEF\xBB\xBF{\"code\":2346,\"message\":\"gone\"}";
+        assert_eq!(decode_error(error).unwrap().code, Some(2346));
     }
 
     #[test]
