@@ -366,8 +366,12 @@ impl<'a> FailedJson<'a> {
             Some(
                 GatewayError::BadAnswer(_)
                     | GatewayError::CaptivePortal { .. }
+                    // An answer over the cap comes the same again (stranger
+                    // 56, BE5).
+                    | GatewayError::TooLarge { .. }
                     | GatewayError::ProxyGarbled {
-                        what: crate::client::ProxyAnswer::NoList(_),
+                        what: crate::client::ProxyAnswer::NoList(_)
+                            | crate::client::ProxyAnswer::TooLarge(_),
                         ..
                     }
             )

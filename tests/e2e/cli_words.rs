@@ -928,3 +928,29 @@ fn next_refused_names_the_list_command_with_its_own_steps_id() {
     assert!(!err.contains("steps screen"), "{err}");
     assert!(!err.contains("--steps-id ID"), "{err}");
 }
+
+/// An answer over the 1 MiB cap comes the same again: `action` is
+/// `stop`, and the words say to tell the gateway's operator where --api
+/// is a steps gateway (stranger 56, BE5).
+#[test]
+fn an_answer_over_the_cap_is_to_stop_and_names_the_operator() {
+    let padding = "x".repeat(1100 * 1024);
+    let body = format!(
+        r#"{{"stepsID":132324,"pad":"{padding}","mediumCarKey":{{"status":"todo","order":1}}}}"#
+    );
+    let api = crate::canned::answering(crate::canned::reply("200 OK", "application/json", &body));
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654", "--json"],
+    );
+    assert_exit(&out, 1);
+    let line = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(line.trim()).expect("a JSON failure");
+    assert_eq!(json["action"], "stop", "{json}");
+    let error = json["error"].as_str().unwrap();
+    assert!(
+        error.contains("larger than 1024 KiB") && error.contains("tell the gateway's operator"),
+        "{error}"
+    );
+}
