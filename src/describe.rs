@@ -2008,10 +2008,13 @@ mod tests {
             )
         };
         let bare = refused("403");
-        assert!(bare.contains("answered HTTP 403 without"), "{bare}");
+        assert!(
+            bare.contains("answered HTTP 403 with no error body"),
+            "{bare}"
+        );
         let worded = refused("Blocked by policy");
         assert!(
-            worded.contains("answered HTTP 403 (Blocked by policy) without"),
+            worded.contains("answered HTTP 403 (Blocked by policy) with no error body"),
             "{worded}"
         );
     }

@@ -87,6 +87,8 @@ banner-no-step-shown-text = g and o give the customer the page of the step on sc
 banner-no-step-shown-filter-text = g and o give the customer the page of the step on screen, and the filter hides every step (no step is { $filter }). Press f until the steps show, then pick one with ↑↓.
 banner-watching = Watching
 banner-watching-text = Following the list until every step is done (the header says how: live, or polling); w stops.
+banner-list-without-steps-id = No stepsID in the list
+banner-list-without-steps-id-text = The gateway's list carries no stepsID: the next-step call (n) and live events cannot ask by it, so watch asks by carAssociationID every { $secs } s. Tell the gateway's operator: a list carries its stepsID.
 banner-watch-stopped = Watch stopped: { $what }
 banner-live-trouble = Watch interrupted: { $what }
 live-bad-event = the gateway's live event stream sent an event that could not be used: { $why }. The lists themselves are fine; tell the gateway's operator
@@ -442,6 +444,7 @@ cli-summary-clear = { $done } of { $total } done; nothing left to do
 cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
 cli-filter-ignored = the gateway did not apply the filter: { $other } of the steps above have the other status. Tell the gateway's operator: stepsStatus is not applied
 cli-filter-ignored-json = the gateway did not apply the filter: { $other } of the steps in its answer have another status. Tell the gateway's operator: stepsStatus is not applied
+cli-no-steps-id = the gateway's list carries no stepsID: `stepwise next` and live events cannot ask by it, and the list can only be asked for again by carAssociationID. Tell the gateway's operator: a list carries its stepsID
 cli-next-none = Nothing left to do: the service is ready.
 
 ## A failed gateway call: what happened, why, what to do
@@ -604,8 +607,8 @@ gw-call-not-offered = { $base } answered HTTP { $status } without a gateway's er
 gw-not-a-gateway-path = { $base } answered HTTP { $status }: --api holds the call's own path ({ $path }), which stepwise adds itself. Give --api the address before it: { $suggested }
 gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
 gw-windows-prompt = { $base } asks for Windows sign-in (HTTP 401, Negotiate or NTLM): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
-gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
-gw-refused-no-token = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. No token was sent: if this gateway wants one, give it (--token-file PATH, STEPWISE_TOKEN, `stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in); else ask who runs the network whether it blocks this address
+gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } with no error body in the gateway contract's shape: taken as access refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not as a stepsID refused. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
+gw-refused-no-token = { $base } answered HTTP { $status }{ $said }{ $via } with no error body in the gateway contract's shape: taken as access refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not as a stepsID refused. No token was sent: if this gateway wants one, give it (--token-file PATH, STEPWISE_TOKEN, `stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in); else ask who runs the network whether it blocks this address
 gw-refused-via-proxy = { $base } answered HTTP { $status }{ $said } through the proxy { $proxy }, without a gateway's error body: the proxy, or something in front of the gateway, refused the request. Ask who runs the proxy whether it lets this address through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-front-400 = { $base } answered HTTP { $status }{ $said }{ $via } with a web page, without a gateway's error body: something in front of the gateway (a reverse proxy or a web application firewall) refused the request, so the gateway never acted on it. The id is not at fault (stepwise checks it before sending), and --api is right if lists came from it before: ask who runs that address what its page means
 gw-proxy = the proxy { $proxy } (from { $from }) answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }

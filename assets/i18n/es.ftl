@@ -86,6 +86,8 @@ banner-no-step-shown-text = «g» y «o» dan al cliente la página del paso en 
 banner-no-step-shown-filter-text = «g» y «o» dan al cliente la página del paso en pantalla, y el filtro oculta todos los pasos (ninguno tiene el estado «{ $filter }»). Pulse «f» hasta que se vean los pasos y elija uno con ↑↓.
 banner-watching = Siguiendo
 banner-watching-text = Se sigue la lista hasta que todo esté hecho (la cabecera indica cómo: en tiempo real o por consulta); «w» lo detiene.
+banner-list-without-steps-id = Ningún stepsID en la lista
+banner-list-without-steps-id-text = La lista de la pasarela no trae stepsID: la llamada del paso siguiente (n) y los eventos en vivo no pueden preguntar por él, así que la vigilancia pregunta por carAssociationID cada { $secs } s. Avise al operador de la pasarela: una lista trae su stepsID.
 banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
 live-bad-event = el flujo de eventos en directo de la pasarela envió un evento inutilizable: { $why }. Las listas en sí están bien; avise a quien gestiona la pasarela
@@ -380,6 +382,7 @@ cli-filtered = filtrado: { $shown ->
     }; quite --status para ver la lista entera
 cli-filter-ignored = la pasarela no aplicó el filtro: { $other } de los pasos de arriba tienen el otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
 cli-filter-ignored-json = la pasarela no aplicó el filtro: { $other } de los pasos de su respuesta tienen otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
+cli-no-steps-id = la lista de la pasarela no trae stepsID: `stepwise next` y los eventos en vivo no pueden preguntar por él, y la lista solo puede pedirse de nuevo por carAssociationID. Avise al operador de la pasarela: una lista trae su stepsID
 cli-next-none = Nada pendiente: el servicio está listo.
 
 ## A failed gateway call: what happened, why, what to do
@@ -618,8 +621,8 @@ gw-call-not-offered = { $base } respondió HTTP { $status } sin cuerpo de error 
 gw-not-a-gateway-path = { $base } respondió HTTP { $status }: --api contiene la ruta de la llamada ({ $path }), que stepwise añade por sí mismo. Dé a --api la dirección anterior: { $suggested }
 gw-basic-prompt = { $base } pide usuario y contraseña (HTTP 401, Basic): el acceso de un servidor web o de un proxy inverso, al que stepwise no puede responder; una pasarela de pasos acepta un token bearer. Revise --api, o pida a quien gestiona ese servidor que deje pasar las peticiones a la pasarela
 gw-windows-prompt = { $base } pide el inicio de sesión de Windows (HTTP 401, Negotiate o NTLM): el inicio de sesión de un servidor web o de un proxy inverso, al que stepwise no puede responder; una pasarela de pasos acepta un token bearer. Revise --api, o pida a quien gestiona ese servidor que deje pasar las peticiones a la pasarela
-gw-refused = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. Revise el token y sus permisos; si son correctos, pregunte a quien gestiona la red si bloquea esta dirección
-gw-refused-no-token = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. No se envió ningún token: si esta pasarela quiere uno, delo (--token-file RUTA, STEPWISE_TOKEN, `stepwise login` o, donde la pasarela no ofrece inicio de sesión, `stepwise login --with-token`); si no, pregunte a quien gestiona la red si bloquea esta dirección
+gw-refused = { $base } respondió HTTP { $status }{ $said }{ $via } sin cuerpo de error con la forma del contrato de la pasarela: se toma como acceso rechazado por algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no como un stepsID rechazado. Revise el token y sus permisos; si son correctos, pregunte a quien gestiona la red si bloquea esta dirección
+gw-refused-no-token = { $base } respondió HTTP { $status }{ $said }{ $via } sin cuerpo de error con la forma del contrato de la pasarela: se toma como acceso rechazado por algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no como un stepsID rechazado. No se envió ningún token: si esta pasarela quiere uno, delo (--token-file RUTA, STEPWISE_TOKEN, `stepwise login` o, donde la pasarela no ofrece inicio de sesión, `stepwise login --with-token`); si no, pregunte a quien gestiona la red si bloquea esta dirección
 gw-refused-via-proxy = { $base } respondió HTTP { $status }{ $said } a través del proxy { $proxy }, sin el cuerpo de error de una pasarela: el proxy, o algo delante de la pasarela, rechazó la petición. Pregunte a quien gestiona el proxy si deja pasar esta dirección, o configure NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-front-400 = { $base } respondió HTTP { $status }{ $said }{ $via } con una página web, sin el cuerpo de error de una pasarela: algo delante de la pasarela (un proxy inverso o un cortafuegos de aplicaciones web) rechazó la petición, así que la pasarela nunca la atendió. El id no tiene la culpa (stepwise lo comprueba antes de enviarlo), y --api es correcto si ya llegaron listas de él: pregunte a quien gestiona esa dirección qué significa su página
 gw-title-unreachable = Pasarela inaccesible

@@ -87,6 +87,8 @@ banner-no-step-shown-text = «g» e «o» dão ao cliente a página do passo na 
 banner-no-step-shown-filter-text = «g» e «o» dão ao cliente a página do passo na tela, e o filtro esconde todos os passos (nenhum tem o estado «{ $filter }»). Pressione «f» até os passos aparecerem e escolha um com ↑↓.
 banner-watching = Acompanhando
 banner-watching-text = Acompanhando a lista até tudo estar feito (o cabeçalho diz como: ao vivo ou por consulta); w para.
+banner-list-without-steps-id = Nenhum stepsID na lista
+banner-list-without-steps-id-text = A lista do gateway não traz stepsID: a chamada do próximo passo (n) e os eventos ao vivo não podem perguntar por ele, então o acompanhamento pergunta por carAssociationID a cada { $secs } s. Avise o operador do gateway: uma lista traz o seu stepsID.
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
 live-bad-event = o fluxo de eventos ao vivo do gateway enviou um evento inutilizável: { $why }. As listas em si estão certas; avise quem administra o gateway
@@ -384,6 +386,7 @@ cli-filtered = filtrado: { $shown ->
     }; execute de novo sem --status para ver a lista inteira
 cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos passos acima têm o outro estado. Avise o operador do gateway: stepsStatus não é aplicado
 cli-filter-ignored-json = o gateway não aplicou o filtro: { $other } dos passos da resposta têm outro estado. Avise o operador do gateway: stepsStatus não é aplicado
+cli-no-steps-id = a lista do gateway não traz stepsID: `stepwise next` e os eventos ao vivo não podem perguntar por ele, e a lista só pode ser pedida de novo por carAssociationID. Avise o operador do gateway: uma lista traz o seu stepsID
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -622,8 +625,8 @@ gw-call-not-offered = { $base } respondeu HTTP { $status } sem corpo de erro de 
 gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o caminho da chamada ({ $path }), que o stepwise acrescenta sozinho. Dê a --api o endereço anterior: { $suggested }
 gw-basic-prompt = { $base } pede usuário e senha (HTTP 401, Basic): o login de um servidor web ou de um proxy reverso, que o stepwise não pode responder; um gateway de passos aceita um token bearer. Confira --api, ou peça a quem opera esse servidor para deixar passar as requisições ao gateway
 gw-windows-prompt = { $base } pede o login do Windows (HTTP 401, Negotiate ou NTLM): o login de um servidor web ou de um proxy reverso, que o stepwise não pode atender; um gateway de passos aceita um token bearer. Confira --api, ou peça a quem gerencia esse servidor que deixe passar as requisições ao gateway
-gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Confira o token e as permissões dele; se estiverem certos, pergunte a quem opera a rede se ela bloqueia este endereço
-gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Nenhum token foi enviado: se este gateway quiser um, informe-o (--token-file CAMINHO, STEPWISE_TOKEN, `stepwise login` ou, onde o gateway não oferece login, `stepwise login --with-token`); senão, pergunte a quem opera a rede se ela bloqueia este endereço
+gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem corpo de erro no formato do contrato do gateway: tomado como acesso recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não como um stepsID recusado. Confira o token e as permissões dele; se estiverem certos, pergunte a quem opera a rede se ela bloqueia este endereço
+gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem corpo de erro no formato do contrato do gateway: tomado como acesso recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não como um stepsID recusado. Nenhum token foi enviado: se este gateway quiser um, informe-o (--token-file CAMINHO, STEPWISE_TOKEN, `stepwise login` ou, onde o gateway não oferece login, `stepwise login --with-token`); senão, pergunte a quem opera a rede se ela bloqueia este endereço
 gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do proxy { $proxy }, sem o corpo de erro de um gateway: o proxy, ou algo à frente do gateway, recusou a requisição. Pergunte a quem administra o proxy se ele deixa passar este endereço, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-front-400 = { $base } respondeu HTTP { $status }{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo na frente do gateway (um proxy reverso ou um firewall de aplicação web) recusou a requisição, então o gateway nunca agiu sobre ela. O id não é a causa (o stepwise o verifica antes de enviar), e --api está certo se já vieram listas dele: pergunte a quem opera esse endereço o que a página significa
 gw-title-unreachable = Gateway inacessível

@@ -86,6 +86,8 @@ banner-no-step-shown-text = «g» e «o» dão ao cliente a página do passo no 
 banner-no-step-shown-filter-text = «g» e «o» dão ao cliente a página do passo no ecrã, e o filtro esconde todos os passos (nenhum tem o estado «{ $filter }»). Prima «f» até os passos aparecerem e escolha um com ↑↓.
 banner-watching = A acompanhar
 banner-watching-text = A acompanhar a lista até tudo estar feito (o cabeçalho diz como: ao vivo ou por consulta); w interrompe.
+banner-list-without-steps-id = Nenhum stepsID na lista
+banner-list-without-steps-id-text = A lista do gateway não traz stepsID: a chamada do passo seguinte (n) e os eventos em direto não podem perguntar por ele, por isso o acompanhamento pergunta por carAssociationID a cada { $secs } s. Avise o operador do gateway: uma lista traz o seu stepsID.
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
 live-bad-event = o fluxo de eventos em direto do gateway enviou um evento inutilizável: { $why }. As listas em si estão certas; avise quem gere o gateway
@@ -365,6 +367,7 @@ cli-filtered = filtrado: { $shown ->
     }; execute de novo sem --status para ver a lista inteira
 cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos passos acima têm o outro estado. Avise o operador do gateway: stepsStatus não é aplicado
 cli-filter-ignored-json = o gateway não aplicou o filtro: { $other } dos passos da resposta têm outro estado. Avise o operador do gateway: stepsStatus não é aplicado
+cli-no-steps-id = a lista do gateway não traz stepsID: `stepwise next` e os eventos em direto não podem perguntar por ele, e a lista só pode ser pedida de novo por carAssociationID. Avise o operador do gateway: uma lista traz o seu stepsID
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -524,8 +527,8 @@ gw-call-not-offered = { $base } respondeu HTTP { $status } sem corpo de erro de 
 gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o caminho da chamada ({ $path }), que o stepwise acrescenta sozinho. Dê a --api o endereço anterior: { $suggested }
 gw-basic-prompt = { $base } pede utilizador e palavra-passe (HTTP 401, Basic): a autenticação de um servidor web ou de um proxy inverso, a que o stepwise não pode responder; um gateway de passos aceita um token bearer. Verifique --api, ou peça a quem gere esse servidor para deixar passar os pedidos ao gateway
 gw-windows-prompt = { $base } pede o início de sessão do Windows (HTTP 401, Negotiate ou NTLM): a autenticação de um servidor web ou de um proxy inverso, a que o stepwise não pode responder; um gateway de passos aceita um token bearer. Verifique --api, ou peça a quem gere esse servidor que deixe passar os pedidos ao gateway
-gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Verifique o token e as respetivas permissões; se estiverem certos, pergunte a quem gere a rede se esta bloqueia este endereço
-gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Não foi enviado nenhum token: se este gateway quiser um, indique-o (--token-file CAMINHO, STEPWISE_TOKEN, `stepwise login` ou, onde o gateway não oferece início de sessão, `stepwise login --with-token`); caso contrário, pergunte a quem gere a rede se esta bloqueia este endereço
+gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem corpo de erro no formato do contrato do gateway: tomado como acesso recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não como um stepsID recusado. Verifique o token e as respetivas permissões; se estiverem certos, pergunte a quem gere a rede se esta bloqueia este endereço
+gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem corpo de erro no formato do contrato do gateway: tomado como acesso recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não como um stepsID recusado. Não foi enviado nenhum token: se este gateway quiser um, indique-o (--token-file CAMINHO, STEPWISE_TOKEN, `stepwise login` ou, onde o gateway não oferece início de sessão, `stepwise login --with-token`); caso contrário, pergunte a quem gere a rede se esta bloqueia este endereço
 gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do proxy { $proxy }, sem o corpo de erro de um gateway: o proxy, ou algo à frente do gateway, recusou o pedido. Pergunte a quem gere o proxy se deixa passar este endereço, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-front-400 = { $base } respondeu HTTP { $status }{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo à frente do gateway (um proxy inverso ou uma firewall de aplicações web) recusou o pedido, por isso o gateway nunca agiu sobre ele. O id não é a causa (o stepwise verifica-o antes de enviar), e --api está certo se já vieram listas dele: pergunte a quem gere esse endereço o que significa a página
 gw-proxy = o proxy { $proxy } (de { $from }) respondeu ele próprio HTTP { $status }{ $said }: o pedido nunca chegou ao gateway. { $todo }

@@ -954,3 +954,47 @@ fn an_answer_over_the_cap_is_to_stop_and_names_the_operator() {
         "{error}"
     );
 }
+
+/// A 403 whose body is of another shape (RFC 7807) is quoted and said as
+/// not in the contract's shape, never "without a gateway's error body"
+/// beside the words it quotes (stranger 56, BE6).
+#[test]
+fn a_403_of_another_shape_is_not_said_to_have_no_body() {
+    let refused = crate::canned::reply(
+        "403 Forbidden",
+        "application/problem+json",
+        r#"{"title":"Forbidden","detail":"this stepsID belongs to another device"}"#,
+    );
+    let api = crate::canned::answering(refused);
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["steps", "--api", &api, "--car", "987654"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("(this stepsID belongs to another device)")
+            && err.contains("with no error body in the gateway contract's shape"),
+        "{err}"
+    );
+    assert!(!err.contains("without a gateway's error body"), "{err}");
+}
+
+/// `steps` given a list without a stepsID says so on stderr beside its
+/// answer, `--json` too (stranger 56, BE4).
+#[test]
+fn a_list_without_a_steps_id_is_said_by_steps() {
+    let body = r#"{"stepsID":null,"mediumCarKey":{"status":"todo","order":1}}"#;
+    let api = crate::canned::answering(crate::canned::reply("200 OK", "application/json", body));
+    let home = tempfile::tempdir().unwrap();
+    for json in [false, true] {
+        let mut args = vec!["steps", "--api", &api, "--car", "987654"];
+        if json {
+            args.push("--json");
+        }
+        let out = run(home.path(), &args);
+        assert_exit(&out, 3);
+        let err = stderr(&out);
+        assert!(
+            err.contains("the gateway's list carries no stepsID"),
+            "{json}: {err}"
+        );
+    }
+}
