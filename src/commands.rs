@@ -293,8 +293,17 @@ pub async fn steps(
         .iter()
         .filter(|s| status.contradicts(&s.status))
         .count();
-    let warning =
+    let ignored =
         (json && ignored > 0).then(|| tr!(lang, "cli-filter-ignored-json", other = num(ignored)));
+    // A list without its stepsID is taken, and said (stranger 56, BE4).
+    let unkeyed = list
+        .steps_id
+        .is_none()
+        .then(|| tr!(lang, "cli-no-steps-id"));
+    let warning = match (ignored, unkeyed) {
+        (Some(a), Some(b)) => Some(format!("{a}\n{}", tr!(lang, "cli-arg-warning", what = b))),
+        (a, b) => a.or(b),
+    };
     Ok(Outcome {
         stdout,
         code,

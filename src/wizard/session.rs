@@ -187,6 +187,12 @@ impl VehicleSession {
         match (self.watch, self.following.as_ref().and_then(|f| f.mode)) {
             (false, _) => WatchShown::Off,
             (true, _) if self.in_trouble() || self.asks_again() => WatchShown::Retrying,
+            // No stepsID to follow by (the gateway's list carries none):
+            // the wizard asks by carAssociationID at its own pace
+            // (stranger 56, BE4).
+            (true, None) if self.steps_id.is_none() && self.whole.is_some() => {
+                WatchShown::Polling(Duration::from_secs(crate::wizard::state::WATCH_SECS))
+            }
             (true, None) => WatchShown::On,
             (true, Some(Mode::Live)) => WatchShown::Live,
             (true, Some(Mode::Polling { every })) => WatchShown::Polling(every),

@@ -4159,3 +4159,19 @@ fn a_steps_id_that_answered_and_is_then_forgotten_starts_over_again() {
     let banner = session(&s).banner().unwrap();
     assert_ne!(banner.title, "The gateway refuses the stepsID it just gave");
 }
+
+/// A list that carries no stepsID is said when it comes (the next step
+/// and live events cannot ask by it), and watch's header says it polls
+/// (stranger 56, BE4).
+#[test]
+fn a_list_without_a_steps_id_is_said_and_watch_says_it_polls() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let body = br#"{"stepsID": null, "mediumCarKey": {"status":"todo","order":1}}"#;
+    answer(&mut s, id, purpose, Ok(decode_list(body).unwrap()), 1);
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "No stepsID in the list");
+    assert!(banner.text.contains("every 3 s"), "{}", banner.text);
+    ch(&mut s, 'w');
+    assert!(render(&s).contains("polling every 3 s"), "{}", render(&s));
+}

@@ -630,6 +630,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             }
             if is_open && change.first {
                 effects.extend(super::steps::remember(state, car));
+                super::steps::said_unkeyed(state, car);
             }
             if reset {
                 super::steps::relabel_after_reset(state, car);

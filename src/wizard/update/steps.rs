@@ -440,3 +440,25 @@ pub(super) fn remember(state: &mut State, car: &str) -> Vec<Effect> {
         id: car.to_owned(),
     }]
 }
+
+/// A first list that carries no stepsID is said (the next-step call and
+/// live events cannot ask by it; watch asks by carAssociationID), not taken
+/// without a word (stranger 56, BE4).
+pub(super) fn said_unkeyed(state: &mut State, car: &str) {
+    let lang = lang(state);
+    let Some(session) = state.vehicles.session_mut(car) else {
+        return;
+    };
+    if session.whole().is_some_and(|l| l.steps_id.is_none()) {
+        session.say(info(
+            tr!(lang, "banner-list-without-steps-id"),
+            tr!(
+                lang,
+                "banner-list-without-steps-id-text",
+                secs = crate::text::num(
+                    usize::try_from(crate::wizard::state::WATCH_SECS).unwrap_or(usize::MAX)
+                )
+            ),
+        ));
+    }
+}
