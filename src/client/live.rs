@@ -689,12 +689,15 @@ impl Follower {
                     )
                 })
                 .collect();
+            // No more polls under way at once than the gateway's budget
+            // lets through: a board of thousands holds few waiting.
+            let at_once = self.gateway.options.concurrency.max(1);
             let (gateway, options) = (Gateway::clone(&self.gateway), self.options.clone());
             let mut polls = stream::iter(asks)
                 .map(move |(id, etag, known)| {
                     poll_request(Gateway::clone(&gateway), options.clone(), id, etag, known)
                 })
-                .buffer_unordered(MAX_STREAM_IDS);
+                .buffer_unordered(at_once);
             while let Some(polled) = polls.next().await {
                 let (id, result) = self.take_polled(polled);
                 match result {
