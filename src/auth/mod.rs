@@ -460,6 +460,18 @@ pub enum FreshToken {
 }
 
 impl Over {
+    /// A login the store keeps ended, `said` its provider's answer: spent by
+    /// an earlier renewal whose answer was lost (`renewal_lost`), the way
+    /// the process that met the answer said it, else ended by the provider
+    /// (stranger 53, BB5: one cause in every command).
+    pub fn kept(gateway: String, said: String, renewal_lost: bool) -> Over {
+        if renewal_lost {
+            Over::Spent { gateway, said }
+        } else {
+            Over::Marked { gateway, said }
+        }
+    }
+
     /// Whether a new sign-in, with the settings as they are, gets past it:
     /// not when the provider refuses the client id, nor when the gateway
     /// refuses even a renewed token (its audience or scopes).

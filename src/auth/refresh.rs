@@ -110,9 +110,12 @@ impl TokenSource {
 
     /// A kept login for `gateway`; refreshed tokens are saved to `store`.
     pub fn login(gateway: String, credential: Credential, store: Option<TokenStore>) -> Self {
-        let over = credential.over.clone().map(|said| Over::Marked {
-            gateway: crate::steps::sanitize(&gateway),
-            said,
+        let over = credential.over.clone().map(|said| {
+            Over::kept(
+                crate::steps::sanitize(&gateway),
+                said,
+                credential.renewal_lost,
+            )
         });
         TokenSource(Arc::new(Source::Login(Box::new(Login {
             gateway,
@@ -460,10 +463,8 @@ impl Login {
             // before is over (stranger 49, AX2).
             state.renewal_wait = None;
             if let Some(said) = kept.over.clone() {
-                let why = Over::Marked {
-                    gateway: crate::steps::sanitize(&self.gateway),
-                    said,
-                };
+                let gateway = crate::steps::sanitize(&self.gateway);
+                let why = Over::kept(gateway, said, kept.renewal_lost);
                 state.over = Some(why.clone());
                 return Err(AuthError::SignInAgain(why));
             }

@@ -1806,9 +1806,21 @@ async fn a_login_the_provider_ended_is_marked_over_in_the_store() {
     );
     assert!(kept.is_spent(unix_now()) && !kept.can_refresh());
     // Another process loading it never presents the refresh token again.
-    let again = TokenSource::login(key, kept, Some(store));
-    assert!(again.bearer(&http()).await.unwrap_err().needs_login());
+    let again = TokenSource::login(key.clone(), kept.clone(), Some(store.clone()));
+    let ended = again.bearer(&http()).await.unwrap_err();
+    assert!(ended.needs_login());
+    assert!(ended.to_string().contains("ended the sign-in"), "{ended}");
     assert_eq!(provider.refreshes(), 1);
+    // Marked over after a renewal whose answer was lost: every process says
+    // the one cause the process that met the answer said (stranger 53, BB5).
+    let mut spent = kept;
+    spent.renewal_lost = true;
+    let again = TokenSource::login(key, spent, Some(store));
+    let ended = again.bearer(&http()).await.unwrap_err();
+    assert!(
+        ended.to_string().contains("used up by an earlier renewal"),
+        "{ended}"
+    );
 }
 
 #[tokio::test]
