@@ -1036,6 +1036,7 @@ board-live-stopped = Live aus für { $car }: { $what }
 board-live-stopped-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort; für die anderen Fahrzeuge läuft Live weiter. Nach der Behebung zweimal w drücken (Live aus, dann an), um es wieder zu verfolgen.
 board-live-stopped-all-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort, und Live ist nun für jedes Fahrzeug der Übersicht gestoppt. Bekam jedes Fahrzeug dieselbe Antwort, ist das Gateway oder etwas davor die Ursache, nicht jede einzelne ID. Nach der Behebung w drücken, um sie wieder zu verfolgen (Live ist aus).
 board-vehicle-said = { $car }: { $what }
+board-stream-said = Live-Stream von { $count } Fahrzeugen: { $what }
 board-nothing-to-watch-text = Alle Fahrzeuge sind bereit.
 help-section-board = Die Übersicht
 help-section-board-filter = Filter der Übersicht

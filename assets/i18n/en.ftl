@@ -1006,6 +1006,7 @@ board-live-stopped = Live stopped for { $car }: { $what }
 board-live-stopped-text = { $why }. Following it would only repeat this answer; live goes on for the other vehicles. Once it is fixed, press w twice (live off, then on) to follow it again.
 board-live-stopped-all-text = { $why }. Following it would only repeat this answer, and live has now stopped for every vehicle of the board. When every vehicle met the same answer, the gateway or something in front of it is the cause, not each id. Once it is fixed, press w to follow them again (live is off).
 board-vehicle-said = { $car }: { $what }
+board-stream-said = Live stream of { $count } vehicles: { $what }
 board-nothing-to-watch-text = Every vehicle is ready.
 help-section-board = The board
 help-section-board-filter = The board's filter

@@ -1042,6 +1042,7 @@ board-live-stopped = Tiempo real detenido para { $car }: { $what }
 board-live-stopped-text = { $why }. Seguirlo solo repetiría esta respuesta; el tiempo real continúa para los demás vehículos. Cuando esté resuelto, pulse w dos veces (tiempo real apagado y luego encendido) para volver a seguirlo.
 board-live-stopped-all-text = { $why }. Seguirlo solo repetiría esta respuesta, y el tiempo real se ha detenido ya para todos los vehículos del tablero. Si todos recibieron la misma respuesta, la causa es la pasarela o algo delante de ella, no cada id. Cuando esté resuelto, pulse w para volver a seguirlos (el tiempo real está apagado).
 board-vehicle-said = { $car }: { $what }
+board-stream-said = Flujo en directo de { $count } vehículos: { $what }
 board-nothing-to-watch-text = Todos los vehículos están listos.
 help-section-board = El panel
 help-section-board-filter = El filtro del panel

@@ -1042,6 +1042,7 @@ board-live-stopped = Direct arrêté pour { $car } : { $what }
 board-live-stopped-text = { $why }. Le suivre ne ferait que répéter cette réponse ; le direct continue pour les autres véhicules. Une fois le problème réglé, appuyez deux fois sur w (direct arrêté, puis relancé) pour le suivre à nouveau.
 board-live-stopped-all-text = { $why }. Le suivre ne ferait que répéter cette réponse, et le direct est maintenant arrêté pour tous les véhicules du tableau. Si chaque véhicule a reçu la même réponse, la cause est la passerelle ou ce qui est devant elle, pas chaque id. Une fois le problème réglé, appuyez sur w pour les suivre à nouveau (le direct est arrêté).
 board-vehicle-said = { $car } : { $what }
+board-stream-said = Flux en direct de { $count } véhicules : { $what }
 board-nothing-to-watch-text = tous les véhicules sont prêts.
 help-section-board = Le tableau
 help-section-board-filter = Le filtre du tableau

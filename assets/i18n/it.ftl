@@ -1039,6 +1039,7 @@ board-live-stopped = Diretta fermata per { $car }: { $what }
 board-live-stopped-text = { $why }. Seguirlo ripeterebbe solo questa risposta; la diretta continua per gli altri veicoli. Risolto il problema, premere w due volte (diretta spenta, poi accesa) per seguirlo di nuovo.
 board-live-stopped-all-text = { $why }. Seguirlo ripeterebbe solo questa risposta, e la diretta ora è ferma per tutti i veicoli della bacheca. Se ogni veicolo ha avuto la stessa risposta, la causa è il gateway o qualcosa davanti a esso, non ogni id. Risolto il problema, premere w per seguirli di nuovo (la diretta è spenta).
 board-vehicle-said = { $car }: { $what }
+board-stream-said = Flusso in diretta di { $count } veicoli: { $what }
 board-nothing-to-watch-text = tutti i veicoli sono pronti.
 help-section-board = Il pannello
 help-section-board-filter = Il filtro del pannello

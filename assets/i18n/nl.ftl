@@ -1038,6 +1038,7 @@ board-live-stopped = Live gestopt voor { $car }: { $what }
 board-live-stopped-text = { $why }. Het volgen herhaalt alleen dit antwoord; live gaat door voor de andere voertuigen. Druk na het oplossen twee keer op w (live uit, dan aan) om het weer te volgen.
 board-live-stopped-all-text = { $why }. Het volgen herhaalt alleen dit antwoord, en live is nu gestopt voor elk voertuig van het overzicht. Kreeg elk voertuig hetzelfde antwoord, dan is de gateway of iets ervoor de oorzaak, niet elke id. Druk na het oplossen op w om ze weer te volgen (live staat uit).
 board-vehicle-said = { $car }: { $what }
+board-stream-said = Livestream van { $count } voertuigen: { $what }
 board-nothing-to-watch-text = Alle voertuigen zijn klaar.
 help-section-board = Het overzicht
 help-section-board-filter = Het filter van het overzicht

@@ -1024,6 +1024,7 @@ board-live-stopped = Ao vivo parado para { $car }: { $what }
 board-live-stopped-text = { $why }. Acompanhá-lo só repetiria esta resposta; o ao vivo continua para os outros veículos. Depois de resolver, prima w duas vezes (ao vivo desligado, depois ligado) para o acompanhar de novo.
 board-live-stopped-all-text = { $why }. Acompanhá-lo só repetiria esta resposta, e o ao vivo parou agora para todos os veículos do painel. Se todos receberam a mesma resposta, a causa é o gateway ou algo à frente dele, não cada id. Depois de resolver, prima w para os acompanhar de novo (o ao vivo está desligado).
 board-vehicle-said = { $car }: { $what }
+board-stream-said = Fluxo em direto de { $count } veículos: { $what }
 board-nothing-to-watch-text = Todos os veículos estão prontos.
 help-section-board = O painel
 help-section-board-filter = O filtro do painel

@@ -576,17 +576,9 @@ async fn forward_board(
                 })
             }
             // One list's call in trouble: its vehicles alone are told.
-            live::LiveUpdate::ListTrouble { steps_id, error } => {
-                car_of.get(steps_id.as_str()).is_none_or(|cars| {
-                    send_all(
-                        cars,
-                        live::LiveUpdate::Error {
-                            error: error.clone(),
-                            retrying: true,
-                        },
-                    )
-                })
-            }
+            live::LiveUpdate::ListTrouble { steps_id, .. } => car_of
+                .get(steps_id.as_str())
+                .is_none_or(|cars| send_all(cars, update)),
             live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists
                 .iter()
                 .filter_map(|s| car_of.get(s.as_str()))

@@ -418,15 +418,33 @@ fn a_live_error_on_the_board_is_said_with_its_code() {
     let (mut s, id) = live_board();
     let said = stepwise::wire::ErrorBody::new(Some(2312), "device disabled");
     let error = GatewayError::Live(stepwise::client::live::LiveFault::Said(said));
+    // The trouble of the stream the three lists share is the stream's,
+    // not one vehicle's (stranger 53, BB8).
     live(
         &mut s,
         "C3",
         id,
         LiveUpdate::Error {
-            error,
+            error: error.clone(),
             retrying: true,
         },
         40,
+    );
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert!(
+        banner.title.starts_with("Live stream of 3 vehicles: "),
+        "{banner:?}"
+    );
+    // One list's own trouble is that vehicle's.
+    live(
+        &mut s,
+        "C3",
+        id,
+        LiveUpdate::ListTrouble {
+            steps_id: "3".into(),
+            error,
+        },
+        41,
     );
     let banner = s.board().unwrap().banner().unwrap().clone();
     assert!(banner.title.starts_with("C3: "), "{banner:?}");

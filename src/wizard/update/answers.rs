@@ -588,18 +588,12 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     let was_refused = session.refused_token();
     let renewal_failed = super::board::renewal_failed(session, judge.lang);
     let live_trouble = super::board::live_trouble_of(&msg);
-    let mode = matches!(
-        &msg,
-        Answer::Live {
-            update: LiveUpdate::Mode(_),
-            ..
-        }
-    );
+    let (group, mode) = super::board::group_or_mode(&msg);
     let (outcome, mut effects) = answer(session, &mut state.next_id, judge, msg, now);
     super::sign_in::no_sign_in_stands(state, car);
     if state.on_a_board && !is_open {
         super::board::said_on_board(state, car, was_refused, judge.lang);
-        super::board::live_trouble(state, car, live_trouble, judge.lang);
+        super::board::live_trouble(state, car, live_trouble, group, judge.lang);
         if mode && matches!(outcome, Outcome::Noted) {
             super::board::live_fell_back(state, car);
         }

@@ -294,7 +294,13 @@ pub(super) fn live_trouble_of(msg: &super::answers::Answer) -> Option<bool> {
 /// and is tried again): said on the board with the vehicle's own words,
 /// unless an error is on show (its row says that one); over when a live
 /// list comes (`Some(false)`; stranger 47, AV9).
-pub(super) fn live_trouble(state: &mut State, car: &str, troubled: Option<bool>, lang: Lang) {
+pub(super) fn live_trouble(
+    state: &mut State,
+    car: &str,
+    troubled: Option<bool>,
+    group: bool,
+    lang: Lang,
+) {
     let Some(session) = state.vehicles.session(car) else {
         return;
     };
@@ -318,11 +324,38 @@ pub(super) fn live_trouble(state: &mut State, car: &str, troubled: Option<bool>,
     {
         return;
     }
-    let banner = Banner {
-        title: tr!(lang, "board-vehicle-said", car = car, what = said.title),
-        ..said
+    // The trouble of a stream the board's followers share is the stream's,
+    // not this vehicle's alone (stranger 53, BB8).
+    let shared = state
+        .vehicles
+        .followed()
+        .len()
+        .min(crate::client::live::MAX_STREAM_IDS);
+    let title = if group && shared > 1 {
+        tr!(
+            lang,
+            "board-stream-said",
+            count = num(shared),
+            what = said.title
+        )
+    } else {
+        tr!(lang, "board-vehicle-said", car = car, what = said.title)
     };
-    state.vehicles.say_for(car, banner);
+    state.vehicles.say_for(car, Banner { title, ..said });
+}
+
+/// Whether a live update is the trouble of a whole follower (its shared
+/// stream, or every list it polls), not of one list; and whether it says
+/// how the lists are followed.
+pub(super) fn group_or_mode(msg: &super::answers::Answer) -> (bool, bool) {
+    use crate::client::live::LiveUpdate;
+    match msg {
+        super::answers::Answer::Live { update, .. } => (
+            matches!(update, LiveUpdate::Error { retrying: true, .. }),
+            matches!(update, LiveUpdate::Mode(_)),
+        ),
+        _ => (false, false),
+    }
 }
 
 /// Whether `session` failed for a token renewal the identity provider
