@@ -409,7 +409,24 @@ pub fn decode_other_error(body: &[u8], status: u16) -> Option<ErrorBody> {
         .find_map(|key| members.get(*key).and_then(Value::as_str))
         .map(sanitize)
         .filter(|m| !m.is_empty())?;
-    (status != 404 || names_an_id(&words)).then_some(ErrorBody {
+    // To a 404, a framework's own words (`"error": "Not Found"`) are a
+    // wrong path; words of its own ("no such vehicle") are said as the
+    // contract's words without a code are: an unknown id, or a path nothing
+    // serves there (stranger 57, BF2).
+    let squeezed: String = words
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let generic = [
+        "notfound",
+        "404",
+        "404notfound",
+        "resourcenotfound",
+        "pagenotfound",
+    ]
+    .contains(&squeezed.as_str());
+    (status != 404 || names_an_id(&words) || !generic).then_some(ErrorBody {
         code: None,
         message: Some(words),
     })
@@ -454,7 +471,7 @@ fn steps_of(members: &Map<String, Value>) -> Vec<Step> {
     let keyed = members
         .iter()
         .filter(|(key, _)| key.as_str() != "stepsID")
-        .filter_map(|(key, value)| step_of(key, value.as_object()?));
+        .filter_map(|(key, value)| step_of(key, value.as_object().filter(|o| step_like(o))?));
     let listed = members
         .get("steps")
         .and_then(Value::as_array)
@@ -475,8 +492,19 @@ fn lone_step(members: &Map<String, Value>) -> Option<Step> {
 /// `steps` array: another service's JSON.
 fn foreign(members: &Map<String, Value>) -> bool {
     members.keys().any(|k| k != "stepsID")
-        && !members.values().any(Value::is_object)
+        && !members
+            .values()
+            .any(|v| v.as_object().is_some_and(step_like))
         && !members.get("steps").is_some_and(Value::is_array)
+}
+
+/// An object member that can be a step: it has a status, an order or a
+/// name. Another service's objects (`{"data": {"id": 1}}`, a health
+/// check's `components`) are no steps (stranger 57, BF1).
+fn step_like(fields: &Map<String, Value>) -> bool {
+    ["status", "order", "name"]
+        .iter()
+        .any(|key| fields.contains_key(*key))
 }
 
 /// An object with members but no step and no stepsID: name what it held;
@@ -629,6 +657,22 @@ mod tests {
         let names: Vec<_> = list.steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, [TRUSTED_PHONE, DEVICE_ACTIVATION, CAR_KEY]);
         assert_eq!(list.next().unwrap().name, DEVICE_ACTIVATION);
+    }
+
+    /// Another service's JSON whose members are objects (an envelope, a
+    /// health check) is no list of steps (stranger 57, BF1).
+    #[test]
+    fn objects_that_are_no_steps_make_no_list() {
+        for body in [
+            r#"{"data":{"id":1},"meta":{"page":1}}"#,
+            r#"{"status":"UP","details":{"version":"1.2"}}"#,
+            r#"{"status":"UP","components":{"db":{"status":"UP"}}}"#,
+        ] {
+            assert!(decode_list(body.as_bytes()).is_err(), "{body}");
+        }
+        // A step with a status alone is a step.
+        let list = decode_list(br#"{"stepsID":1,"x":{"status":"todo"},"y":{"id":2}}"#).unwrap();
+        assert_eq!(list.steps.len(), 1);
     }
 
     /// A byte-order mark before the JSON is no reason to refuse it

@@ -1384,6 +1384,19 @@ async fn error_bodies_of_other_shapes_are_read() {
     .await;
     let line = words(&list_from(&framework.url()).await.unwrap_err());
     assert!(line.contains("not a steps gateway"), "{line}");
+    // Words of the gateway's own that name no id: as the contract's shape
+    // without a code, never "not a steps gateway" (stranger 57, BF2).
+    let own = problem(
+        "404 Not Found",
+        r#"{"type":"about:blank","title":"Not Found","detail":"Vehicle 987654 is not registered"}"#,
+    )
+    .await;
+    let line = words(&list_from(&own.url()).await.unwrap_err());
+    assert!(
+        line.contains("(Vehicle 987654 is not registered)"),
+        "{line}"
+    );
+    assert!(!line.contains("not a steps gateway"), "{line}");
     let refused = problem(
         "403 Forbidden",
         r#"{"title":"Forbidden","status":403,"detail":"vehicle not in dealer contract"}"#,
