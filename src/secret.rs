@@ -26,7 +26,13 @@ pub fn looks_like_token(text: &str) -> bool {
             && w.chars().any(|c| c.is_ascii_alphabetic())
             && w.chars().any(|c| c.is_ascii_digit())
     };
-    let after_bearer = words
+    // `Bearer` as a word of its own, whatever stands around it (a quote, a
+    // bracket, a colon: stranger 57, BF3), then a word of 8 or more.
+    let runs: Vec<&str> = text
+        .split(|c: char| !token_char(c))
+        .filter(|r| !r.is_empty())
+        .collect();
+    let after_bearer = runs
         .windows(2)
         .any(|pair| pair[0].eq_ignore_ascii_case("bearer") && pair[1].len() >= 8);
     after_bearer || words.iter().any(|w| jwt(w) || long(w))
@@ -237,6 +243,10 @@ mod token_text_tests {
             "customer asked; token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig-abc",
             "Bearer abcdef123456",
             "at sim-at-0123456789abcdef0123456789abcdef",
+            // Whatever stands around the word (stranger 57, BF3).
+            "customer phone is 0612 (Bearer x1y2z3w4v5u6t7s8)",
+            "token:\"Bearer x1y2z3w4v5u6t7s8\"",
+            "Bearer:x1y2z3w4v5u6t7s8",
         ] {
             assert!(looks_like_token(token), "{token}");
         }
