@@ -1098,6 +1098,11 @@ fn in_use_line(
                 from = from_text(lang, from),
                 time = rfc3339(at)
             ),
+            // A kept login wins over the config file's token, not it over
+            // the login (stranger 57, BF5).
+            None if from == TokenFrom::Config => {
+                tr!(lang, "status-in-use-config", from = from_text(lang, from))
+            }
             None => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
         },
         None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),

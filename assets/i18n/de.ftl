@@ -955,6 +955,7 @@ status-in-use-client = In Gebrauch: nichts Brauchbares: Der Identitätsanbieter 
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
 status-in-use-other-expired = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber es ist am { $time } abgelaufen, laut dem darin geschriebenen Ablauf: dort ein aktuelles einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
 status-in-use-other-refused = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber das Gateway hat es eben abgewiesen (HTTP 401): dort das aktuelle Token des Gateways einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
+status-in-use-config = In Gebrauch: ein Token aus { $from } (eine hinterlegte Anmeldung aus `stepwise login` hätte Vorrang davor)
 signin-asking = Frage das Gateway nach einem Anmeldecode…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $left } ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
 signin-no-browser = Hier kann kein Browser geöffnet werden (keine grafische Sitzung). Auf einem Telefon oder einem anderen Rechner die Adresse oben öffnen (oder ihren QR-Code scannen) und den Code eingeben.

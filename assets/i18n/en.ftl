@@ -829,6 +829,7 @@ status-in-use-client = In use:    nothing usable: the identity provider does not
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
 status-in-use-other-expired = In use:    a token from { $from } (it wins over a kept login), but it expired at { $time }, by the expiry written in it: put a current one there, or remove it to use a kept login
 status-in-use-other-refused = In use:    a token from { $from } (it wins over a kept login), but the gateway refused it just now (HTTP 401): put the gateway's current token there, or remove it to use a kept login
+status-in-use-config = In use:    a token from { $from } (a kept login, from `stepwise login`, would win over it)
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $left }). Esc cancels; the vehicle session stays.
 signin-no-browser = No browser can be opened here (no graphical session). On a phone or another computer, open the address above (or scan its QR code) and enter the code.

@@ -958,6 +958,7 @@ status-in-use-client = En uso:     nada utilizable: el proveedor de identidad no
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
 status-in-use-other-expired = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero caducó el { $time }, según la caducidad escrita en él: ponga uno vigente ahí, o quítelo para usar una sesión guardada
 status-in-use-other-refused = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero la pasarela acaba de rechazarlo (HTTP 401): ponga ahí el token vigente de la pasarela, o quítelo para usar una sesión guardada
+status-in-use-config = En uso:     un token dado mediante { $from } (una sesión guardada, con `stepwise login`, prevalecería sobre él)
 signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
 signin-waiting = Esperando la aprobación (el código caduca en { $left }). Esc cancela; la sesión del vehículo se mantiene.
 signin-no-browser = Aquí no se puede abrir ningún navegador (no hay sesión gráfica). En un teléfono u otro ordenador, abra la dirección de arriba (o escanee su código QR) e introduzca el código.

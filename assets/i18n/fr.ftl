@@ -958,6 +958,7 @@ status-in-use-client = Utilisé :        rien d'utilisable : le fournisseur d'
 status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
 status-in-use-other-expired = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais il a expiré le { $time }, d'après l'expiration écrite dedans : mettez-en un à jour à cet endroit, ou retirez-le pour utiliser une connexion conservée
 status-in-use-other-refused = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais la passerelle vient de le refuser (HTTP 401) : mettez à cet endroit le jeton actuel de la passerelle, ou retirez-le pour utiliser une connexion conservée
+status-in-use-config = Utilisé :        un jeton fourni par { $from } (une connexion conservée, par `stepwise login`, l'emporterait sur lui)
 signin-asking = Demande d'un code de connexion à la passerelle…
 signin-waiting = En attente de l'approbation (le code expire dans { $left }). Échap annule ; la session du véhicule reste.
 signin-no-browser = Aucun navigateur ne peut s'ouvrir ici (pas de session graphique). Sur un téléphone ou un autre ordinateur, ouvrez l'adresse ci-dessus (ou scannez son code QR) et saisissez le code.

@@ -955,6 +955,7 @@ status-in-use-client = In uso:    niente di utilizzabile: il fornitore di identi
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
 status-in-use-other-expired = In uso:    un token da { $from } (prevale su un accesso conservato), ma è scaduto il { $time }, secondo la scadenza scritta in esso: metterne uno attuale lì, o toglierlo per usare un accesso conservato
 status-in-use-other-refused = In uso:    un token da { $from } (prevale su un accesso conservato), ma il gateway l'ha appena rifiutato (HTTP 401): metterci il token attuale del gateway, o toglierlo per usare un accesso conservato
+status-in-use-config = In uso:    un token fornito tramite { $from } (un accesso conservato, con `stepwise login`, prevarrebbe su di esso)
 signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $left }). Esc annulla; la sessione del veicolo resta.
 signin-no-browser = Qui non si può aprire nessun browser (nessuna sessione grafica). Su un telefono o un altro computer, aprire l'indirizzo qui sopra (o scansionarne il codice QR) e inserire il codice.

@@ -957,6 +957,7 @@ status-in-use-client = In gebruik: niets bruikbaars: de identiteitsprovider neem
 status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaarde login)
 status-in-use-other-expired = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar het is verlopen op { $time }, volgens de vervaldatum erin: zet daar een actueel token, of haal het weg om een bewaarde aanmelding te gebruiken
 status-in-use-other-refused = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar de gateway weigerde het zojuist (HTTP 401): zet daar het actuele token van de gateway, of haal het weg om een bewaarde aanmelding te gebruiken
+status-in-use-config = In gebruik: een token uit { $from } (een bewaarde aanmelding, via `stepwise login`, zou ervoor gaan)
 signin-asking = De gateway om een inlogcode vragen…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $left }). Esc annuleert; de voertuigsessie blijft.
 signin-no-browser = Hier kan geen browser worden geopend (geen grafische sessie). Open op een telefoon of een andere computer het adres hierboven (of scan de QR-code ervan) en voer de code in.

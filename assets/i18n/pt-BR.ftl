@@ -962,6 +962,7 @@ status-in-use-client = Em uso:    nada utilizável: o provedor de identidade nã
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
 status-in-use-other-expired = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar um login guardado
 status-in-use-other-refused = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas o gateway acabou de recusá-lo (HTTP 401): ponha lá o token atual do gateway, ou remova-o para usar um login guardado
+status-in-use-config = Em uso:    um token informado via { $from } (um login guardado, com `stepwise login`, teria prioridade sobre ele)
 signin-asking = Pedindo ao gateway um código de login…
 signin-waiting = Aguardando a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Em um celular ou outro computador, abra o endereço acima (ou leia o código QR dele) e digite o código.

@@ -940,6 +940,7 @@ status-in-use-client = Em uso:    nada utilizável: o fornecedor de identidade n
 status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
 status-in-use-other-expired = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar uma sessão guardada
 status-in-use-other-refused = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas o gateway acabou de o recusar (HTTP 401): ponha lá o token atual do gateway, ou remova-o para usar uma sessão guardada
+status-in-use-config = Em uso:    um token indicado via { $from } (uma sessão guardada, com `stepwise login`, teria prioridade sobre ele)
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.

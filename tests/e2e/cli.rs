@@ -2661,3 +2661,33 @@ fn a_proxy_variable_that_does_not_apply_stops_nothing() {
         stderr(&out)
     );
 }
+
+/// `auth status` with a token from the config file says a kept login would
+/// win over it, never that it wins over a kept login (stranger 57, BF5).
+#[test]
+fn auth_status_says_a_kept_login_wins_over_the_config_file_s_token() {
+    let home = home();
+    let token = home.path().join("tok.txt");
+    std::fs::write(&token, "s3cretT0ken\n").unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "api = \"http://127.0.0.1:9\"\ntoken_file = \"{}\"\n",
+            token.display()
+        ),
+    )
+    .unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("a kept login, from `stepwise login`, would win over it"),
+        "{text}{}",
+        stderr(&out)
+    );
+    assert!(!text.contains("it wins over a kept login"), "{text}");
+}
