@@ -1812,20 +1812,60 @@ fn a_shared_steps_id_stays_said_and_is_not_followed() {
     answer(&mut s, &asked[1], Ok(list(5, ["todo"; 3])), 2);
     answer(&mut s, &asked[2], Ok(list(6, ["todo"; 3])), 3);
     assert_eq!(s.board().unwrap().summary().failing, 2);
-    let effects = ch(&mut s, 'w');
-    let banner = s.board().unwrap().banner().unwrap().clone();
-    assert_eq!(banner.title, "One stepsID (5) for 2 vehicles");
-    assert_eq!(s.board().unwrap().summary().failing, 2);
-    if let Some((_, lists)) = followed(&effects) {
-        assert_eq!(lists, pairs(&[("G3", "6")]), "{effects:?}");
-    }
     let md = s.report().to_markdown();
     let f2 = md.split("## F2").nth(1).unwrap_or_default();
     assert!(f2.contains("for 2 vehicles: E1, F2 got lists"), "{md}");
+    // `w` follows G3 by its stepsID, and asks E1 and F2 again by
+    // carAssociationID, never following them by the shared one
+    // (stranger 55, BD3; stranger 58, BG4).
+    let effects = ch(&mut s, 'w');
+    if let Some((_, lists)) = followed(&effects) {
+        assert_eq!(lists, pairs(&[("G3", "6")]), "{effects:?}");
+    }
+    let by_car: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchList { car, request, .. }
+                if request.lookup == Lookup::Car(car.clone()) =>
+            {
+                Some(car.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(by_car, ["E1", "F2"], "{effects:?}");
+    // Still one stepsID for both: said again, above the word on live.
+    let asked = requests(&effects);
+    for r in &asked {
+        answer(&mut s, r, Ok(list(5, ["todo"; 3])), 5);
+    }
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.title, "One stepsID (5) for 2 vehicles");
+    assert_eq!(s.board().unwrap().summary().failing, 2);
+    // The gateway fixed: `r` asks them by carAssociationID, each gets its
+    // own, and the banner goes (stranger 58, BG1).
+    let asked = requests(&ch(&mut s, 'r'));
+    for r in &asked {
+        let own = match r.0.as_str() {
+            "E1" => 5,
+            "F2" => 7,
+            _ => 6,
+        };
+        answer(&mut s, r, Ok(list(own, ["todo"; 3])), 10);
+    }
+    assert!(
+        s.board()
+            .unwrap()
+            .banner()
+            .is_none_or(|b| !b.title.starts_with("One stepsID")),
+        "{:?}",
+        s.board().unwrap().banner()
+    );
+    assert_eq!(s.board().unwrap().summary().failing, 0);
     // Later, `r` gives G3 the same stepsID as E1: said then too.
     let asked = requests(&ch(&mut s, 'r'));
     let g3 = asked.iter().find(|r| r.0 == "G3").expect("r asks G3");
-    answer(&mut s, g3, Ok(list(5, ["todo"; 3])), 10);
+    answer(&mut s, g3, Ok(list(5, ["todo"; 3])), 20);
     let banner = s.board().unwrap().banner().unwrap().clone();
     assert!(
         banner.title.starts_with("One stepsID (5) for"),

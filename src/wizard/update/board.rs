@@ -604,6 +604,9 @@ pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTim
                 continue;
             };
             session.set_watch(false);
+            // Not its own, maybe: `r` asks it again by carAssociationID
+            // (stranger 58, BG4).
+            session.forget_steps_id();
             if session.banner() != Some(&banner) {
                 session.log_event(
                     now,
@@ -623,5 +626,10 @@ pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTim
         detail: first.text.clone(),
     };
     state.note(now, event);
-    state.vehicles.say(first);
+    // Said for the first vehicle named: its own list asked again ends it
+    // (stranger 58, BG1).
+    match groups.first().and_then(|(_, cars)| cars.first()) {
+        Some(car) => state.vehicles.say_for(car, first),
+        None => state.vehicles.say(first),
+    }
 }
