@@ -1875,3 +1875,27 @@ fn a_shared_steps_id_stays_said_and_is_not_followed() {
     assert!(!g3.watch());
     assert_eq!(stepwise::wizard::board::standing(g3), Standing::Failing);
 }
+
+/// `o` on a board vehicle's steps screen that finds no browser says so
+/// there; back on the board the vehicle is not counted failing for it
+/// (stranger 57, BF4).
+#[test]
+fn a_browser_that_would_not_open_is_no_failing_vehicle() {
+    let mut s = board();
+    let failing = s.board().unwrap().summary().failing;
+    // The first row is the failing D4: the next one is fine.
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    let url = "https://docs.example/guidance/trusterPhoneNumber".to_owned();
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(url),
+        ))),
+        t(30),
+    );
+    let open = s.session().expect("a vehicle open");
+    assert_eq!(open.banner().unwrap().title, "Could not open a browser");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.board().unwrap().summary().failing, failing);
+}

@@ -240,7 +240,14 @@ fn open_vehicle(state: &mut State) -> Vec<Effect> {
 /// vehicle as it is (its request, watch and banner kept).
 pub(super) fn back_to_board(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
+    let no_browser = tr!(lang(state), "banner-no-browser");
     if let Some(session) = state.session_mut() {
+        // A browser this machine could not open is the steps screen's
+        // word, no failure of the vehicle's: the board neither shows nor
+        // counts it (stranger 57, BF4).
+        if session.banner().is_some_and(|b| b.title == no_browser) {
+            session.clear_banner(false);
+        }
         // Its own follower stops; the board's followers take it back.
         if session.unfollow() {
             effects.push(Effect::Unfollow {
