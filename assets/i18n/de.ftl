@@ -1733,6 +1733,7 @@ doctor-clock-skipped = nicht ausgeführt: kein Schritte-Gateway hat geantwortet
 doctor-clock-limited = nicht ausgeführt: Anfragen werden begrenzt (HTTP 429); doctor nach der Wartezeit erneut ausführen
 doctor-clock-failed = nicht ausgeführt: die Antwort war ein Fehler (HTTP { $status }), ohne Liste oder Fehlerantwort des Gateways, an der die Uhr abzulesen wäre
 doctor-error-body-ok = eine Anfrage ohne ID erhält 400 mit einer JSON-Meldung ({ $message })
+doctor-error-body-other-shape = eine Anfrage ohne ID erhält 400 mit einer JSON-Meldung in einer anderen verbreiteten Form (RFC 7807 oder OAuth), die stepwise liest ({ $message })
 doctor-error-body-code-only = nur Code
 doctor-error-body-not-json = eine Anfrage ohne ID erhält 400, aber keinen JSON-Inhalt { $shape }
 doctor-fix-error-json = Dem Betreiber des Gateways melden: Fehlerantworten sollten JSON sein

@@ -1743,6 +1743,7 @@ doctor-clock-skipped = not run: no steps gateway answered
 doctor-clock-limited = not run: requests are limited (HTTP 429); run doctor again after the wait
 doctor-clock-failed = not run: the answer was a failure (HTTP { $status }), with no gateway's list or error body to read the clock from
 doctor-error-body-ok = a request with no id gets 400 with a JSON message ({ $message })
+doctor-error-body-other-shape = a request with no id gets 400 with a JSON message of another common shape (RFC 7807 or OAuth), which stepwise reads ({ $message })
 doctor-error-body-code-only = code only
 doctor-error-body-not-json = a request with no id gets 400, but no JSON { $shape } body
 doctor-fix-error-json = Tell the gateway's operator: error bodies should be JSON

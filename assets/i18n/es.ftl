@@ -1748,6 +1748,7 @@ doctor-clock-skipped = no ejecutado: ninguna pasarela de pasos respondió
 doctor-clock-limited = no ejecutado: las peticiones están limitadas (HTTP 429); ejecute doctor de nuevo tras la espera
 doctor-clock-failed = no ejecutado: la respuesta fue un fallo (HTTP { $status }), sin lista ni cuerpo de error de la pasarela en que leer el reloj
 doctor-error-body-ok = una petición sin id recibe 400 con un mensaje JSON ({ $message })
+doctor-error-body-other-shape = una petición sin id recibe 400 con un mensaje JSON de otra forma habitual (RFC 7807 u OAuth), que stepwise lee ({ $message })
 doctor-error-body-code-only = solo código
 doctor-error-body-not-json = una petición sin id recibe 400, pero sin cuerpo JSON { $shape }
 doctor-fix-error-json = Avise a quien gestiona la pasarela: los cuerpos de error deben ser JSON

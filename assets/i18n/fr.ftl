@@ -1745,6 +1745,7 @@ doctor-clock-skipped = non lancé : aucune passerelle d'étapes n'a répondu
 doctor-clock-limited = non lancé : les requêtes sont limitées (HTTP 429) ; relancez doctor après l'attente
 doctor-clock-failed = non lancé : la réponse était un échec (HTTP { $status }), sans liste ni corps d'erreur de passerelle où lire l'horloge
 doctor-error-body-ok = une requête sans id reçoit 400 avec un message JSON ({ $message })
+doctor-error-body-other-shape = une requête sans id reçoit 400 avec un message JSON d'une autre forme courante (RFC 7807 ou OAuth), que stepwise lit ({ $message })
 doctor-error-body-code-only = code seul
 doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }
 doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON

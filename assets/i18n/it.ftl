@@ -1742,6 +1742,7 @@ doctor-clock-skipped = non eseguito: nessun gateway dei passi ha risposto
 doctor-clock-limited = non eseguito: le richieste sono limitate (HTTP 429); eseguire di nuovo doctor dopo l'attesa
 doctor-clock-failed = non eseguito: la risposta era un errore (HTTP { $status }), senza elenco o corpo di errore del gateway da cui leggere l'orologio
 doctor-error-body-ok = una richiesta senza id riceve 400 con un messaggio JSON ({ $message })
+doctor-error-body-other-shape = una richiesta senza id riceve 400 con un messaggio JSON di un'altra forma comune (RFC 7807 o OAuth), che stepwise legge ({ $message })
 doctor-error-body-code-only = solo il codice
 doctor-error-body-not-json = una richiesta senza id riceve 400, ma nessun corpo JSON { $shape }
 doctor-fix-error-json = Segnalare a chi gestisce il gateway: i corpi di errore devono essere JSON

@@ -1738,6 +1738,7 @@ doctor-clock-skipped = niet uitgevoerd: geen stappengateway antwoordde
 doctor-clock-limited = niet uitgevoerd: verzoeken worden beperkt (HTTP 429); voer doctor na het wachten opnieuw uit
 doctor-clock-failed = niet uitgevoerd: het antwoord was een fout (HTTP { $status }), zonder lijst of foutantwoord van de gateway om de klok van af te lezen
 doctor-error-body-ok = een verzoek zonder id krijgt 400 met een JSON-melding ({ $message })
+doctor-error-body-other-shape = een verzoek zonder id krijgt 400 met een JSON-melding in een andere gangbare vorm (RFC 7807 of OAuth), die stepwise leest ({ $message })
 doctor-error-body-code-only = alleen code
 doctor-error-body-not-json = een verzoek zonder id krijgt 400, maar geen JSON-inhoud { $shape }
 doctor-fix-error-json = Laat de beheerder van de gateway weten: foutantwoorden horen JSON te zijn

@@ -1763,6 +1763,7 @@ doctor-clock-skipped = não executado: nenhum gateway de passos respondeu
 doctor-clock-limited = não executado: as requisições estão limitadas (HTTP 429); execute doctor de novo após a espera
 doctor-clock-failed = não executado: a resposta foi uma falha (HTTP { $status }), sem lista nem corpo de erro do gateway de onde ler o relógio
 doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $message })
+doctor-error-body-other-shape = um pedido sem id recebe 400 com uma mensagem JSON de outra forma comum (RFC 7807 ou OAuth), que o stepwise lê ({ $message })
 doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
 doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON

@@ -725,6 +725,37 @@ struct Reach {
     dropped: bool,
 }
 
+/// The Error body line for a 400 to the request with no id: the
+/// contract's body (`said`), JSON of another shape stepwise reads
+/// (stranger 57, BF8), or no JSON.
+fn bad_request_line(body: &[u8], said: Option<wire::ErrorBody>) -> Line {
+    if let Some(said) = said {
+        return Line::new(
+            Mark::Ok,
+            words!(
+                "doctor-error-body-ok",
+                message = said
+                    .message
+                    .map_or_else(|| words!("doctor-error-body-code-only").into(), Arg::Text)
+            ),
+        );
+    }
+    match wire::decode_other_error(body, 400).and_then(|b| b.message) {
+        Some(message) => Line::new(
+            Mark::Ok,
+            words!("doctor-error-body-other-shape", message = message),
+        ),
+        None => Line::new(
+            Mark::Warning,
+            words!(
+                "doctor-error-body-not-json",
+                shape = r#"{"code", "message"}"#
+            ),
+        )
+        .fix(words!("doctor-fix-error-json")),
+    }
+}
+
 /// An answer only a steps gateway gives: the contract's error body, or a
 /// Bearer challenge about the token's scope (RFC 6750).
 fn gateways_own(answer: &Answer) -> bool {
@@ -839,23 +870,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
         return Some(reach(false));
     }
     let line = match (answer.status, wire::decode_error(&answer.body)) {
-        (StatusCode::BAD_REQUEST, Some(body)) => Line::new(
-            Mark::Ok,
-            words!(
-                "doctor-error-body-ok",
-                message = body
-                    .message
-                    .map_or_else(|| words!("doctor-error-body-code-only").into(), Arg::Text)
-            ),
-        ),
-        (StatusCode::BAD_REQUEST, None) => Line::new(
-            Mark::Warning,
-            words!(
-                "doctor-error-body-not-json",
-                shape = r#"{"code", "message"}"#
-            ),
-        )
-        .fix(words!("doctor-fix-error-json")),
+        (StatusCode::BAD_REQUEST, body) => bad_request_line(&answer.body, body),
         // A web server's password prompt: no steps gateway to judge a
         // token by (steps and the wizard say the same).
         (StatusCode::UNAUTHORIZED, None) if password_prompt(&answer) => {

@@ -3315,3 +3315,25 @@ fn error_bodies_of_other_shapes_are_read_as_the_gateway_s_words() {
         "{text}"
     );
 }
+
+/// A 400 to the request with no id in RFC 7807's shape is JSON stepwise
+/// reads: the Error body line is ✓ with its words, never "no JSON body …
+/// error bodies should be JSON" (stranger 57, BF8).
+#[test]
+fn an_error_body_of_another_shape_is_json_that_is_read() {
+    let problem = crate::canned::reply(
+        "400 Bad Request",
+        "application/problem+json",
+        r#"{"title":"Bad Request","detail":"carAssociationID or stepsID is required"}"#,
+    );
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::routing(vec![("carAssociationID=", json_200(list))], problem);
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    let body = line(&text, "Error body");
+    assert!(
+        body.starts_with("✓") && body.contains("(carAssociationID or stepsID is required)"),
+        "{text}"
+    );
+    assert!(!text.contains("error bodies should be JSON"), "{text}");
+}
