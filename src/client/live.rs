@@ -401,10 +401,23 @@ impl Follower {
                     // towards polling instead; the stream is tried again,
                     // with a growing wait, until it passes (stranger 49,
                     // AX7; stranger 51, AZ1).
+                    // No answer in time, or a proxy that cannot pass
+                    // requests now, is the same when a list asked now meets
+                    // it too: the polls would go the same way (stranger 58,
+                    // BG3). A list that comes is a stream held back (a
+                    // buffering proxy): polling is the way on.
+                    let silent = matches!(
+                        error,
+                        GatewayError::TimedOut { .. }
+                            | GatewayError::ConnectTimedOut { .. }
+                            | GatewayError::ProxyUnreachable { .. }
+                            | GatewayError::ProxyTunnel { .. }
+                    ) || matches!(error, GatewayError::Proxy { status, .. } if status >= 500);
                     if matches!(
                         error,
                         GatewayError::Unreachable { .. } | GatewayError::Auth(_)
-                    ) {
+                    ) || (silent && !self.a_list_comes().await)
+                    {
                         down += 1;
                     } else {
                         failures = if delivered { 1 } else { failures + 1 };
@@ -743,6 +756,18 @@ impl Follower {
             self.set_mode(Mode::Polling { every }).await?;
             tokio::time::sleep(every.max(extra) + crate::pace::jitter(self.options.jitter)).await;
         }
+    }
+
+    /// Whether a list asked now (the first followed) comes: the gateway
+    /// answers requests, only the stream does not get through.
+    async fn a_list_comes(&self) -> bool {
+        let Some(id) = self.ids.first() else {
+            return false;
+        };
+        let mut token = None;
+        poll_once(&self.gateway, &self.options, id, None, false, &mut token)
+            .await
+            .is_ok()
     }
 
     /// Follows `id` no more (its stepsID was refused for good).

@@ -432,6 +432,62 @@ async fn a_gateway_out_of_reach_for_a_while_is_streamed_again() {
     );
 }
 
+/// A gateway (or a proxy before it) that gives no answer in time for a
+/// while is streamed again once it answers: the polls would have met the
+/// same silence, so it is no stream that fails (stranger 58, BG3).
+#[tokio::test]
+async fn a_gateway_silent_for_a_while_is_streamed_again() {
+    let server = serve(|n, _, stream| async move {
+        if n < 4 {
+            // Silent: the connection held, no answer.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(stream);
+            return;
+        }
+        let text = format!("{SSE_HEAD}{}", event(1, &list("todo")));
+        write_and_hold(stream, text.into_bytes()).await;
+    })
+    .await;
+    let client = Gateway::new(
+        &server.url(),
+        "dev".into(),
+        None,
+        ClientOptions {
+            timeout: Duration::from_millis(150),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let options = LiveOptions {
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        stream_failures_before_polling: 2,
+        ..quick()
+    };
+    let mut updates = follow_with(client, vec!["1".into()], options);
+    let seen = until_listed(&mut updates).await;
+    let silent = seen
+        .iter()
+        .filter(|u| {
+            matches!(
+                u,
+                LiveUpdate::Error {
+                    error: GatewayError::TimedOut { .. },
+                    retrying: true,
+                }
+            )
+        })
+        .count();
+    assert!(silent >= 2, "{seen:?}");
+    assert!(seen.contains(&LiveUpdate::Mode(Mode::Live)), "{seen:?}");
+    // Each silence was checked with a list asked meanwhile, as silent.
+    assert!(
+        server.heads().iter().any(|h| !h.contains("/events")),
+        "{:?}",
+        server.heads()
+    );
+}
+
 /// A token that cannot be renewed for a while (the provider busy, with a
 /// wait) is no stream that fails: once renewed, the stream is opened
 /// again, never given up for polling for it (stranger 51, AZ1).
