@@ -1067,7 +1067,7 @@ fn in_use_line(
     lang: Lang,
     settings: &Settings,
     usable_login: bool,
-    (given_expired, given_refused): (Option<u64>, bool),
+    (given_expired, given_refused): (Option<u64>, Option<u16>),
     asked: Option<(&Asked, &str)>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
@@ -1086,10 +1086,11 @@ fn in_use_line(
             tr!(lang, "status-in-use-spent-fixed")
         }
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
-        Some(from) if given_refused => tr!(
+        Some(from) if let Some(status) = given_refused => tr!(
             lang,
             "status-in-use-other-refused",
-            from = from_text(lang, from)
+            from = from_text(lang, from),
+            status = i64::from(status)
         ),
         Some(from) => match given_expired {
             Some(at) => tr!(
@@ -1128,14 +1129,24 @@ fn in_use_line(
 /// expiry written in it; else whether the gateway refuses it, asked once
 /// as `login --with-token` asks (a script's `auth status && steps` must
 /// not go ahead on a token the gateway refuses; stranger 48, AW1).
-async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u64>, bool) {
+async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u64>, Option<u16>) {
     let expired = given_expired_at(settings, now);
     let by_hand = settings.token_from.is_some_and(|from| !from.is_login());
+    // Refused: a 401, or the gateway's own word that the token lacks a
+    // scope (stranger 57, BF13): every call would meet the same.
     let refused = match (&settings.token, expired) {
         (Some(token), None) if by_hand => {
-            try_token(settings, gateway, Some(token.expose())).await == Trial::Refused
+            match try_token(settings, gateway, Some(token.expose())).await {
+                Trial::Refused => Some(401),
+                Trial::NotTried(Some(crate::client::GatewayError::ScopeWanted {
+                    status,
+                    token_sent: true,
+                    ..
+                })) => Some(status),
+                _ => None,
+            }
         }
-        _ => false,
+        _ => None,
     };
     (expired, refused)
 }
@@ -1294,7 +1305,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let credential = login.map(|l| &l.credential);
     let usable_login = credential.is_some_and(|c| !c.is_spent(now));
     let given = given_state(settings, &gateway, now).await;
-    let signed_in = (settings.token.is_some() && given == (None, false)) || usable_login;
+    let signed_in = (settings.token.is_some() && given == (None, None)) || usable_login;
     // With a usable token, or none where the gateway answered without one.
     let code = if signed_in || matches!(asked, Some(Asked::NotNeeded)) {
         crate::commands::EXIT_CLEAR

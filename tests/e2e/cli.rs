@@ -2691,3 +2691,33 @@ fn auth_status_says_a_kept_login_wins_over_the_config_file_s_token() {
     );
     assert!(!text.contains("it wins over a kept login"), "{text}");
 }
+
+/// `auth status` with a token given by hand that the gateway says lacks a
+/// scope (403 `insufficient_scope`) says it refused, and exits 1; never
+/// "in use", exit 0 (stranger 57, BF13).
+#[test]
+fn auth_status_says_a_token_lacking_the_scope_is_refused() {
+    let body = r#"{"code":403,"message":"scope"}"#;
+    let answer = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:read\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let api = crate::canned::answering(answer.into_bytes());
+    let home = home();
+    let token = home.path().join("tok.txt");
+    std::fs::write(&token, "s3cretT0ken\n").unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "auth",
+            "status",
+            "--api",
+            &api,
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("refused it just now (HTTP 403)"), "{text}");
+}
