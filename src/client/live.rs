@@ -361,6 +361,28 @@ impl Follower {
             let end = self.connect_once().await?;
             let wait = match end {
                 StreamEnd::NotOffered => return Ok(true),
+                // "No step for this stepsID" to a stream of several lists:
+                // one of them, maybe. Each is asked, and only those the
+                // gateway refuses end (stranger 58, BG6).
+                StreamEnd::Fatal(error)
+                    if self.ids.len() > 1 && error.recovery() == super::Recovery::StartOver =>
+                {
+                    let dropped = self.sort_out_lists().await?;
+                    if self.ids.is_empty() {
+                        return Ok(false);
+                    }
+                    if dropped > 0 {
+                        Duration::ZERO
+                    } else {
+                        failures += 1;
+                        self.send(LiveUpdate::Error {
+                            error,
+                            retrying: true,
+                        })
+                        .await?;
+                        self.backoff(failures)
+                    }
+                }
                 StreamEnd::Fatal(error) => {
                     self.send(LiveUpdate::Error {
                         error,
@@ -756,6 +778,34 @@ impl Follower {
             self.set_mode(Mode::Polling { every }).await?;
             tokio::time::sleep(every.max(extra) + crate::pace::jitter(self.options.jitter)).await;
         }
+    }
+
+    /// Asks every list once: those the gateway refuses for good are said
+    /// and followed no more, the others' lists are passed on. How many
+    /// were refused.
+    async fn sort_out_lists(&mut self) -> Result<usize, Gone> {
+        let mut dropped = 0;
+        let ids = Arc::clone(&self.ids);
+        for id in ids.iter().cloned() {
+            let mut token = None;
+            let result =
+                poll_once(&self.gateway, &self.options, &id, None, false, &mut token).await;
+            let (id, result) = self.take_polled(Polled { id, token, result });
+            match result {
+                Ok((update, _)) => self.send(update).await?,
+                Err((error, _)) if error.concerns_the_list() => {
+                    dropped += 1;
+                    self.drop_list(&id);
+                    self.send(LiveUpdate::Dropped {
+                        steps_id: id,
+                        error,
+                    })
+                    .await?;
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(dropped)
     }
 
     /// Whether a list asked now (the first followed) comes: the gateway

@@ -488,6 +488,59 @@ async fn a_gateway_silent_for_a_while_is_streamed_again() {
     );
 }
 
+/// "No step for this stepsID" to a stream of two lists is not the end of
+/// both: each list is asked, only the one the gateway does not know ends,
+/// and the other is streamed again (stranger 58, BG6).
+#[tokio::test]
+async fn a_stream_refusing_one_of_its_steps_ids_ends_that_list_alone() {
+    let gone = r#"{"code":2346,"message":"no step for this stepsID"}"#;
+    let second = r#"{"stepsID":"2","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let server = serve(move |_, head, stream| async move {
+        if head.contains("/events") && head.contains("stepsid=1") {
+            write_and_close(stream, json("404 Not Found", "", gone)).await;
+        } else if head.contains("/events") {
+            let text = format!("{SSE_HEAD}{}", event(1, second));
+            write_and_hold(stream, text.into_bytes()).await;
+        } else if head.contains("stepsid=1") {
+            write_and_close(stream, json("404 Not Found", "", gone)).await;
+        } else {
+            write_and_close(stream, json("200 OK", "", second)).await;
+        }
+    })
+    .await;
+    let mut updates = follow_with(
+        gateway(&server.url(), 64 * 1024),
+        vec!["1".into(), "2".into()],
+        quick(),
+    );
+    let mut seen = Vec::new();
+    while !seen.contains(&LiveUpdate::Mode(Mode::Live)) {
+        let update = next(&mut updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(
+                update,
+                LiveUpdate::Error {
+                    retrying: false,
+                    ..
+                }
+            ),
+            "ended for both: {seen:?} {update:?}"
+        );
+        seen.push(update);
+    }
+    assert!(
+        seen.iter()
+            .any(|u| matches!(u, LiveUpdate::Dropped { steps_id, .. } if steps_id == "1")),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|u| matches!(u, LiveUpdate::Dropped { steps_id, .. } if steps_id == "2")),
+        "{seen:?}"
+    );
+}
+
 /// A token that cannot be renewed for a while (the provider busy, with a
 /// wait) is no stream that fails: once renewed, the stream is opened
 /// again, never given up for polling for it (stranger 51, AZ1).
