@@ -90,6 +90,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     let autoplay = launch.autoplay && demo;
     let options = Options {
         demo,
+        demo_command: launch.demo,
         autoplay,
         backend_label: backend.label(launch.lang),
         gateway_url: backend.gateway.base().to_owned(),

@@ -336,11 +336,12 @@ pub enum Effect {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub demo: bool,
+    /// Run as `stepwise demo`: the embedded demo whatever is configured.
+    pub demo_command: bool,
     pub autoplay: bool,
     pub backend_label: String,
     /// The gateway's base URL: its guidance pages live under it.
     pub gateway_url: String,
-    /// The dealer's help pages, when set.
     pub docs_base_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     /// The simulator's control call that completes a step, `{car}` and
@@ -348,7 +349,7 @@ pub struct Options {
     pub complete_call: String,
     /// The gateway is sent a token: its control calls want it too.
     pub complete_needs_token: bool,
-    /// `--report` was given: the report is written at exit.
+    /// `--report` was given.
     pub report_at_exit: bool,
     pub recent: Vec<String>,
     pub color: bool,
@@ -364,9 +365,8 @@ pub struct Options {
     /// The tokens in use at start (given by hand, or of the kept login): a
     /// note that holds one is not kept.
     pub secrets: Vec<crate::secret::Secret>,
-    /// Debug builds: `!` panics, to prove the terminal is restored.
+    /// Debug builds: `!` panics (at `test_panic_at`): the terminal is restored.
     pub test_panic: bool,
-    /// Debug builds: where that panic happens.
     pub test_panic_at: TestPanic,
 }
 

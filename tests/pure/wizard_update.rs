@@ -4063,6 +4063,25 @@ fn an_id_the_demo_does_not_know_is_said_as_the_demo_s() {
         md.contains("the demo backend does not know this id"),
         "{md}"
     );
+    // Under `stepwise demo`, which takes no --api: how to ask a gateway
+    // instead, never "no gateway is configured … start again with --api"
+    // (stranger 57, BF10).
+    let demo_command = State::new(Options {
+        demo: true,
+        demo_command: true,
+        lang: stepwise::text::Lang::En,
+        backend_label: "test".into(),
+        color: false,
+        ..Options::default()
+    });
+    let s = refused_with(demo_command, unknown.clone());
+    let said = flat(&s);
+    assert!(
+        said.contains("`stepwise demo` always runs on the"),
+        "{said}"
+    );
+    assert!(said.contains("--api URL --car ID`"), "{said}");
+    assert!(!said.contains("No gateway is configured"), "{said}");
     // A gateway's own 404 keeps the gateway's words.
     let s = refused_with(state(false), unknown);
     assert!(flat(&s).contains("the gateway does not know this id"));

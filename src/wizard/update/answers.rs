@@ -77,6 +77,8 @@ pub(super) enum Outcome {
 pub(super) struct Judge {
     pub lang: Lang,
     pub demo: bool,
+    /// Run as `stepwise demo`, which takes no --api.
+    pub demo_command: bool,
     /// A kept login exists but cannot be read: why no token goes out.
     pub login_unreadable: bool,
     /// The kept login is a fixed token (`login --with-token`).
@@ -557,6 +559,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     let judge = Judge {
         lang: lang(state),
         demo: state.options.demo,
+        demo_command: state.options.demo_command,
         login_unreadable: state.options.login_unreadable,
         login_fixed: state.options.login_fixed,
     };

@@ -106,6 +106,11 @@ pub(super) fn failure_words(judge: Judge, e: &GatewayError) -> String {
     );
     if judge.demo && demo_unknown {
         let said = crate::describe::said_of(judge.lang, e);
+        // `stepwise demo` takes no --api: how to ask a gateway instead
+        // (stranger 57, BF10).
+        if judge.demo_command {
+            return tr!(judge.lang, "gw-404-demo-command", said = said);
+        }
         return tr!(judge.lang, "gw-404-demo-wizard", said = said);
     }
     crate::describe::gateway_error(judge.lang, e)
