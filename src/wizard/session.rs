@@ -619,4 +619,12 @@ impl VehicleSession {
     pub fn log_event(&mut self, now: SystemTime, event: Event) {
         self.log.push(now, event);
     }
+
+    /// Logs `event` unless the last event logged is the same: a failure
+    /// met again and again without a new request is one event.
+    pub fn log_unless_repeated(&mut self, now: SystemTime, event: Event) {
+        if self.log.entries().last().map(|e| &e.event) != Some(&event) {
+            self.log.push(now, event);
+        }
+    }
 }

@@ -4194,3 +4194,51 @@ fn a_list_without_a_steps_id_is_said_and_watch_says_it_polls() {
     ch(&mut s, 'w');
     assert!(render(&s).contains("polling every 3 s"), "{}", render(&s));
 }
+
+/// A renewal whose answer was lost holds the follower (its refresh token
+/// is never sent again unattended): the banner says `r` is the way on, not
+/// that watch goes on by itself, and the report keeps the failure once
+/// however often the follower meets it (stranger 58, BG2).
+#[test]
+fn a_lost_renewal_says_r_is_the_way_on_and_is_logged_once() {
+    let lost = || {
+        GatewayError::Auth(stepwise::auth::AuthError::Provider(
+            stepwise::auth::ProviderProblem::RenewalLost {
+                url: "http://idp.example/token".into(),
+                why: Box::new(stepwise::auth::AuthError::Provider(
+                    stepwise::auth::ProviderProblem::RefreshFailed {
+                        said: "no answer".into(),
+                        wait: None,
+                    },
+                )),
+            },
+        ))
+    };
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    for at in [2, 30, 60] {
+        live(
+            &mut s,
+            f,
+            LiveUpdate::Error {
+                error: lost(),
+                retrying: true,
+            },
+            at,
+        );
+    }
+    let banner = session(&s).banner().unwrap();
+    assert!(banner.text.contains("Press r once"), "{}", banner.text);
+    assert!(
+        !banner.text.contains("goes on by itself"),
+        "{}",
+        banner.text
+    );
+    let errors = session(&s)
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.event, stepwise::report::Event::Error { .. }))
+        .count();
+    assert_eq!(errors, 1);
+}

@@ -288,18 +288,17 @@ fn live(
             // failure is said with the gateway's words and code.
             let why = follower_words(session, lang, &error);
             let what = gateway_headline(lang, &error);
-            session.log_event(
+            // The same failure again (a renewal held) is one event.
+            session.log_unless_repeated(
                 now,
                 crate::report::Event::Error {
                     what: what.clone(),
                     detail: why.clone(),
                 },
             );
+            let text = super::refused::live_trouble_text(lang, &error, why.clone());
             session.say_trouble(
-                info(
-                    tr!(lang, "banner-live-trouble", what = what),
-                    tr!(lang, "banner-live-trouble-text", why = why.clone()),
-                ),
+                info(tr!(lang, "banner-live-trouble", what = what), text),
                 why,
             );
             (Outcome::Nothing, Vec::new())

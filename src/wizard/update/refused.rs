@@ -258,3 +258,20 @@ pub(super) fn no_longer_found(
     session.set_remedy(None);
     true
 }
+
+/// A live follower's trouble, retried: it goes on by itself, except after
+/// a token renewal whose answer was lost, which is never sent again
+/// unattended: then `r` is the way on (stranger 58, BG2).
+pub(super) fn live_trouble_text(lang: Lang, error: &GatewayError, why: String) -> String {
+    let held = matches!(
+        error,
+        GatewayError::Auth(crate::auth::AuthError::Provider(
+            crate::auth::ProviderProblem::RenewalLost { .. }
+        ))
+    );
+    if held {
+        tr!(lang, "banner-live-held-text", why = why)
+    } else {
+        tr!(lang, "banner-live-trouble-text", why = why)
+    }
+}
