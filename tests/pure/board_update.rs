@@ -284,6 +284,20 @@ fn d_removes_the_selected_vehicle_after_y_and_stops_its_requests() {
             .to_markdown()
             .contains("removed from the board by the technician")
     );
+    // Added back with `a`: "removed … press 'a'" is no longer said
+    // (stranger 58, BG5).
+    ch(&mut s, 'a');
+    typed(&mut s, "C3");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.board().unwrap().len() == 4);
+    assert!(
+        s.board()
+            .unwrap()
+            .banner()
+            .is_none_or(|b| !b.title.contains("removed")),
+        "{:?}",
+        s.board().unwrap().banner()
+    );
 }
 
 /// The removal question takes the user's own yes letter, which its text

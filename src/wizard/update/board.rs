@@ -54,10 +54,14 @@ fn confirm_removal(state: &mut State, now: SystemTime) -> Vec<Effect> {
         return Vec::new();
     };
     let car = gone.car().to_owned();
-    board.say(info(
-        tr!(lang, "board-removed", car = car.clone()),
-        tr!(lang, "board-removed-text"),
-    ));
+    // Said for it: added back, the word goes (stranger 58, BG5).
+    board.say_for(
+        &car,
+        info(
+            tr!(lang, "board-removed", car = car.clone()),
+            tr!(lang, "board-removed-text"),
+        ),
+    );
     // The report says it was removed, not still on the board at the end.
     let mut log = gone.log().clone();
     log.push(now, crate::report::Event::Removed);
@@ -198,6 +202,7 @@ fn add_vehicle(state: &mut State, now: SystemTime) -> Vec<Effect> {
         return Vec::new();
     }
     board.stop_adding();
+    board.unsay(&id);
     board.add(session);
     let Some(session) = board.session_mut(&id) else {
         return Vec::new();
