@@ -1359,13 +1359,9 @@ fn the_header_says_watch_is_retrying_while_it_is() {
     assert_eq!(session(&s).watch_shown(), WatchShown::Live);
 }
 
-/// A gateway that refuses the stepsID it has just given (its events by
-/// stepsID answer 2346): watch starts over once, and on the second refusal
-/// within a minute stops and says so, rather than asking without end; `r`
-/// then asks by carAssociationID.
-#[test]
-fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
-    let gone = || GatewayError::Rejected {
+/// The gateway's "no step for this stepsID" (404, code 2346).
+fn no_step_2346() -> GatewayError {
+    GatewayError::Rejected {
         status: 404,
         kind: Rejection::NotFound,
         body: ErrorBody {
@@ -1374,11 +1370,24 @@ fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
         },
         retry_after: None,
         proxy: None,
-    };
-    let ended = |e| LiveUpdate::Error {
+    }
+}
+
+/// A follower's last update: `e`, not tried again.
+fn follower_ended(e: GatewayError) -> LiveUpdate {
+    LiveUpdate::Error {
         error: e,
         retrying: false,
-    };
+    }
+}
+
+/// A gateway that refuses the stepsID it has just given (its events by
+/// stepsID answer 2346): watch starts over once, and on the second refusal
+/// within a minute stops and says so, rather than asking without end; `r`
+/// then asks by carAssociationID.
+#[test]
+fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
+    let (gone, ended) = (no_step_2346, follower_ended);
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (f, _) = followed(&ch(&mut s, 'w'));
     let (id, lookup, _, purpose) = fetched(&live(&mut s, f, ended(gone()), 2));
@@ -4141,20 +4150,7 @@ fn open_in_browser_is_offered_once_the_sign_in_address_is_there() {
 /// just gave … tell the gateway's operator" (stranger 55, BD2).
 #[test]
 fn a_steps_id_that_answered_and_is_then_forgotten_starts_over_again() {
-    let gone = || GatewayError::Rejected {
-        status: 404,
-        kind: Rejection::NotFound,
-        body: ErrorBody {
-            code: Some(2346),
-            message: None,
-        },
-        retry_after: None,
-        proxy: None,
-    };
-    let ended = |e| LiveUpdate::Error {
-        error: e,
-        retrying: false,
-    };
+    let (gone, ended) = (no_step_2346, follower_ended);
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (f, _) = followed(&ch(&mut s, 'w'));
     let (id, _, _, purpose) = fetched(&live(&mut s, f, ended(gone()), 2));

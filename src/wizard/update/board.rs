@@ -329,11 +329,7 @@ pub(super) fn live_trouble(
     let Some(said) = session.banner().cloned() else {
         return;
     };
-    if state
-        .vehicles
-        .banner()
-        .is_some_and(|b| b.kind == BannerKind::Error)
-    {
+    if error_on_show(state) {
         return;
     }
     // The trouble of a stream the board's followers share is the stream's,
@@ -405,11 +401,7 @@ pub(super) fn live_fell_back(state: &mut State, car: &str) {
     else {
         return;
     };
-    if state
-        .vehicles
-        .banner()
-        .is_some_and(|b| b.kind == BannerKind::Error)
-    {
+    if error_on_show(state) {
         return;
     }
     state.vehicles.say(said);
@@ -644,4 +636,12 @@ pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTim
         Some(car) => state.vehicles.say_for(car, first),
         None => state.vehicles.say(first),
     }
+}
+
+/// An error is on the board's banner: words of lesser weight wait.
+fn error_on_show(state: &State) -> bool {
+    state
+        .vehicles
+        .banner()
+        .is_some_and(|b| b.kind == BannerKind::Error)
 }
