@@ -669,6 +669,7 @@ mod tests {
             r#"{"status":"UP","components":{"db":{"status":"UP"}}}"#,
         ] {
             assert!(decode_list(body.as_bytes()).is_err(), "{body}");
+            assert!(decode_next(body.as_bytes()).is_err(), "{body}");
         }
         // A step with a status alone is a step.
         let list = decode_list(br#"{"stepsID":1,"x":{"status":"todo"},"y":{"id":2}}"#).unwrap();
