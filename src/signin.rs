@@ -1067,7 +1067,7 @@ fn in_use_line(
     lang: Lang,
     settings: &Settings,
     usable_login: bool,
-    (given_expired, given_refused): (Option<u64>, Option<u16>),
+    (given_expired, given_refused): (Option<u64>, Refused),
     asked: Option<(&Asked, &str)>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
@@ -1086,7 +1086,16 @@ fn in_use_line(
             tr!(lang, "status-in-use-spent-fixed")
         }
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
-        Some(from) if let Some(status) = given_refused => tr!(
+        // Taken, but lacking a scope: its current token is no way on
+        // (stranger 59, BH4).
+        Some(from) if let Some((status, Some(scope))) = given_refused => tr!(
+            lang,
+            "status-in-use-other-scope",
+            from = from_text(lang, from),
+            status = i64::from(status),
+            scope = scope
+        ),
+        Some(from) if let Some((status, None)) = given_refused => tr!(
             lang,
             "status-in-use-other-refused",
             from = from_text(lang, from),
@@ -1129,7 +1138,7 @@ fn in_use_line(
 /// expiry written in it; else whether the gateway refuses it, asked once
 /// as `login --with-token` asks (a script's `auth status && steps` must
 /// not go ahead on a token the gateway refuses; stranger 48, AW1).
-async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u64>, Option<u16>) {
+async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u64>, Refused) {
     let expired = given_expired_at(settings, now);
     let by_hand = settings.token_from.is_some_and(|from| !from.is_login());
     // Refused: a 401, or the gateway's own word that the token lacks a
@@ -1137,12 +1146,13 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
     let refused = match (&settings.token, expired) {
         (Some(token), None) if by_hand => {
             match try_token(settings, gateway, Some(token.expose())).await {
-                Trial::Refused => Some(401),
+                Trial::Refused => Some((401, None)),
                 Trial::NotTried(Some(crate::client::GatewayError::ScopeWanted {
                     status,
+                    scope,
                     token_sent: true,
                     ..
-                })) => Some(status),
+                })) => Some((status, Some(scope))),
                 _ => None,
             }
         }
@@ -1150,6 +1160,10 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
     };
     (expired, refused)
 }
+
+/// A token given by hand refused by the gateway: the status, and the scope
+/// it lacks when the gateway said so (403 `insufficient_scope`).
+type Refused = Option<(u16, Option<String>)>;
 
 /// When a token given by hand (not a kept login) expired, by the expiry
 /// written in it (a JWT's `exp`).

@@ -2719,5 +2719,11 @@ fn auth_status_says_a_token_lacking_the_scope_is_refused() {
     );
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("refused it just now (HTTP 403)"), "{text}");
+    // The scope it lacks, and whom to ask; never "put the current token
+    // there" (stranger 59, BH4).
+    assert!(
+        text.contains("says it lacks the scope steps:read (HTTP 403)"),
+        "{text}"
+    );
+    assert!(!text.contains("current token"), "{text}");
 }
