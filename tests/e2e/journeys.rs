@@ -1420,7 +1420,10 @@ fn another_service_s_json_is_never_taken_for_a_ready_vehicle() {
             "no stepsID and no step; its members are ok)"
         };
         assert!(
-            err.contains(shape) && err.contains("Check that --api points at a steps gateway"),
+            err.contains(shape)
+                && err.contains("check that --api points at a steps gateway")
+                // Lists from this --api before: the operator's (stranger 59, BH1).
+                && err.contains("If lists came from this --api before"),
             "{args:?}: {err}"
         );
         let said = String::from_utf8_lossy(&out.stdout);
