@@ -513,6 +513,10 @@ impl VehicleSession {
     ) -> ListChange {
         let filtered = asked != StatusFilter::All;
         if list.steps_id.is_some() {
+            // Another stepsID than before: counted from its first answer.
+            if list.steps_id != self.steps_id {
+                self.answers = 0;
+            }
             self.steps_id = list.steps_id.clone();
         }
         self.last_refresh = Some(now);

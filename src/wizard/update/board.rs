@@ -368,10 +368,18 @@ pub(super) fn group_or_mode(msg: &super::answers::Answer) -> (bool, bool) {
 
 /// Whether `session` failed for a token renewal the identity provider
 /// could not make then (its banner, or its live following's trouble).
+/// Asked of every answer: the words are made only for a vehicle that
+/// shows a failure.
 pub(super) fn renewal_failed(session: &VehicleSession, lang: Lang) -> bool {
-    let renewal = tr!(lang, "gw-title-renewal-failed");
-    session.banner().is_some_and(|b| b.title == renewal)
-        || session.trouble_what() == Some(renewal.as_str())
+    if session.banner().is_none() && session.trouble_what().is_none() {
+        return false;
+    }
+    failed_with(session, &tr!(lang, "gw-title-renewal-failed"))
+}
+
+/// Whether `session`'s banner or live trouble is titled `title`.
+fn failed_with(session: &VehicleSession, title: &str) -> bool {
+    session.banner().is_some_and(|b| b.title == title) || session.trouble_what() == Some(title)
 }
 
 /// A vehicle that failed for a token renewal was given a list: the
@@ -379,11 +387,13 @@ pub(super) fn renewal_failed(session: &VehicleSession, lang: Lang) -> bool {
 /// by itself (not followed, not loading: a ready one, say) ask again, as
 /// after a sign-in (stranger 51, AZ6).
 pub(super) fn renewal_over(state: &mut State, lang: Lang) -> Vec<Effect> {
+    // The title once, not once per vehicle of a board of thousands.
+    let renewal = tr!(lang, "gw-title-renewal-failed");
     let next_id = &mut state.next_id;
     state
         .vehicles
         .sessions_mut()
-        .filter(|s| s.following().is_none() && !s.is_loading() && renewal_failed(s, lang))
+        .filter(|s| s.following().is_none() && !s.is_loading() && failed_with(s, &renewal))
         .map(|s| fetch_for(s, next_id, lang, Purpose::Refresh, false))
         .collect()
 }
@@ -458,8 +468,14 @@ pub(super) fn say_live_stopped(state: &mut State, car: &str, lang: Lang) {
 /// in trouble (stranger 53, BB9), or it shares its stepsID.
 pub(super) fn listed_again(state: &mut State, car: &str, lang: Lang, now: SystemTime) {
     // A stepsID another vehicle has too, come after the board loaded (a
-    // start-over, `r`): said as at the start (stranger 55, BD3).
-    if state.vehicles.loaded() && shares_steps_id(state, car) {
+    // start-over, `r`): said as at the start (stranger 55, BD3). Looked
+    // for only when the stepsID is new (a list by the same stepsID cannot
+    // bring another): `r` on a board of thousands scans nothing.
+    let new_id = state
+        .vehicles
+        .session(car)
+        .is_some_and(|s| !s.steps_id_answered());
+    if state.vehicles.loaded() && new_id && shares_steps_id(state, car) {
         say_shared_steps_ids(state, lang, now);
         return;
     }
