@@ -194,6 +194,21 @@ async fn until(
     .await;
 }
 
+/// Waits until each of `ids` has had a list.
+async fn until_each_listed(
+    updates: &mut (impl Stream<Item = GroupUpdate> + Unpin),
+    ids: &[String],
+) {
+    let mut listed = std::collections::HashSet::new();
+    until(updates, |u| {
+        if let LiveUpdate::List(list) = &u.update {
+            listed.extend(list.steps_id.clone());
+        }
+        ids.iter().all(|id| listed.contains(id))
+    })
+    .await;
+}
+
 /// Waits until every stepsID has had a list; returns each one's first list.
 async fn every_first_list(
     updates: &mut (impl Stream<Item = GroupUpdate> + Unpin),
@@ -337,14 +352,7 @@ async fn one_forgotten_steps_id_ends_its_own_list_only() {
     // Three lists: one follower.
     let ids: Vec<String> = steps_ids.keys().take(3).cloned().collect();
     let mut updates = follow_many_with(&gateway, ids.clone(), &quick());
-    let mut first = std::collections::HashSet::new();
-    until(&mut updates, |u| {
-        if let LiveUpdate::List(list) = &u.update {
-            first.extend(list.steps_id.clone());
-        }
-        first.len() == ids.len()
-    })
-    .await;
+    until_each_listed(&mut updates, &ids).await;
     let forgotten = ids[1].clone();
     *seen.forgotten.lock().unwrap() = Some(forgotten.clone());
     let mut dropped = Vec::new();
@@ -396,14 +404,7 @@ async fn one_slow_list_is_said_of_itself_and_the_others_are_polled_on() {
     let gateway = Gateway::new(&url, "board-dev".into(), None, options).unwrap();
     let ids: Vec<String> = steps_ids.keys().take(3).cloned().collect();
     let mut updates = follow_many_with(&gateway, ids.clone(), &quick());
-    let mut first = std::collections::HashSet::new();
-    until(&mut updates, |u| {
-        if let LiveUpdate::List(list) = &u.update {
-            first.extend(list.steps_id.clone());
-        }
-        first.len() == ids.len()
-    })
-    .await;
+    until_each_listed(&mut updates, &ids).await;
     let slow = ids[1].clone();
     *seen.slow.lock().unwrap() = Some(slow.clone());
     let mut troubled = Vec::new();
