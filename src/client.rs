@@ -201,6 +201,9 @@ pub enum GatewayError {
         /// A token went with the request (else the gateway wants one that
         /// has the scope, and none was sent).
         token_sent: bool,
+        /// The token was a kept login's that asked for this very scope:
+        /// signing in again would ask for the same.
+        asked: bool,
     },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
@@ -2196,11 +2199,15 @@ impl Gateway {
         if matches!(status, 401 | 403)
             && let Some(scope) = answer.scope_wanted.clone()
         {
+            let asked = token_sent
+                && self.token_from == Some(TokenFrom::Login)
+                && self.token.as_ref().is_some_and(|t| t.asked_for(&scope));
             return Err(GatewayError::ScopeWanted {
                 status,
                 scope,
                 sent: self.token_from.filter(|_| token_sent),
                 token_sent,
+                asked,
             });
         }
         // The gateway's own 403 says why in its error body; a page without

@@ -164,6 +164,7 @@ impl<'a> Explainer<'a> {
             scope,
             sent: Some(from),
             token_sent: true,
+            ..
         } = error
             && self.issuer.is_none()
             && self.offers_no_sign_in().await

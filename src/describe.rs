@@ -43,6 +43,17 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::ScopeWanted {
             status,
             scope,
+            asked: true,
+            ..
+        } => tr!(
+            lang,
+            "gw-scope-wanted-asked",
+            status = *status,
+            scope = scope.clone()
+        ),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
             sent,
             ..
         } => scope_line(lang, *status, scope, *sent),

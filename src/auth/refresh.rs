@@ -47,6 +47,8 @@ struct Login {
     /// while the gateway takes this login's tokens for others: refused for
     /// themselves (a vehicle), never renewed for again.
     refused_calls: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The scopes the sign-in asked for (renewals keep them).
+    asked: Option<String>,
 }
 
 struct State {
@@ -117,9 +119,11 @@ impl TokenSource {
                 credential.renewal_lost,
             )
         });
+        let asked = credential.scope.clone();
         TokenSource(Arc::new(Source::Login(Box::new(Login {
             gateway,
             store,
+            asked,
             state: Mutex::new(State {
                 credential,
                 over,
@@ -234,6 +238,18 @@ impl TokenSource {
             && let Ok(mut calls) = login.refused_calls.lock()
         {
             calls.insert(call);
+        }
+    }
+
+    /// Whether this kept login asked for `scope` when it signed in (its
+    /// renewals keep what it asked): signing in again asks for the same.
+    pub fn asked_for(&self, scope: &str) -> bool {
+        match &*self.0 {
+            Source::Login(login) => login
+                .asked
+                .as_deref()
+                .is_some_and(|asked| !scope.is_empty() && asked.split_whitespace().any(|s| s == scope)),
+            Source::Fixed(_) => false,
         }
     }
 

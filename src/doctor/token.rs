@@ -358,11 +358,15 @@ fn lacks_scope(
     let Some((status, scope)) = judged.challenge.scope.clone() else {
         return false;
     };
+    // A kept login that asked for this scope: signing in again asks the same.
+    let asked = settings.token_from == Some(crate::config::TokenFrom::Login)
+        && settings.login.as_ref().is_some_and(|kept| kept.source().asked_for(&scope));
     let wanted = crate::client::GatewayError::ScopeWanted {
         status,
         scope,
         sent: settings.token_from,
         token_sent: settings.token_from.is_some(),
+        asked,
     };
     scope_line(
         report,

@@ -1382,6 +1382,48 @@ async fn a_401_for_a_missing_scope_renews_nothing_and_names_the_scope() {
     assert_eq!(provider.refreshes(), 0, "{text}");
 }
 
+/// A kept login that asked for the scope the gateway says its token lacks
+/// is not told to sign in asking for it (that asks the same again): the
+/// words say the login asked for it, and name the provider's administrator
+/// and the gateway's operator (stranger 59, BH7).
+#[tokio::test]
+async fn a_login_that_asked_for_the_missing_scope_is_not_told_to_ask_again() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let url = refusing_gateway(r#"Bearer error="insufficient_scope", scope="steps:write""#).await;
+    let asked = credential.asked(
+        &stepwise::auth::SignInOptions::default(),
+        "openid offline_access steps:write",
+        None,
+    );
+    let source = TokenSource::login(format!("{url}/"), asked, None);
+    let err = gateway(&url, Some(source))
+        .with_token_from(Some(stepwise::config::TokenFrom::Login))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("though that login asked for steps:write")
+            && text.contains("administrator")
+            && text.contains("gateway's operator")
+            && !text.contains("login --scope"),
+        "{text}"
+    );
+    // Asked for other scopes only: signing in asking for this one is the way.
+    let other = signed_in(&provider)
+        .await
+        .asked(&stepwise::auth::SignInOptions::default(), "openid steps:read", None);
+    let source = TokenSource::login(format!("{url}/"), other, None);
+    let err = gateway(&url, Some(source))
+        .with_token_from(Some(stepwise::config::TokenFrom::Login))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(text.contains("login --scope"), "{text}");
+}
+
 /// A gateway that takes this login's token for one vehicle and refuses it
 /// for another, even renewed: the refusal is that vehicle's (the gateway's
 /// 401 with its words), and the login goes on for the others; one renewal
