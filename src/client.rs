@@ -634,7 +634,9 @@ impl GatewayError {
                 live::LiveFault::Said(body) if body.code == Some(wire::NO_STEP_CODE) => {
                     Recovery::StartOver
                 }
-                live::LiveFault::Said(_) => Recovery::Retry { now: false },
+                live::LiveFault::Said(_) | live::LiveFault::Contradicted { .. } => {
+                    Recovery::Retry { now: false }
+                }
                 live::LiveFault::Cut
                 | live::LiveFault::Silent { .. }
                 | live::LiveFault::NoFirstEvent { .. }
@@ -2136,6 +2138,21 @@ impl Gateway {
     /// A 2xx body goes on to decoding; anything else becomes a typed error
     /// that names who answered: the proxy, a TLS terminator that wants a
     /// client certificate, something that is no gateway, or the gateway.
+    /// The gateway's Bearer challenge for a scope the token lacks; with
+    /// whether the kept login that sent it asked for that very scope.
+    fn scope_wanted(&self, status: u16, scope: String, token_sent: bool) -> GatewayError {
+        let asked = token_sent
+            && self.token_from == Some(TokenFrom::Login)
+            && self.token.as_ref().is_some_and(|t| t.asked_for(&scope));
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            sent: self.token_from.filter(|_| token_sent),
+            token_sent,
+            asked,
+        }
+    }
+
     pub(crate) fn judge(&self, answer: Answer) -> Result<Vec<u8>, GatewayError> {
         let token_sent = answer.token_sent;
         if answer.status.is_success() {
@@ -2199,16 +2216,7 @@ impl Gateway {
         if matches!(status, 401 | 403)
             && let Some(scope) = answer.scope_wanted.clone()
         {
-            let asked = token_sent
-                && self.token_from == Some(TokenFrom::Login)
-                && self.token.as_ref().is_some_and(|t| t.asked_for(&scope));
-            return Err(GatewayError::ScopeWanted {
-                status,
-                scope,
-                sent: self.token_from.filter(|_| token_sent),
-                token_sent,
-                asked,
-            });
+            return Err(self.scope_wanted(status, scope, token_sent));
         }
         // The gateway's own 403 says why in its error body; a page without
         // one is a firewall's or a reverse proxy's. So is a web page's 400

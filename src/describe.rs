@@ -896,6 +896,33 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+        LiveFault::Contradicted {
+            said,
+            lists,
+            unsent,
+        } => {
+            let words = tr!(
+                lang,
+                "gw-live-contradicted",
+                said = error_said(said),
+                count = num(*lists)
+            );
+            if unsent.is_empty() {
+                words
+            } else {
+                let ids: Vec<String> = unsent.iter().map(|id| crate::steps::sanitize(id)).collect();
+                format!(
+                    "{}. {}",
+                    words,
+                    tr!(
+                        lang,
+                        "gw-live-contradicted-unsent",
+                        count = num(unsent.len()),
+                        ids = ids.join(", ")
+                    )
+                )
+            }
+        }
         LiveFault::Said(body) => {
             let said = error_said(body);
             if body.code == Some(crate::wire::NO_STEP_CODE) {
@@ -1619,6 +1646,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::Net(_)
         | GatewayError::Live(LiveFault::Lists { .. }) => tr!(lang, "gw-title-config"),
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
+        GatewayError::Live(LiveFault::Contradicted { .. }) => {
+            tr!(lang, "gw-title-live-contradicted")
+        }
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(AuthError::SignInAgain(Over::ClientRefused { .. })) => {

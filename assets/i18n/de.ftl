@@ -100,6 +100,7 @@ banner-watch-waits-secs = Das Beobachten fragt nach den { $secs } s, die das Gat
 banner-env-restart = Ein laufendes stepwise liest die Proxy-Variablen beim Start: nach dem Ändern beenden (q) und neu starten.
 banner-live-fallback = Live-Stream aufgegeben: die Liste wird alle { $secs } s abgefragt
 banner-live-fallback-text = Der Ereignisstrom des Gateways schlug immer wieder fehl (zuletzt: { $what }). Das Beobachten geht weiter, indem die Liste alle { $secs } s abgefragt wird: die Liste bleibt aktuell, eine Änderung erscheint bis zu { $secs } s später. Hält das an, stepwise doctor ausführen: Es nennt das Problem des Stroms und wem es zu melden ist (dem Betreiber des Gateways oder eines Proxys).
+banner-live-fallback-contradicted-text = Sofort aufgegeben: { $what }. Das Beobachten geht weiter, indem die Liste alle { $secs } s abgefragt wird: die Liste bleibt aktuell, eine Änderung erscheint bis zu { $secs } s später.
 banner-watch-stopped-text = { $why }. Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
 banner-customer-idle = Für den Kunden nichts mehr zu tun
 banner-customer-idle-text = Alle Schritte sind erledigt.
@@ -472,6 +473,11 @@ gw-live-lists = der Live-Status verfolgt 1 bis 200 Listen gleichzeitig, nicht { 
 gw-live-said = der Live-Stream des Gateways sandte einen Fehler: { $said }. Er verbindet sich selbst neu; wiederholt es sich, dem Betreiber des Gateways melden
 gw-live-said-cause = der Live-Stream des Gateways sandte einen Fehler: { $said }
 gw-live-said-no-step = der Live-Stream des Gateways meldet, dass diese stepsID keinen Schritt mehr hat: { $said }. Mit der carAssociationID neu beginnen (der Assistent tut das selbst)
+gw-live-contradicted = der Live-Stream des Gateways für { $count } Listen meldete, eine stepsID habe keinen Schritt mehr ({ $said }), doch jede dieser Listen antwortet, wenn sie mit ihrer stepsID abgefragt wird: das Gateway widerspricht sich, und welches Fahrzeug gemeint war, ist unbekannt. stepwise fragt sie von nun an regelmäßig ab; dem Betreiber des Gateways melden
+gw-live-contradicted-unsent = { $count ->
+    [one] Der Stream hatte für die stepsID { $ids } keine Liste gesendet: vielleicht die gemeinte
+   *[other] Der Stream hatte für die stepsIDs { $ids } keine Liste gesendet: vielleicht ist eine davon gemeint
+}
 gw-user-info = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus der URL entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 gw-bad-url = die Gateway-URL { $url } ist unbrauchbar: { $reason }. Eine wie http://127.0.0.1:8080 angeben
 url-no-host = sie hat keinen Host
@@ -671,6 +677,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Stream gestört
+gw-title-live-contradicted = Live-Stream widerspricht den Listen
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -101,6 +101,7 @@ banner-watch-waits-secs = Watch asks again by itself after the { $secs } s the g
 banner-env-restart = A running stepwise reads the proxy variables when it starts: quit (q) and start it again after changing them.
 banner-live-fallback = Live stream given up: the list is asked for every { $secs } s
 banner-live-fallback-text = The gateway's event stream kept failing (last: { $what }). Watch goes on by asking for the list every { $secs } s, so the list on screen stays up to date, a change shows up to { $secs } s late. If this lasts, run stepwise doctor: it names the stream's trouble and whom to tell (the gateway's operator, or a proxy's).
+banner-live-fallback-contradicted-text = Given up at once: { $what }. Watch goes on by asking for the list every { $secs } s, so the list on screen stays up to date, a change shows up to { $secs } s late.
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
 banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here.
 banner-sign-in-kept-fixed-text = The gateway refused the token kept by `stepwise login --with-token` (HTTP 401). Ask whoever runs the gateway for its current token, keep it with `stepwise login --with-token` and start again; or press i to sign in here, if it offers sign-in (i says so if not).
@@ -556,6 +557,11 @@ gw-live-lists = live status follows 1 to 200 lists at once, not { $count }
 gw-live-said = the gateway's live stream sent an error: { $said }. It reconnects by itself; if this repeats, tell the gateway's operator
 gw-live-said-cause = the gateway's live stream sent an error: { $said }
 gw-live-said-no-step = the gateway's live stream says this stepsID has no step any more: { $said }. Start again with the carAssociationID (the wizard does so by itself)
+gw-live-contradicted = the gateway's live stream of { $count } lists said a stepsID has no step any more ({ $said }), yet each of those lists answers when asked by its stepsID: the gateway contradicts itself, and which vehicle it meant is not known. stepwise follows them by polling from now on; tell the gateway's operator
+gw-live-contradicted-unsent = { $count ->
+    [one] The stream had sent no list for stepsID { $ids }: the one it may have meant
+   *[other] The stream had sent no list for the stepsIDs { $ids }: one of them it may have meant
+}
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-400-said-todo = Its words say what it refused (the id was checked before sending). If they name a header or parameter, something on the way (a proxy) may change requests: tell who runs the network; else report a bug
@@ -709,6 +715,7 @@ gw-title-bad-answer = Unusable answer
 gw-title-config = Bad configuration
 gw-title-tls = Secure connection failed
 gw-title-live = Live stream broken
+gw-title-live-contradicted = Live stream contradicts the lists
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

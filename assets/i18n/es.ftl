@@ -100,6 +100,7 @@ banner-watch-waits-secs = El seguimiento vuelve a preguntar solo tras los { $sec
 banner-env-restart = Un stepwise en marcha lee las variables de proxy al arrancar: salga (q) y vuelva a iniciarlo después de cambiarlas.
 banner-live-fallback = Flujo en directo abandonado: la lista se pide cada { $secs } s
 banner-live-fallback-text = El flujo de eventos de la pasarela fallaba una y otra vez (la última: { $what }). El seguimiento continúa pidiendo la lista cada { $secs } s: la lista en pantalla sigue al día, un cambio aparece hasta { $secs } s más tarde. Si esto continúa, ejecute stepwise doctor: nombra el problema del flujo y a quién avisar (al operador de la pasarela o al de un proxy).
+banner-live-fallback-contradicted-text = Abandonado enseguida: { $what }. El seguimiento continúa pidiendo la lista cada { $secs } s: la lista en pantalla sigue al día, un cambio aparece hasta { $secs } s más tarde.
 banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
 banner-customer-idle = Nada pendiente para el cliente
 banner-customer-idle-text = Todos los pasos están hechos.
@@ -475,6 +476,11 @@ gw-live-lists = el estado en tiempo real sigue de 1 a 200 listas a la vez, no { 
 gw-live-said = el flujo en directo de la pasarela envió un error: { $said }. Se reconecta solo; si se repite, avise al operador de la pasarela
 gw-live-said-cause = el flujo en directo de la pasarela envió un error: { $said }
 gw-live-said-no-step = el flujo en directo de la pasarela dice que este stepsID ya no tiene pasos: { $said }. Empiece de nuevo con el carAssociationID (el asistente lo hace solo)
+gw-live-contradicted = el flujo en directo de la pasarela para { $count } listas dijo que un stepsID ya no tiene pasos ({ $said }), y sin embargo cada una de esas listas responde cuando se pide por su stepsID: la pasarela se contradice, y no se sabe a qué vehículo se refería. stepwise las sigue consultando desde ahora; avise al operador de la pasarela
+gw-live-contradicted-unsent = { $count ->
+    [one] El flujo no había enviado ninguna lista del stepsID { $ids }: quizá el que quería decir
+   *[other] El flujo no había enviado ninguna lista de los stepsID { $ids }: quizá se refería a uno de ellos
+}
 gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
 url-no-host = no tiene host
@@ -674,6 +680,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Falló la conexión segura
 gw-title-live = Flujo en tiempo real averiado
+gw-title-live-contradicted = El flujo en directo contradice las listas
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -100,6 +100,7 @@ banner-watch-waits-secs = Le suivi redemande tout seul après les { $secs } s d'
 banner-env-restart = Un stepwise en cours lit les variables de proxy à son démarrage : quittez (q) et relancez-le après les avoir changées.
 banner-live-fallback = Flux en direct abandonné : la liste est demandée toutes les { $secs } s
 banner-live-fallback-text = le flux d'événements de la passerelle échouait sans cesse (dernière fois : { $what }). Le suivi continue en demandant la liste toutes les { $secs } s : la liste affichée reste à jour, un changement apparaît jusqu'à { $secs } s plus tard. Si cela dure, lancez stepwise doctor : il nomme le problème du flux et qui prévenir (l'exploitant de la passerelle, ou celui d'un proxy).
+banner-live-fallback-contradicted-text = abandonné aussitôt : { $what }. Le suivi continue en demandant la liste toutes les { $secs } s : la liste affichée reste à jour, un changement apparaît jusqu'à { $secs } s plus tard.
 banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
 banner-customer-idle = Plus rien à faire pour le client
 banner-customer-idle-text = toutes les étapes sont faites.
@@ -475,6 +476,11 @@ gw-live-lists = le suivi en direct porte sur 1 à 200 listes à la fois, pas { $
 gw-live-said = le flux en direct de la passerelle a envoyé une erreur : { $said }. Il se reconnecte tout seul ; si cela se répète, prévenez l'exploitant de la passerelle
 gw-live-said-cause = le flux en direct de la passerelle a envoyé une erreur : { $said }
 gw-live-said-no-step = le flux en direct de la passerelle dit que ce stepsID n'a plus d'étape : { $said }. Reprenez avec le carAssociationID (l'assistant le fait tout seul)
+gw-live-contradicted = le flux en direct de la passerelle pour { $count } listes a dit qu'un stepsID n'a plus d'étape ({ $said }), et pourtant chacune de ces listes répond quand on la demande par son stepsID : la passerelle se contredit, et on ne sait pas de quel véhicule il s'agissait. stepwise les suit désormais en interrogeant ; prévenez l'exploitant de la passerelle
+gw-live-contradicted-unsent = { $count ->
+    [one] Le flux n'avait envoyé aucune liste pour le stepsID { $ids } : peut-être celui qu'il visait
+   *[other] Le flux n'avait envoyé aucune liste pour les stepsID { $ids } : il visait peut-être l'un d'eux
+}
 gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
 url-no-host = elle n'a pas d'hôte
@@ -674,6 +680,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Flux en direct perturbé
+gw-title-live-contradicted = Flux en direct contredit par les listes
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

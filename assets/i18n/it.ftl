@@ -100,6 +100,7 @@ banner-watch-waits-secs = Il monitoraggio richiede da solo dopo i { $secs } s di
 banner-env-restart = Uno stepwise in esecuzione legge le variabili del proxy all'avvio: uscire (q) e riavviarlo dopo averle cambiate.
 banner-live-fallback = Flusso in diretta abbandonato: l'elenco viene chiesto ogni { $secs } s
 banner-live-fallback-text = il flusso di eventi del gateway continuava a fallire (ultima volta: { $what }). Il monitoraggio prosegue chiedendo l'elenco ogni { $secs } s: l'elenco mostrato resta aggiornato, un cambiamento appare fino a { $secs } s dopo. Se continua, eseguire stepwise doctor: indica il problema del flusso e chi avvisare (il gestore del gateway o quello di un proxy).
+banner-live-fallback-contradicted-text = abbandonato subito: { $what }. Il monitoraggio prosegue chiedendo l'elenco ogni { $secs } s: l'elenco mostrato resta aggiornato, un cambiamento appare fino a { $secs } s dopo.
 banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
 banner-customer-idle = Il cliente non ha più nulla da fare
 banner-customer-idle-text = tutti i passi sono fatti.
@@ -472,6 +473,11 @@ gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $
 gw-live-said = il flusso in diretta del gateway ha inviato un errore: { $said }. Si riconnette da solo; se si ripete, avvisare il gestore del gateway
 gw-live-said-cause = il flusso in diretta del gateway ha inviato un errore: { $said }
 gw-live-said-no-step = il flusso in diretta del gateway dice che questo stepsID non ha più passi: { $said }. Ricominciare con il carAssociationID (l'assistente lo fa da solo)
+gw-live-contradicted = il flusso in diretta del gateway per { $count } elenchi ha detto che uno stepsID non ha più passi ({ $said }), eppure ognuno di quegli elenchi risponde quando lo si chiede con il suo stepsID: il gateway si contraddice, e non si sa quale veicolo intendesse. stepwise li segue interrogando da ora in poi; avvisare il gestore del gateway
+gw-live-contradicted-unsent = { $count ->
+    [one] Il flusso non aveva inviato alcun elenco per lo stepsID { $ids }: forse quello che intendeva
+   *[other] Il flusso non aveva inviato alcun elenco per gli stepsID { $ids }: forse intendeva uno di questi
+}
 gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
 url-no-host = non ha un host
@@ -671,6 +677,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Flusso in diretta guasto
+gw-title-live-contradicted = Il flusso in diretta contraddice gli elenchi
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -100,6 +100,7 @@ banner-watch-waits-secs = Het volgen vraagt vanzelf opnieuw na de { $secs } s di
 banner-env-restart = Een draaiende stepwise leest de proxyvariabelen bij het starten: sluit af (q) en start opnieuw nadat je ze hebt gewijzigd.
 banner-live-fallback = Livestream opgegeven: de lijst wordt elke { $secs } s opgevraagd
 banner-live-fallback-text = De gebeurtenissenstroom van de gateway bleef mislukken (laatst: { $what }). Volgen gaat door door de lijst elke { $secs } s op te vragen: de lijst op het scherm blijft actueel, een wijziging verschijnt tot { $secs } s later. Houdt dit aan, voer dan stepwise doctor uit: het noemt het probleem van de stroom en wie te melden (de beheerder van de gateway, of die van een proxy).
+banner-live-fallback-contradicted-text = Meteen opgegeven: { $what }. Volgen gaat door door de lijst elke { $secs } s op te vragen: de lijst op het scherm blijft actueel, een wijziging verschijnt tot { $secs } s later.
 banner-watch-stopped-text = { $why }. Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
 banner-customer-idle = Niets meer te doen voor de klant
 banner-customer-idle-text = Alle stappen zijn afgerond.
@@ -474,6 +475,11 @@ gw-live-lists = de live status volgt 1 tot 200 lijsten tegelijk, niet { $count }
 gw-live-said = de livestream van de gateway stuurde een fout: { $said }. Hij verbindt zelf opnieuw; gebeurt het vaker, meld het dan aan de beheerder van de gateway
 gw-live-said-cause = de livestream van de gateway stuurde een fout: { $said }
 gw-live-said-no-step = de livestream van de gateway meldt dat deze stepsID geen stap meer heeft: { $said }. Begin opnieuw met de carAssociationID (de wizard doet dat zelf)
+gw-live-contradicted = de livestream van de gateway voor { $count } lijsten meldde dat een stepsID geen stap meer heeft ({ $said }), maar elk van die lijsten antwoordt als ze met haar stepsID wordt opgevraagd: de gateway spreekt zichzelf tegen, en welk voertuig bedoeld was, is onbekend. stepwise volgt ze vanaf nu door op te vragen; meld het de beheerder van de gateway
+gw-live-contradicted-unsent = { $count ->
+    [one] De stream had voor stepsID { $ids } geen lijst gestuurd: misschien de bedoelde
+   *[other] De stream had voor de stepsIDs { $ids } geen lijst gestuurd: misschien was een daarvan bedoeld
+}
 gw-user-info = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit de URL; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 gw-bad-url = de gateway-URL { $url } is onbruikbaar: { $reason }. Geef er een zoals http://127.0.0.1:8080
 url-no-host = er staat geen host in
@@ -673,6 +679,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Livestream verstoord
+gw-title-live-contradicted = Livestream spreekt de lijsten tegen
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -101,6 +101,7 @@ banner-watch-waits-secs = O acompanhamento pede de novo sozinho depois dos { $se
 banner-env-restart = Um stepwise em execução lê as variáveis de proxy ao iniciar: saia (q) e inicie-o de novo depois de mudá-las.
 banner-live-fallback = Fluxo ao vivo abandonado: a lista é pedida a cada { $secs } s
 banner-live-fallback-text = O fluxo de eventos do gateway falhava sem parar (último: { $what }). O acompanhamento continua pedindo a lista a cada { $secs } s: a lista na tela fica atualizada, uma mudança aparece até { $secs } s depois. Se isso continuar, rode stepwise doctor: ele nomeia o problema do fluxo e quem avisar (o operador do gateway, ou o de um proxy).
+banner-live-fallback-contradicted-text = Abandonado de imediato: { $what }. O acompanhamento continua pedindo a lista a cada { $secs } s: a lista na tela fica atualizada, uma mudança aparece até { $secs } s depois.
 banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
@@ -479,6 +480,11 @@ gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { 
 gw-live-said = o fluxo ao vivo do gateway enviou um erro: { $said }. Ele se reconecta sozinho; se isso se repetir, avise o operador do gateway
 gw-live-said-cause = o fluxo ao vivo do gateway enviou um erro: { $said }
 gw-live-said-no-step = o fluxo ao vivo do gateway diz que este stepsID não tem mais passos: { $said }. Comece de novo com o carAssociationID (o assistente faz isso sozinho)
+gw-live-contradicted = o fluxo ao vivo do gateway de { $count } listas disse que um stepsID não tem mais passos ({ $said }), mas cada uma dessas listas responde quando pedida pelo seu stepsID: o gateway se contradiz, e não se sabe qual veículo ele quis dizer. O stepwise passa a acompanhá-las consultando; avise o operador do gateway
+gw-live-contradicted-unsent = { $count ->
+    [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que ele quis dizer
+   *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles
+}
 gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
 url-no-host = não tem host
@@ -678,6 +684,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Falha na conexão segura
 gw-title-live = Fluxo ao vivo com falha
+gw-title-live-contradicted = Fluxo ao vivo contradiz as listas
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -100,6 +100,7 @@ banner-watch-waits-secs = O acompanhamento volta a pedir sozinho depois dos { $s
 banner-env-restart = Um stepwise em execução lê as variáveis de proxy ao arrancar: saia (q) e volte a iniciá-lo depois de as mudar.
 banner-live-fallback = Fluxo em direto abandonado: a lista é pedida a cada { $secs } s
 banner-live-fallback-text = O fluxo de eventos do gateway falhava sem parar (último: { $what }). O acompanhamento continua a pedir a lista a cada { $secs } s: a lista no ecrã fica atualizada, uma mudança aparece até { $secs } s depois. Se isto continuar, execute stepwise doctor: indica o problema do fluxo e quem avisar (o operador do gateway, ou o de um proxy).
+banner-live-fallback-contradicted-text = Abandonado de imediato: { $what }. O acompanhamento continua a pedir a lista a cada { $secs } s: a lista no ecrã fica atualizada, uma mudança aparece até { $secs } s depois.
 banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
@@ -457,6 +458,11 @@ gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { 
 gw-live-said = o fluxo em direto do gateway enviou um erro: { $said }. Volta a ligar-se sozinho; se isto se repetir, avise o operador do gateway
 gw-live-said-cause = o fluxo em direto do gateway enviou um erro: { $said }
 gw-live-said-no-step = o fluxo em direto do gateway diz que este stepsID já não tem passos: { $said }. Comece de novo com o carAssociationID (o assistente fá-lo sozinho)
+gw-live-contradicted = o fluxo em direto do gateway de { $count } listas disse que um stepsID já não tem passos ({ $said }), mas cada uma dessas listas responde quando pedida pelo seu stepsID: o gateway contradiz-se, e não se sabe a que veículo se referia. O stepwise passa a acompanhá-las por consulta; avise o operador do gateway
+gw-live-contradicted-unsent = { $count ->
+    [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que queria dizer
+   *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles
+}
 gw-user-info = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os do URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Indique uma como http://127.0.0.1:8080
 url-no-host = não tem anfitrião
@@ -656,6 +662,7 @@ page-step-mediumCarKey-needs =
 
 gw-title-tls = Falha na ligação segura
 gw-title-live = Fluxo ao vivo com falha
+gw-title-live-contradicted = Fluxo em direto contradiz as listas
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -245,10 +245,9 @@ impl TokenSource {
     /// renewals keep what it asked): signing in again asks for the same.
     pub fn asked_for(&self, scope: &str) -> bool {
         match &*self.0 {
-            Source::Login(login) => login
-                .asked
-                .as_deref()
-                .is_some_and(|asked| !scope.is_empty() && asked.split_whitespace().any(|s| s == scope)),
+            Source::Login(login) => login.asked.as_deref().is_some_and(|asked| {
+                !scope.is_empty() && asked.split_whitespace().any(|s| s == scope)
+            }),
             Source::Fixed(_) => false,
         }
     }

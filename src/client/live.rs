@@ -79,6 +79,16 @@ pub enum LiveFault {
     /// An `event: error` of the gateway's, its data the contract's error
     /// body (or, when it is none, its text as the message).
     Said(protocol::ErrorBody),
+    /// The stream of `lists` lists said "no step for this stepsID" (2346),
+    /// and each of them answered when asked by its stepsID: the gateway
+    /// contradicts itself. `unsent`: the stepsIDs the stream had sent no
+    /// list of (the one it may have meant), when not all. Followed by
+    /// polling from then on (stranger 59, BH6).
+    Contradicted {
+        said: protocol::ErrorBody,
+        lists: usize,
+        unsent: Vec<String>,
+    },
 }
 
 /// How long a stream found silent is given to hand over what already
@@ -224,6 +234,7 @@ fn follow_ids(gateway: Gateway, ids: Arc<[String]>, options: LiveOptions) -> Liv
             etags: HashMap::new(),
             lists: HashMap::new(),
             mode: None,
+            streamed: std::collections::HashSet::new(),
             bearer: None,
         };
         follower.run().await;
@@ -315,6 +326,8 @@ struct Follower {
     mode: Option<Mode>,
     /// The token the last request carried: cut out of what comes back.
     bearer: Option<Secret>,
+    /// The stepsIDs whose list the stream open now (or last) sent.
+    streamed: std::collections::HashSet<String>,
 }
 
 impl Follower {
@@ -367,12 +380,22 @@ impl Follower {
                 StreamEnd::Fatal(error)
                     if self.ids.len() > 1 && error.recovery() == super::Recovery::StartOver =>
                 {
-                    let dropped = self.sort_out_lists().await?;
+                    let (dropped, answered) = self.sort_out_lists().await?;
                     if self.ids.is_empty() {
                         return Ok(false);
                     }
                     if dropped > 0 {
                         Duration::ZERO
+                    } else if answered == self.ids.len() {
+                        // Every list answers by its stepsID: the stream
+                        // contradicts them, and reconnecting would hear it
+                        // again. Polled from now on, said once (BH6).
+                        self.send(LiveUpdate::Error {
+                            error: self.contradicted(error),
+                            retrying: true,
+                        })
+                        .await?;
+                        return Ok(true);
                     } else {
                         failures += 1;
                         self.send(LiveUpdate::Error {
@@ -607,6 +630,7 @@ impl Follower {
         });
         let events = events_of(chunks, self.gateway.options.max_body);
         futures_util::pin_mut!(events);
+        self.streamed.clear();
         let mut delivered = false;
         // The first event of a type the contract does not read, if any.
         // (One whose data reads as a list is kept over one whose does not:
@@ -668,6 +692,11 @@ impl Follower {
                     }
                     if let Some(list) = list {
                         delivered = true;
+                        if let Some(id) = &list.steps_id
+                            && !self.streamed.contains(id)
+                        {
+                            self.streamed.insert(id.clone());
+                        }
                         self.send(LiveUpdate::List(list)).await?;
                     }
                 }
@@ -783,8 +812,9 @@ impl Follower {
     /// Asks every list once: those the gateway refuses for good are said
     /// and followed no more, the others' lists are passed on. How many
     /// were refused.
-    async fn sort_out_lists(&mut self) -> Result<usize, Gone> {
+    async fn sort_out_lists(&mut self) -> Result<(usize, usize), Gone> {
         let mut dropped = 0;
+        let mut answered = 0;
         let ids = Arc::clone(&self.ids);
         for id in ids.iter().cloned() {
             let mut token = None;
@@ -792,7 +822,10 @@ impl Follower {
                 poll_once(&self.gateway, &self.options, &id, None, false, &mut token).await;
             let (id, result) = self.take_polled(Polled { id, token, result });
             match result {
-                Ok((update, _)) => self.send(update).await?,
+                Ok((update, _)) => {
+                    answered += 1;
+                    self.send(update).await?;
+                }
                 Err((error, _)) if error.concerns_the_list() => {
                     dropped += 1;
                     self.drop_list(&id);
@@ -805,7 +838,30 @@ impl Follower {
                 Err(_) => {}
             }
         }
-        Ok(dropped)
+        Ok((dropped, answered))
+    }
+
+    /// The stream's "no step" (`error`) to lists that all answer: the
+    /// gateway contradicting itself, with the lists the stream had not sent.
+    fn contradicted(&self, error: GatewayError) -> GatewayError {
+        let GatewayError::Live(LiveFault::Said(said)) = error else {
+            return error;
+        };
+        let unsent: Vec<String> = self
+            .ids
+            .iter()
+            .filter(|id| !self.streamed.contains(*id))
+            .cloned()
+            .collect();
+        GatewayError::Live(LiveFault::Contradicted {
+            said,
+            lists: self.ids.len(),
+            unsent: if unsent.len() < self.ids.len() {
+                unsent
+            } else {
+                Vec::new()
+            },
+        })
     }
 
     /// Whether a list asked now (the first followed) comes: the gateway

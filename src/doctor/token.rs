@@ -360,7 +360,10 @@ fn lacks_scope(
     };
     // A kept login that asked for this scope: signing in again asks the same.
     let asked = settings.token_from == Some(crate::config::TokenFrom::Login)
-        && settings.login.as_ref().is_some_and(|kept| kept.source().asked_for(&scope));
+        && settings
+            .login
+            .as_ref()
+            .is_some_and(|kept| kept.source().asked_for(&scope));
     let wanted = crate::client::GatewayError::ScopeWanted {
         status,
         scope,

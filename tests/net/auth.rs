@@ -1411,9 +1411,11 @@ async fn a_login_that_asked_for_the_missing_scope_is_not_told_to_ask_again() {
         "{text}"
     );
     // Asked for other scopes only: signing in asking for this one is the way.
-    let other = signed_in(&provider)
-        .await
-        .asked(&stepwise::auth::SignInOptions::default(), "openid steps:read", None);
+    let other = signed_in(&provider).await.asked(
+        &stepwise::auth::SignInOptions::default(),
+        "openid steps:read",
+        None,
+    );
     let source = TokenSource::login(format!("{url}/"), other, None);
     let err = gateway(&url, Some(source))
         .with_token_from(Some(stepwise::config::TokenFrom::Login))

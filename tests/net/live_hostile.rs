@@ -541,6 +541,85 @@ async fn a_stream_refusing_one_of_its_steps_ids_ends_that_list_alone() {
     );
 }
 
+/// "No step for this stepsID" on a stream of two lists that both answer
+/// when asked by their stepsIDs: the gateway contradicts itself. Said once,
+/// as that (naming the stepsID the stream had sent no list of), and the
+/// lists are polled from then on; none is dropped, and the stream is not
+/// reopened to hear the same again (stranger 59, BH6).
+#[tokio::test]
+async fn a_stream_contradicting_lists_that_answer_is_said_so_and_polled() {
+    let gone = r#"{"code":2346,"message":"no step for this stepsID"}"#;
+    let second = r#"{"stepsID":"2","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let streams = Arc::new(AtomicUsize::new(0));
+    let opened = Arc::clone(&streams);
+    let server = serve(move |_, head, stream| {
+        let opened = Arc::clone(&opened);
+        async move {
+            if head.contains("/events") {
+                opened.fetch_add(1, Ordering::SeqCst);
+                let text = format!(
+                    "{SSE_HEAD}{}event: error\ndata: {gone}\n\n",
+                    event(1, second)
+                );
+                write_and_close(stream, text.into_bytes()).await;
+            } else if head.contains("stepsid=1") {
+                write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+            } else {
+                write_and_close(stream, json("200 OK", "", second)).await;
+            }
+        }
+    })
+    .await;
+    let mut updates = follow_with(
+        gateway(&server.url(), 64 * 1024),
+        vec!["1".into(), "2".into()],
+        quick(),
+    );
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|u| matches!(u, LiveUpdate::Mode(Mode::Polling { .. })))
+    {
+        let update = next(&mut updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(
+                update,
+                LiveUpdate::Error {
+                    retrying: false,
+                    ..
+                } | LiveUpdate::Dropped { .. }
+            ),
+            "{seen:?} {update:?}"
+        );
+        seen.push(update);
+    }
+    let said: Vec<&GatewayError> = seen
+        .iter()
+        .filter_map(|u| match u {
+            LiveUpdate::Error { error, .. } => Some(error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said.len(), 1, "said once: {seen:?}");
+    assert!(
+        matches!(said[0], GatewayError::Live(LiveFault::Contradicted { lists: 2, unsent, .. }) if unsent == &["1".to_owned()]),
+        "{said:?}"
+    );
+    let words = describe::gateway_error(Lang::En, said[0]);
+    assert!(
+        words.contains("contradicts itself")
+            && words.contains("stepsID 1")
+            && words.contains("gateway's operator")
+            && !words.contains("carAssociationID"),
+        "{words}"
+    );
+    assert_eq!(
+        describe::gateway_headline(Lang::En, said[0]),
+        "Live stream contradicts the lists"
+    );
+    assert_eq!(streams.load(Ordering::SeqCst), 1, "not reopened");
+}
+
 /// A token that cannot be renewed for a while (the provider busy, with a
 /// wait) is no stream that fails: once renewed, the stream is opened
 /// again, never given up for polling for it (stranger 51, AZ1).

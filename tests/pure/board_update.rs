@@ -1774,6 +1774,52 @@ fn the_board_s_switch_to_polling_is_said_and_kept() {
     assert!(report.contains("Live stream given up"), "{report}");
 }
 
+/// A stream that contradicts lists that all answer (BH6) is given up at
+/// once: the board says so with the gateway's words and the stepsID the
+/// stream had not sent, never "kept failing" nor "run stepwise doctor"
+/// (doctor asks of one vehicle and would not see it).
+#[test]
+fn the_board_says_a_stream_contradicting_its_lists_was_given_up_at_once() {
+    let (mut s, id) = live_board();
+    let error = GatewayError::Live(stepwise::client::live::LiveFault::Contradicted {
+        said: stepwise::wire::ErrorBody::new(Some(2346), "no step for this stepsID"),
+        lists: 3,
+        unsent: vec!["4".into()],
+    });
+    for car in ["A1", "C3", "D4"] {
+        live(
+            &mut s,
+            car,
+            id,
+            LiveUpdate::Error {
+                error: error.clone(),
+                retrying: true,
+            },
+            40,
+        );
+    }
+    let every = Duration::from_secs(3);
+    for car in ["A1", "C3", "D4"] {
+        live(
+            &mut s,
+            car,
+            id,
+            LiveUpdate::Mode(Mode::Polling { every }),
+            41,
+        );
+    }
+    let banner = s.board().unwrap().banner().cloned().expect("a banner");
+    assert!(
+        banner.title.contains("Live stream given up")
+            && banner.text.contains("Given up at once")
+            && banner.text.contains("contradicts itself")
+            && banner.text.contains("stepsID 4")
+            && !banner.text.contains("kept failing")
+            && !banner.text.contains("doctor"),
+        "{banner:?}"
+    );
+}
+
 /// A token renewal the provider could not make fails every vehicle asked;
 /// once one of them is given a list (the renewal is over), the others that
 /// nothing asks by itself ask again, not left "Token renewal failed"

@@ -29,6 +29,16 @@ pub(super) fn mode_changed(
             .map(|what| (every.as_secs().max(1), what.to_owned())),
         _ => None,
     };
+    // A stream that contradicts the lists was given up at once, not after
+    // failing again and again; doctor (of one vehicle) would not see it.
+    let contradicted = gave_up.is_some() && {
+        let title = tr!(
+            lang,
+            "banner-live-trouble",
+            what = tr!(lang, "gw-title-live-contradicted")
+        );
+        session.banner().is_some_and(|b| b.title == title)
+    };
     // Streaming again is being back; polling is not until a poll answers.
     if mode == Mode::Live || gave_up.is_some() {
         session.end_trouble();
@@ -37,7 +47,16 @@ pub(super) fn mode_changed(
         return false;
     };
     let title = tr!(lang, "banner-live-fallback", secs = secs);
-    let text = tr!(lang, "banner-live-fallback-text", secs = secs, what = what);
+    let text = if contradicted {
+        tr!(
+            lang,
+            "banner-live-fallback-contradicted-text",
+            secs = secs,
+            what = what
+        )
+    } else {
+        tr!(lang, "banner-live-fallback-text", secs = secs, what = what)
+    };
     // The report keeps it too: the stream's last failure, and polling.
     session.log_event(
         now,
