@@ -319,12 +319,20 @@ pub enum TokenShape {
     Json,
     /// A `;` or `,` after it: copied from a command line or a list.
     Punctuated,
+    /// `Authorization: …`: a whole header line, copied from a request.
+    Header,
 }
 
 impl TokenShape {
     /// The shape of a token given wrapped, if it is.
     pub fn of(token: &str) -> Option<Self> {
         let (first, last) = (token.chars().next()?, token.chars().last()?);
+        if token
+            .get(..14)
+            .is_some_and(|head| head.eq_ignore_ascii_case("authorization:"))
+        {
+            return Some(TokenShape::Header);
+        }
         if token.len() >= 2 && first == last && matches!(first, '"' | '\'') {
             return Some(TokenShape::Quoted);
         }
@@ -349,6 +357,7 @@ impl TokenShape {
             TokenShape::Assignment => tr!(lang, "token-shape-assignment"),
             TokenShape::Json => tr!(lang, "token-shape-json"),
             TokenShape::Punctuated => tr!(lang, "token-shape-punctuated"),
+            TokenShape::Header => tr!(lang, "token-shape-header"),
         }
     }
 }

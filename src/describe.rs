@@ -1877,6 +1877,11 @@ fn rejected_line(
             tr!(lang, "gw-404-unnamed"),
             tr!(lang, "gw-404-unnamed-todo"),
         ),
+        // Code 2346 to a call by stepsID: that stepsID, not the id typed.
+        Rejection::NotFound if body.code == Some(crate::wire::NO_STEP_CODE) => (
+            tr!(lang, "gw-404-steps-id"),
+            tr!(lang, "gw-404-steps-id-todo"),
+        ),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
         // A 405 or 501: no stepsID was judged, the call is not served.
         Rejection::CallNotFound if status != 404 => (
@@ -2340,7 +2345,7 @@ mod tests {
             },
         );
         assert!(
-            line.starts_with("HTTP 404: the gateway does not know this id (no step, code 2346).")
+            line.starts_with("HTTP 404: the gateway has no step for this stepsID: it does not know it, or has forgotten it (no step, code 2346).")
         );
         assert!(line.contains("App code 2346"));
         assert!(!line.contains('\n'));

@@ -202,12 +202,9 @@ impl SessionLog {
     /// sees the same list adds nothing), and each status change.
     pub fn record_list(&mut self, at: SystemTime, list: &Arc<StepsList>) {
         // The same list again says nothing new; except right after a
-        // reset, whose line says the gateway's answer follows.
-        let after_reset = self
-            .entries
-            .last()
-            .is_some_and(|e| matches!(e.event, Event::Reset));
-        if self.last_list.as_ref() == Some(list) && !after_reset {
+        // reset, whose line says the gateway's answer follows, or after an
+        // error: the vehicle answers again (stranger 59, BH3).
+        if self.last_list.as_ref() == Some(list) && !self.answer_due() {
             return;
         }
         if let Some(previous) = self.last_list.take() {
@@ -234,6 +231,32 @@ impl SessionLog {
             },
         );
         self.last_list = Some(Arc::clone(list));
+    }
+
+    /// The same list again is worth a line: the last event was a reset
+    /// (its answer follows) or an error (the vehicle answers again).
+    fn answer_due(&self) -> bool {
+        self.entries
+            .last()
+            .is_some_and(|e| matches!(e.event, Event::Reset | Event::Error { .. }))
+    }
+
+    /// An answer that the list is unchanged (a `304`): after an error it
+    /// says the vehicle answers again, with the list it still has.
+    pub fn record_unchanged(&mut self, at: SystemTime) {
+        if self.answer_due()
+            && let Some(list) = self.last_list.clone()
+        {
+            self.push(
+                at,
+                Event::List {
+                    steps_id: list.steps_id.clone(),
+                    done: list.done_count(),
+                    total: list.steps.len(),
+                    next: list.next().map(|s| s.name.clone()),
+                },
+            );
+        }
     }
 
     /// When the last start over by carAssociationID was logged (the latest
@@ -768,6 +791,32 @@ mod tests {
         assert!(!md.contains("\\/"), "{md}");
         let odd = SessionReport::new("http://x`y", "http://x`y", Lang::En).to_markdown();
         assert!(odd.contains("`http://x'y`"), "{odd}");
+    }
+
+    /// A vehicle that answers again after an error with the list it had
+    /// (the same list, or a 304) is not left on the error: the list is
+    /// logged again, once (stranger 59, BH3).
+    #[test]
+    fn the_same_list_after_an_error_says_the_vehicle_answers_again() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut log = SessionLog::new("987654", "demo backend");
+        let same = list("todo");
+        let error = || Event::Error {
+            what: "Gateway unreachable".into(),
+            detail: "no answer".into(),
+        };
+        log.record_list(t0, &same);
+        log.push(t0, error());
+        log.record_list(t0, &same);
+        log.record_list(t0, &same);
+        assert_eq!(log.entries().len(), 3, "{:?}", log.entries());
+        assert!(matches!(log.entries()[2].event, Event::List { .. }));
+        // A 304 after an error says the same; another 304 adds nothing.
+        log.push(t0, error());
+        log.record_unchanged(t0);
+        log.record_unchanged(t0);
+        assert_eq!(log.entries().len(), 5, "{:?}", log.entries());
+        assert!(matches!(log.entries()[4].event, Event::List { .. }));
     }
 
     #[test]

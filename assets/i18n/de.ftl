@@ -513,6 +513,8 @@ gw-403-refused = das Gateway verweigert diese Anfrage
 gw-403-refused-todo = Seine Worte sagen warum (ein Konto oder Fahrzeug, das es nicht zulässt); die carAssociationID mit dem Konto des Kunden abgleichen oder den Betreiber des Gateways fragen
 gw-404 = das Gateway kennt diese ID nicht
 gw-404-todo = carAssociationID oder stepsID prüfen und erneut versuchen
+gw-404-steps-id = das Gateway hat keinen Schritt für diese stepsID: es kennt sie nicht oder hat sie vergessen
+gw-404-steps-id-todo = Die Liste erneut per carAssociationID abfragen (`stepwise steps --car ID`): sie nennt die aktuelle stepsID des Fahrzeugs
 gw-404-unnamed = für diesen Aufruf wurde an dieser Adresse nichts gefunden: eine ID, die das Gateway nicht kennt, oder ein Pfad, den dort nichts bedient
 gw-404-unnamed-todo = carAssociationID oder stepsID prüfen; bekommt jede ID diese Antwort, zeigt --api nicht auf das Schritte-Gateway (das eigene 404 eines Routers): --api prüfen
 gw-404-call = das Gateway lehnte den Aufruf des nächsten Schritts ab, ohne den Code 2346 (sein Zeichen für eine unbekannte stepsID)
@@ -1336,6 +1338,7 @@ token-shape-quoted = in Anführungszeichen
 token-shape-assignment = als Name=Wert (eine Zeile eines Skripts oder einer .env-Datei)
 token-shape-json = in JSON (etwa der Antwort eines Identitätsanbieters: der Wert seines access_token ist das Token)
 token-shape-punctuated = mit einem „;“ oder „,“ dahinter (aus einer Befehlszeile oder einer Liste kopiert)
+token-shape-header = als ganze Kopfzeile (`Authorization: Bearer …`; stepwise fügt die Kopfzeile und das Wort Bearer selbst hinzu)
 err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
 err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
 err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält

@@ -578,6 +578,8 @@ gw-403-refused = the gateway refuses this request
 gw-403-refused-todo = Its words say why (an account or a vehicle it does not allow); check the carAssociationID with the customer's account, or ask the gateway's operator
 gw-404 = the gateway does not know this id
 gw-404-todo = Check the carAssociationID or stepsID and try again
+gw-404-steps-id = the gateway has no step for this stepsID: it does not know it, or has forgotten it
+gw-404-steps-id-todo = Ask for the list again by carAssociationID (`stepwise steps --car ID`): it gives the vehicle's current stepsID
 gw-404-unnamed = nothing was found for this call at this address: an id the gateway does not know, or a path that nothing serves there
 gw-404-unnamed-todo = Check the carAssociationID or stepsID; if every id gets this answer, --api does not point at the steps gateway (a router's own 404): check --api
 gw-404-call = the gateway refused the next-step call, without code 2346 (its mark of a stepsID it does not know)
@@ -1346,6 +1348,7 @@ token-shape-quoted = in quotes
 token-shape-assignment = as name=value (a line of a script or .env file)
 token-shape-json = inside JSON (such as an identity provider's answer: its access_token's value is the token)
 token-shape-punctuated = with a ';' or ',' after it (copied from a command line or a list)
+token-shape-header = as a whole header line (`Authorization: Bearer …`; stepwise adds the header and the word Bearer itself)
 err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
 err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
 err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds

@@ -516,6 +516,8 @@ gw-403-refused = la pasarela rechaza esta petición
 gw-403-refused-todo = Sus palabras dicen por qué (una cuenta o un vehículo que no admite); compruebe el carAssociationID con la cuenta del cliente, o pregunte a quien gestiona la pasarela
 gw-404 = la pasarela no conoce este id
 gw-404-todo = Revise el carAssociationID o el stepsID y vuelva a intentarlo
+gw-404-steps-id = la pasarela no tiene ningún paso para este stepsID: no lo conoce, o lo ha olvidado
+gw-404-steps-id-todo = Pida de nuevo la lista por carAssociationID (`stepwise steps --car ID`): da el stepsID actual del vehículo
 gw-404-unnamed = no se encontró nada para esta llamada en esta dirección: un id que la pasarela no conoce, o una ruta que allí nada sirve
 gw-404-unnamed-todo = Revise el carAssociationID o el stepsID; si todos los ids reciben esta respuesta, --api no apunta a la pasarela de pasos (el 404 propio de un enrutador): revise --api
 gw-404-call = la pasarela rechazó la llamada del paso siguiente, sin el código 2346 (su marca de un stepsID que no conoce)
@@ -1345,6 +1347,7 @@ token-shape-quoted = entre comillas
 token-shape-assignment = como nombre=valor (una línea de un script o de un archivo .env)
 token-shape-json = dentro de un JSON (como la respuesta de un proveedor de identidad: el valor de su access_token es el token)
 token-shape-punctuated = con un ';' o ',' detrás (copiado de una línea de comandos o de una lista)
+token-shape-header = como una línea de cabecera entera (`Authorization: Bearer …`; stepwise añade por sí mismo la cabecera y la palabra Bearer)
 err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
 err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
 err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca

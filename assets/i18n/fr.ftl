@@ -516,6 +516,8 @@ gw-403-refused = la passerelle refuse cette requête
 gw-403-refused-todo = Ses mots disent pourquoi (un compte ou un véhicule qu'elle n'autorise pas) ; vérifiez le carAssociationID avec le compte du client, ou demandez à l'exploitant de la passerelle
 gw-404 = la passerelle ne connaît pas cet id
 gw-404-todo = Vérifiez le carAssociationID ou le stepsID et réessayez
+gw-404-steps-id = la passerelle n'a aucune étape pour ce stepsID : elle ne le connaît pas, ou l'a oublié
+gw-404-steps-id-todo = Redemandez la liste par carAssociationID (`stepwise steps --car ID`) : elle donne le stepsID actuel du véhicule
 gw-404-unnamed = rien n'a été trouvé pour cet appel à cette adresse : un id que la passerelle ne connaît pas, ou un chemin que rien n'y sert
 gw-404-unnamed-todo = Vérifiez le carAssociationID ou le stepsID ; si chaque id reçoit cette réponse, --api ne pointe pas vers la passerelle d'étapes (le 404 d'un routeur) : vérifiez --api
 gw-404-call = la passerelle a refusé l'appel de l'étape suivante, sans le code 2346 (sa marque d'un stepsID qu'elle ne connaît pas)
@@ -1342,6 +1344,7 @@ token-shape-quoted = entre guillemets
 token-shape-assignment = sous la forme nom=valeur (une ligne de script ou de fichier .env)
 token-shape-json = dans du JSON (comme une réponse de fournisseur d'identité : la valeur de son access_token est le jeton)
 token-shape-punctuated = suivi d'un « ; » ou d'une « , » (copié d'une ligne de commande ou d'une liste)
+token-shape-header = comme une ligne d'en-tête entière (`Authorization: Bearer …` ; stepwise ajoute lui-même l'en-tête et le mot Bearer)
 err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
 err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
 err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais

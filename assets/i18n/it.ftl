@@ -513,6 +513,8 @@ gw-403-refused = il gateway rifiuta questa richiesta
 gw-403-refused-todo = Le sue parole dicono perché (un account o un veicolo che non ammette); verificare il carAssociationID con l'account del cliente, o chiedere a chi gestisce il gateway
 gw-404 = il gateway non conosce questo id
 gw-404-todo = Controllare il carAssociationID o lo stepsID e riprovare
+gw-404-steps-id = il gateway non ha alcun passo per questo stepsID: non lo conosce, o l'ha dimenticato
+gw-404-steps-id-todo = Chiedere di nuovo l'elenco per carAssociationID (`stepwise steps --car ID`): dà lo stepsID attuale del veicolo
 gw-404-unnamed = non è stato trovato nulla per questa chiamata a questo indirizzo: un id che il gateway non conosce, o un percorso che lì nulla serve
 gw-404-unnamed-todo = Controllare il carAssociationID o lo stepsID; se ogni id riceve questa risposta, --api non punta al gateway dei passi (il 404 di un router): controllare --api
 gw-404-call = il gateway ha rifiutato la chiamata del passo successivo, senza il codice 2346 (il suo segno di uno stepsID che non conosce)
@@ -1339,6 +1341,7 @@ token-shape-quoted = tra virgolette
 token-shape-assignment = come nome=valore (una riga di uno script o di un file .env)
 token-shape-json = dentro un JSON (come la risposta di un provider di identità: il valore del suo access_token è il token)
 token-shape-punctuated = seguito da un ';' o ',' (copiato da una riga di comando o da un elenco)
+token-shape-header = come un'intera riga di intestazione (`Authorization: Bearer …`; stepwise aggiunge da sé l'intestazione e la parola Bearer)
 err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
 err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
 err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai

@@ -515,6 +515,8 @@ gw-403-refused = de gateway weigert dit verzoek
 gw-403-refused-todo = Zijn woorden zeggen waarom (een account of voertuig dat hij niet toelaat); controleer de carAssociationID bij het account van de klant, of vraag het aan wie de gateway beheert
 gw-404 = de gateway kent deze id niet
 gw-404-todo = Controleer de carAssociationID of stepsID en probeer opnieuw
+gw-404-steps-id = de gateway heeft geen stap voor deze stepsID: hij kent haar niet, of is haar vergeten
+gw-404-steps-id-todo = Vraag de lijst opnieuw op per carAssociationID (`stepwise steps --car ID`): die geeft de huidige stepsID van het voertuig
 gw-404-unnamed = voor deze aanroep is op dit adres niets gevonden: een id die de gateway niet kent, of een pad dat daar door niets wordt bediend
 gw-404-unnamed-todo = Controleer de carAssociationID of stepsID; krijgt elke id dit antwoord, dan wijst --api niet naar de stappengateway (de eigen 404 van een router): controleer --api
 gw-404-call = de gateway weigerde de aanroep voor de volgende stap, zonder code 2346 (zijn teken voor een onbekende stepsID)
@@ -1338,6 +1340,7 @@ token-shape-quoted = tussen aanhalingstekens
 token-shape-assignment = als naam=waarde (een regel van een script of .env-bestand)
 token-shape-json = in JSON (zoals het antwoord van een identiteitsprovider: de waarde van zijn access_token is het token)
 token-shape-punctuated = met een ';' of ',' erachter (gekopieerd uit een opdrachtregel of een lijst)
+token-shape-header = als een hele headerregel (`Authorization: Bearer …`; stepwise voegt de header en het woord Bearer zelf toe)
 err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
 err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
 err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat

@@ -520,6 +520,8 @@ gw-403-refused = o gateway recusa esta requisição
 gw-403-refused-todo = As palavras dele dizem por quê (uma conta ou um veículo que ele não permite); confira o carAssociationID com a conta do cliente, ou pergunte a quem administra o gateway
 gw-404 = o gateway não conhece este id
 gw-404-todo = Confira o carAssociationID ou o stepsID e tente de novo
+gw-404-steps-id = o gateway não tem nenhum passo para este stepsID: não o conhece, ou o esqueceu
+gw-404-steps-id-todo = Peça a lista de novo pelo carAssociationID (`stepwise steps --car ID`): ela dá o stepsID atual do veículo
 gw-404-unnamed = nada foi encontrado para esta chamada neste endereço: um id que o gateway não conhece, ou um caminho que nada atende ali
 gw-404-unnamed-todo = Confira o carAssociationID ou o stepsID; se todo id recebe esta resposta, --api não aponta para o gateway de passos (o 404 de um roteador): confira --api
 gw-404-call = o gateway recusou a chamada do próximo passo, sem o código 2346 (a marca dele de um stepsID que não conhece)
@@ -1352,6 +1354,7 @@ token-shape-quoted = entre aspas
 token-shape-assignment = como nome=valor (uma linha de script ou de arquivo .env)
 token-shape-json = dentro de um JSON (como a resposta de um provedor de identidade: o valor do seu access_token é o token)
 token-shape-punctuated = com um ';' ou ',' depois (copiado de uma linha de comando ou de uma lista)
+token-shape-header = como uma linha de cabeçalho inteira (`Authorization: Bearer …`; o stepwise acrescenta sozinho o cabeçalho e a palavra Bearer)
 err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
 err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém

@@ -498,6 +498,8 @@ gw-403-refused = o gateway recusa este pedido
 gw-403-refused-todo = As palavras dele dizem porquê (uma conta ou um veículo que não permite); confirme o carAssociationID com a conta do cliente, ou pergunte a quem gere o gateway
 gw-404 = o gateway não conhece este id
 gw-404-todo = Verifique o carAssociationID ou o stepsID e tente de novo
+gw-404-steps-id = o gateway não tem nenhum passo para este stepsID: não o conhece, ou esqueceu-o
+gw-404-steps-id-todo = Peça a lista de novo pelo carAssociationID (`stepwise steps --car ID`): ela dá o stepsID atual do veículo
 gw-404-unnamed = nada foi encontrado para esta chamada neste endereço: um id que o gateway não conhece, ou um caminho que nada serve ali
 gw-404-unnamed-todo = Verifique o carAssociationID ou o stepsID; se todos os ids recebem esta resposta, --api não aponta para o gateway de passos (o 404 de um router): verifique --api
 gw-404-call = o gateway recusou a chamada do passo seguinte, sem o código 2346 (a marca dele de um stepsID que não conhece)
@@ -1323,6 +1325,7 @@ token-shape-quoted = entre aspas
 token-shape-assignment = como nome=valor (uma linha de script ou de ficheiro .env)
 token-shape-json = dentro de um JSON (como a resposta de um fornecedor de identidade: o valor do seu access_token é o token)
 token-shape-punctuated = com um ';' ou ',' a seguir (copiado de uma linha de comandos ou de uma lista)
+token-shape-header = como uma linha de cabeçalho inteira (`Authorization: Bearer …`; o stepwise acrescenta sozinho o cabeçalho e a palavra Bearer)
 err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração

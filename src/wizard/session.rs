@@ -291,6 +291,7 @@ impl VehicleSession {
     /// unchanged event): the header's time says so, nothing else changes.
     pub fn confirm_fresh(&mut self, now: SystemTime) {
         self.answers = self.answers.saturating_add(1);
+        self.log.record_unchanged(now);
         if self.whole.is_some() {
             self.last_refresh = Some(now);
         }

@@ -696,6 +696,27 @@ fn next_uses_the_steps_id_an_earlier_run_got_with_the_same_device() {
     assert_eq!(value["next"]["name"], "deviceActivation");
 }
 
+/// A stepsID the gateway has no step for (404, code 2346) to `next` is
+/// that stepsID's, not "check the carAssociationID or stepsID": the list
+/// asked again by carAssociationID gives the current one (stranger 59, BH10).
+#[test]
+fn next_for_a_steps_id_the_gateway_forgot_says_to_ask_the_list_again() {
+    let sim = Sim::start(None);
+    let home = home();
+    let out = run(
+        home.path(),
+        &["next", "--steps-id", "zzz999", "--api", &sim.url()],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("has no step for this stepsID: it does not know it, or has forgotten it")
+            && err.contains(&format!("`stepwise steps --api {} --car ID`", sim.url()))
+            && !err.contains("Check the carAssociationID or stepsID"),
+        "{err}"
+    );
+}
+
 #[test]
 fn another_home_is_another_device_and_cannot_use_the_steps_id() {
     let sim = Sim::start(None);

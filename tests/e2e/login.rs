@@ -830,6 +830,11 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
             "Bearer sim-at-right",
             "standard input starts with the word Bearer",
         ),
+        // A whole header line copied from a request (stranger 57, BF7).
+        (
+            "Authorization: Bearer sim-at-right",
+            "standard input is given as a whole header line (`Authorization: Bearer …`",
+        ),
     ] {
         let wrapped = login(typed, &api);
         assert_eq!(wrapped.status.code(), Some(1), "{}", text(&wrapped.stdout));

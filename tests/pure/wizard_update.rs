@@ -1418,7 +1418,7 @@ fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
     assert!(
         banner
             .text
-            .starts_with("HTTP 404: the gateway does not know this id (code 2346), again"),
+            .starts_with("HTTP 404: the gateway has no step for this stepsID: it does not know it, or has forgotten it (code 2346), again"),
         "{}",
         banner.text
     );
