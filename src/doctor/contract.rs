@@ -149,7 +149,8 @@ impl<'a> Caller<'a> {
     }
 
     /// The words of a check the run's limit left no time for: the run's
-    /// limit, and how long the gateway takes per answer.
+    /// limit, and how long the gateway's slowest answer took (one call
+    /// that hung is not every answer's time; stranger 59, BH8).
     fn run_limit_words(&self) -> super::Words {
         words!(
             "doctor-skip-run-limit",
