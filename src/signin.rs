@@ -1043,6 +1043,16 @@ struct StatusJson<'a> {
     /// no answer that says, when a token is in use, or a kept login cannot
     /// be read.
     token_needed: Option<bool>,
+    /// A token given by hand that the gateway refused when tried just now
+    /// (its status, and the scope it lacks where the gateway named one),
+    /// else null (stranger 57, BF14).
+    token_refused: Option<RefusedJson>,
+}
+
+#[derive(Serialize)]
+struct RefusedJson {
+    status: u16,
+    scope: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1254,7 +1264,7 @@ fn status_json(
     lang: Lang,
     settings: &Settings,
     gateway: &str,
-    signed_in: bool,
+    (signed_in, refused): (bool, Refused),
     asked: Option<&Asked>,
     now: u64,
 ) -> String {
@@ -1287,6 +1297,7 @@ fn status_json(
             Some(Asked::NotNeeded) => Some(false),
             Some(Asked::Unasked(_)) | None => None,
         },
+        token_refused: refused.map(|(status, scope)| RefusedJson { status, scope }),
     };
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
@@ -1327,7 +1338,14 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
         crate::commands::EXIT_ERROR
     };
     if json {
-        let text = status_json(lang, settings, &gateway, signed_in, asked.as_ref(), now);
+        let text = status_json(
+            lang,
+            settings,
+            &gateway,
+            (signed_in, given.1.clone()),
+            asked.as_ref(),
+            now,
+        );
         return Ok((text, code));
     }
     let mut lines = vec![tr!(lang, "status-gateway", gateway = gateway.as_str())];

@@ -2747,4 +2747,23 @@ fn auth_status_says_a_token_lacking_the_scope_is_refused() {
         "{text}"
     );
     assert!(!text.contains("current token"), "{text}");
+    // A script reads the same refusal: its status and the scope
+    // (stranger 57, BF14); the token itself never.
+    let out = run(
+        home.path(),
+        &[
+            "auth",
+            "status",
+            "--json",
+            "--api",
+            &api,
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let value = json(&out);
+    assert_eq!(value["token_refused"]["status"], 403, "{value}");
+    assert_eq!(value["token_refused"]["scope"], "steps:read", "{value}");
+    assert!(!stdout(&out).contains("s3cretT0ken"));
 }
