@@ -254,12 +254,7 @@ pub async fn login(
     kept_message(lang, out, &saved, crate::client::api_typed(settings));
     if let Some(left) = credential.seconds_left(unix_now()) {
         let time = rfc3339(unix_now() + left);
-        let line = if credential.can_refresh() {
-            tr!(lang, "login-expires", time = time)
-        } else {
-            tr!(lang, "login-expires-no-refresh", time = time)
-        };
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", expires_line(lang, &credential, time));
     }
     // Tried once, as `--with-token` tries its token: a token the gateway
     // refuses is a sign-in no call can use (stranger 45, AT8).
@@ -1317,6 +1312,23 @@ async fn ask_gateway(lang: Lang, settings: &Settings, gateway: &str) -> Option<A
     })
 }
 
+/// When a new login's token expires, and whether it is refreshed then.
+fn expires_line(lang: Lang, credential: &Credential, time: String) -> String {
+    // Asked for offline_access and given no refresh token: the provider's
+    // choice, not a scope to add (stranger 57, BF6).
+    let asked_offline = credential
+        .scope
+        .as_deref()
+        .is_some_and(|s| s.split_whitespace().any(|s| s == "offline_access"));
+    if credential.can_refresh() {
+        tr!(lang, "login-expires", time = time)
+    } else if asked_offline {
+        tr!(lang, "login-expires-no-refresh-asked", time = time)
+    } else {
+        tr!(lang, "login-expires-no-refresh", time = time)
+    }
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, or with
 /// none when the gateway answered without one; 1 otherwise.
 /// With no token at all, the gateway is asked once (within a few seconds)
@@ -1446,6 +1458,27 @@ mod tests {
     use super::*;
     use crate::secret::Secret;
     use std::time::Duration;
+
+    /// A login with no refresh token that asked for offline_access is not
+    /// told that offline_access would give one (stranger 57, BF6).
+    #[test]
+    fn no_refresh_token_after_asking_offline_access_names_the_provider() {
+        let options = SignInOptions::default();
+        let time = || "2026-12-07T10:00:00Z".to_owned();
+        let asked = Credential::given("t").asked(&options, "openid offline_access", None);
+        let line = expires_line(Lang::En, &asked, time());
+        assert!(
+            line.contains("though the sign-in asked for offline_access")
+                && !line.contains("gives one with the offline_access scope"),
+            "{line}"
+        );
+        let unasked = Credential::given("t").asked(&options, "openid", None);
+        let line = expires_line(Lang::En, &unasked, time());
+        assert!(
+            line.contains("gives one with the offline_access scope"),
+            "{line}"
+        );
+    }
 
     fn authorization() -> DeviceAuthorization {
         DeviceAuthorization {

@@ -1911,6 +1911,7 @@ err-signin-issuer-bad = der Issuer { $issuer } ist keine http(s)-URL. Eine wie h
 err-signin-endpoint-authorization = Autorisierungsadresse
 err-signin-endpoint-revocation = Widerrufsadresse
 login-expires-no-refresh = Das Token läuft um { $time } ab. Es kam kein Erneuerungstoken mit (der Anbieter gibt eines mit dem Scope offline_access), also dann erneut anmelden.
+login-expires-no-refresh-asked = Das Token läuft um { $time } ab. Es kam kein Refresh-Token mit, obwohl die Anmeldung offline_access anforderte: der Identitätsanbieter gibt stepwise keines (sein Administrator kann es erlauben), also dann erneut anmelden.
 login-keyring-fallback = Hinweis: Der Schlüsselbund konnte das Token nicht aufbewahren ({ $why }), daher liegt es in einer Datei, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
 login-browser-signing-in = Browser geöffnet: dort anmelden, dann hierher zurückkehren (Strg-C bricht ab).
 login-browser-address = Zeigt kein Browser die Anmeldung, diese Adresse auf diesem Rechner öffnen: { $address }

@@ -1921,6 +1921,7 @@ err-signin-issuer-bad = the issuer { $issuer } is not an http(s) URL. Give one l
 err-signin-endpoint-authorization = authorization address
 err-signin-endpoint-revocation = revocation address
 login-expires-no-refresh = The token expires at { $time }. No refresh token came with it (the provider gives one with the offline_access scope), so sign in again then.
+login-expires-no-refresh-asked = The token expires at { $time }. No refresh token came with it, though the sign-in asked for offline_access: the identity provider gives stepwise none (its administrator can allow it), so sign in again then.
 login-keyring-fallback = Note: the keyring could not keep the token ({ $why }), so it is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
 login-browser-signing-in = Opened the browser: sign in there, then come back here (Ctrl-C cancels).
 login-browser-address = If no browser shows the sign-in, open this address on this machine: { $address }

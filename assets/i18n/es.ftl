@@ -1929,6 +1929,7 @@ err-signin-issuer-bad = el emisor { $issuer } no es una URL http(s). Indique una
 err-signin-endpoint-authorization = dirección de autorización
 err-signin-endpoint-revocation = dirección de revocación
 login-expires-no-refresh = El token caduca a las { $time }. No llegó ningún token de renovación (el proveedor da uno con el scope offline_access), así que entonces inicie sesión de nuevo.
+login-expires-no-refresh-asked = El token caduca a las { $time }. No llegó ningún token de actualización con él, aunque el inicio de sesión pidió offline_access: el proveedor de identidad no da ninguno a stepwise (su administrador puede permitirlo), así que vuelva a iniciar sesión entonces.
 login-keyring-fallback = Nota: el llavero no pudo guardar el token ({ $why }), así que se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
 login-browser-signing-in = Navegador abierto: inicie sesión allí y vuelva aquí (Ctrl-C cancela).
 login-browser-address = Si ningún navegador muestra el inicio de sesión, abra esta dirección en este equipo: { $address }

@@ -1926,6 +1926,7 @@ err-signin-issuer-bad = l'émetteur { $issuer } n'est pas une URL http(s). Donne
 err-signin-endpoint-authorization = adresse d'autorisation
 err-signin-endpoint-revocation = adresse de révocation
 login-expires-no-refresh = Le jeton expire à { $time }. Aucun jeton de renouvellement n'est venu avec lui (le fournisseur en donne un avec le scope offline_access) : reconnectez-vous à ce moment-là.
+login-expires-no-refresh-asked = Le jeton expire à { $time }. Aucun jeton de rafraîchissement n'est venu avec, bien que la connexion ait demandé offline_access : le fournisseur d'identité n'en donne pas à stepwise (son administrateur peut l'autoriser), reconnectez-vous donc à ce moment-là.
 login-keyring-fallback = Remarque : le trousseau n'a pas pu conserver le jeton ({ $why }), il est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
 login-browser-signing-in = Navigateur ouvert : connectez-vous-y, puis revenez ici (Ctrl-C annule).
 login-browser-address = Si aucun navigateur n'affiche la connexion, ouvrez cette adresse sur cette machine : { $address }

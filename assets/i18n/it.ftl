@@ -1923,6 +1923,7 @@ err-signin-issuer-bad = l'issuer { $issuer } non è un URL http(s). Indicarne un
 err-signin-endpoint-authorization = indirizzo di autorizzazione
 err-signin-endpoint-revocation = indirizzo di revoca
 login-expires-no-refresh = Il token scade alle { $time }. Non è arrivato alcun token di rinnovo (il fornitore ne dà uno con lo scope offline_access), quindi a quel punto accedere di nuovo.
+login-expires-no-refresh-asked = Il token scade alle { $time }. Non è arrivato alcun token di aggiornamento, benché l'accesso abbia chiesto offline_access: il provider di identità non ne dà a stepwise (il suo amministratore può consentirlo), quindi accedere di nuovo allora.
 login-keyring-fallback = Nota: il portachiavi non ha potuto conservare il token ({ $why }), quindi è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
 login-browser-signing-in = Browser aperto: accedere lì, poi tornare qui (Ctrl-C annulla).
 login-browser-address = Se nessun browser mostra l'accesso, aprire questo indirizzo su questa macchina: { $address }

@@ -1916,6 +1916,7 @@ err-signin-issuer-bad = de issuer { $issuer } is geen http(s)-URL. Geef er een z
 err-signin-endpoint-authorization = autorisatieadres
 err-signin-endpoint-revocation = intrekkingsadres
 login-expires-no-refresh = Het token verloopt om { $time }. Er kwam geen vernieuwingstoken mee (de provider geeft er een met de scope offline_access), dus log dan opnieuw in.
+login-expires-no-refresh-asked = Het token verloopt om { $time }. Er kwam geen vernieuwingstoken mee, hoewel de aanmelding om offline_access vroeg: de identiteitsprovider geeft stepwise er geen (de beheerder ervan kan het toestaan), dus meld dan opnieuw aan.
 login-keyring-fallback = Let op: de sleutelbos kon het token niet bewaren ({ $why }), dus het wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
 login-browser-signing-in = Browser geopend: log daar in en kom dan hier terug (Ctrl-C annuleert).
 login-browser-address = Toont geen browser het inloggen, open dan dit adres op deze machine: { $address }

@@ -1950,6 +1950,7 @@ err-signin-issuer-bad = o emissor { $issuer } não é uma URL http(s). Informe u
 err-signin-endpoint-authorization = endereço de autorização
 err-signin-endpoint-revocation = endereço de revogação
 login-expires-no-refresh = O token expira às { $time }. Nenhum token de renovação veio junto (o provedor dá um com o scope offline_access), então faça o login de novo nessa hora.
+login-expires-no-refresh-asked = O token expira às { $time }. Nenhum token de atualização veio com ele, embora o login tenha pedido offline_access: o provedor de identidade não dá nenhum ao stepwise (o administrador dele pode permitir), então entre de novo nessa hora.
 login-keyring-fallback = Observação: o chaveiro não conseguiu guardar o token ({ $why }), então ele fica em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
 login-browser-signing-in = Navegador aberto: faça o login lá e volte aqui (Ctrl-C cancela).
 login-browser-address = Se nenhum navegador mostrar o login, abra este endereço nesta máquina: { $address }

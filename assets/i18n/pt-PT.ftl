@@ -1918,6 +1918,7 @@ err-signin-issuer-bad = o emissor { $issuer } não é um URL http(s). Indique um
 err-signin-endpoint-authorization = endereço de autorização
 err-signin-endpoint-revocation = endereço de revogação
 login-expires-no-refresh = O token expira às { $time }. Não veio com ele nenhum token de renovação (o provedor dá um com o scope offline_access), por isso volte a iniciar sessão a essa hora.
+login-expires-no-refresh-asked = O token expira às { $time }. Não veio nenhum token de atualização com ele, embora o início de sessão tenha pedido offline_access: o fornecedor de identidade não dá nenhum ao stepwise (o seu administrador pode permiti-lo), por isso inicie sessão de novo nessa altura.
 login-keyring-fallback = Nota: o porta-chaves não conseguiu guardar o token ({ $why }), por isso fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
 login-browser-signing-in = Navegador aberto: inicie sessão lá e depois volte aqui (Ctrl-C cancela).
 login-browser-address = Se nenhum navegador mostrar o início de sessão, abra este endereço neste computador: { $address }
