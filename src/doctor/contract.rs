@@ -1066,12 +1066,17 @@ fn windows_only(answer: &Answer) -> bool {
 
 /// A 401 page with no challenge at all: no gateway's (which names how it
 /// wants the token), through a proxy the proxy's or a portal's sign-in.
+/// So is one with no body at all (the contract's 401 has its error body),
+/// as the client judges it (stranger 60, BI4).
 fn portal_page(answer: &Answer) -> bool {
     answer.status == StatusCode::UNAUTHORIZED
         && !answer
             .headers
             .contains_key(reqwest::header::WWW_AUTHENTICATE)
-        && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+        && matches!(
+            answer.body.iter().find(|b| !b.is_ascii_whitespace()),
+            Some(&b'<') | None
+        )
 }
 
 /// Go's (Caddy's, Traefik's) one line for plain HTTP at a TLS port.

@@ -1684,6 +1684,26 @@ fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
     assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
 }
 
+/// A proxy's 401 with no challenge and no body at all is the proxy's too,
+/// as `steps` says it: never "none given, and the gateway wants one" with a
+/// sign-in that the proxy would answer the same way (stranger 60, BI4).
+#[test]
+fn a_proxy_s_bare_401_is_the_proxy_s() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let text = doctor_through_plain(&proxy);
+    let proxy_line = line(&text, "Proxy");
+    assert!(
+        proxy_line.starts_with("✗ failed")
+            && proxy_line.contains("answered the gateway call itself with HTTP 401"),
+        "{text}"
+    );
+    assert!(!text.contains("the gateway wants one"), "{text}");
+    assert!(!text.contains("stepwise login"), "{text}");
+    assert!(line(&text, "Token").starts_with("- skipped"), "{text}");
+}
+
 /// Without a vehicle, a proxy that refuses every call by its own rules
 /// (403) or answers with its own error page (502) fails the proxy line and
 /// the run, as a tunnel it would not open does; never "0 failed".
