@@ -2635,6 +2635,41 @@ fn a_gateway_without_sign_in_is_remembered_once_i_found_it() {
     assert!(again.text.contains("offers no sign-in"), "{again:?}");
 }
 
+/// A sign-in that fails changes nothing of why there is no list: a proxy
+/// that answered 401 itself still answers so, and the panel keeps "asking
+/// again gets the same answer", never "press r to ask again" (stranger 60,
+/// BI5).
+#[test]
+fn a_failed_sign_in_keeps_the_panel_s_word_on_asking_again() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let proxy = GatewayError::Proxy {
+        proxy: "http://127.0.0.1:3128".into(),
+        from: "http_proxy",
+        status: 401,
+        said: String::new(),
+        credentials: false,
+        asks_password: false,
+    };
+    answer(&mut s, id, purpose, Err(proxy), 1);
+    let same = "asking again gets the same answer";
+    assert!(render(&s).contains(same), "{}", render(&s));
+    let effects = ch(&mut s, 'i');
+    let sign_in = sign_in_started(&effects);
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Expired),
+        },
+        2,
+    );
+    let screen = render(&s);
+    assert!(screen.contains("Sign-in failed"), "{screen}");
+    assert!(screen.contains(same), "{screen}");
+    assert!(!screen.contains("press r to ask again"), "{screen}");
+}
+
 /// `n` is offered in the footer only once a stepsID is known: before, the
 /// next-step call has nothing to ask by (stranger 50, AY4).
 #[test]

@@ -235,7 +235,13 @@ pub(super) fn signed_in(
             }
             let mut banner = error(tr!(lang, "banner-sign-in-failed"), text);
             banner.futile_sign_in = futile(&e);
+            // A failed sign-in changes nothing of why there is no list:
+            // "asking again gets the same answer" stays (stranger 60, BI5).
+            let remedy = state.session().and_then(VehicleSession::remedy);
             say(state, banner);
+            if let (Some(remedy), Some(session)) = (remedy, state.session_mut()) {
+                session.set_remedy(Some(remedy));
+            }
             return Vec::new();
         }
     };
