@@ -83,6 +83,7 @@ banner-nothing-to-watch = Nichts zu beobachten
 banner-nothing-to-watch-text = Alle Schritte sind schon erledigt.
 banner-no-step-shown = Kein Schritt auf dem Bildschirm
 banner-no-step-shown-text = g und o geben der Kundin oder dem Kunden die Seite des Schritts auf dem Bildschirm, und dort ist keiner: Es ist noch keine Liste gekommen, oder sie hat keinen Schritt. r fragt die Liste erneut ab.
+banner-key-needs-list = { $key } braucht eine Schrittliste, und keine ist gekommen. Warum:
 banner-no-step-shown-filter-text = g und o geben der Kundin oder dem Kunden die Seite des Schritts auf dem Bildschirm, und der Filter blendet alle Schritte aus (kein Schritt ist { $filter }). f drücken, bis die Schritte erscheinen, dann einen mit ↑↓ wählen.
 banner-watching = Beobachte
 banner-watching-text = Die Liste wird verfolgt, bis alles erledigt ist (die Kopfzeile sagt wie: live oder per Abfrage); w stoppt.

@@ -84,6 +84,7 @@ banner-nothing-to-watch = Nothing to watch
 banner-nothing-to-watch-text = Every step is already done.
 banner-no-step-shown = No step on screen
 banner-no-step-shown-text = g and o give the customer the page of the step on screen, and there is none: no list has come yet, or it has no step. Press r to ask for the list again.
+banner-key-needs-list = { $key } needs a list of steps, and none has come. Why:
 banner-no-step-shown-filter-text = g and o give the customer the page of the step on screen, and the filter hides every step (no step is { $filter }). Press f until the steps show, then pick one with ↑↓.
 banner-watching = Watching
 banner-watching-text = Following the list until every step is done (the header says how: live, or polling); w stops.

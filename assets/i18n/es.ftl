@@ -83,6 +83,7 @@ banner-nothing-to-watch = Nada que seguir
 banner-nothing-to-watch-text = Todos los pasos ya están hechos.
 banner-no-step-shown = Ningún paso en pantalla
 banner-no-step-shown-text = «g» y «o» dan al cliente la página del paso en pantalla, y no hay ninguno: aún no ha llegado ninguna lista, o no tiene pasos. La tecla «r» vuelve a pedir la lista.
+banner-key-needs-list = «{ $key }» necesita una lista de pasos, y no ha llegado ninguna. Por qué:
 banner-no-step-shown-filter-text = «g» y «o» dan al cliente la página del paso en pantalla, y el filtro oculta todos los pasos (ninguno tiene el estado «{ $filter }»). Pulse «f» hasta que se vean los pasos y elija uno con ↑↓.
 banner-watching = Siguiendo
 banner-watching-text = Se sigue la lista hasta que todo esté hecho (la cabecera indica cómo: en tiempo real o por consulta); «w» lo detiene.

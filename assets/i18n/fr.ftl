@@ -83,6 +83,7 @@ banner-nothing-to-watch = Rien à suivre
 banner-nothing-to-watch-text = toutes les étapes sont déjà faites.
 banner-no-step-shown = Aucune étape à l'écran
 banner-no-step-shown-text = g et o donnent au client la page de l'étape à l'écran, et il n'y en a aucune : aucune liste n'est encore arrivée, ou elle n'a aucune étape. r redemande la liste.
+banner-key-needs-list = { $key } a besoin d'une liste d'étapes, et aucune n'est arrivée. Pourquoi :
 banner-no-step-shown-filter-text = g et o donnent au client la page de l'étape à l'écran, et le filtre cache toutes les étapes (aucune étape { $filter }). Appuyez sur f jusqu'à ce que les étapes s'affichent, puis choisissez-en une avec ↑↓.
 banner-watching = Suivi en cours
 banner-watching-text = suivi de la liste jusqu'à ce que tout soit fait (l'en-tête dit comment : en direct ou par interrogation) ; w arrête.

@@ -83,6 +83,7 @@ banner-nothing-to-watch = Niente da monitorare
 banner-nothing-to-watch-text = tutti i passi sono già fatti.
 banner-no-step-shown = Nessun passo sullo schermo
 banner-no-step-shown-text = g e o danno al cliente la pagina del passo sullo schermo, e non ce n'è nessuno: non è ancora arrivato alcun elenco, oppure non ha passi. r richiede di nuovo l'elenco.
+banner-key-needs-list = { $key } ha bisogno di un elenco di passi, e non ne è arrivato nessuno. Perché:
 banner-no-step-shown-filter-text = g e o danno al cliente la pagina del passo sullo schermo, e il filtro nasconde tutti i passi (nessun passo è { $filter }). Premere f finché i passi compaiono, poi sceglierne uno con ↑↓.
 banner-watching = Monitoraggio
 banner-watching-text = monitoraggio dell'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w lo ferma.

@@ -83,6 +83,7 @@ banner-nothing-to-watch = Niets te volgen
 banner-nothing-to-watch-text = Alle stappen zijn al afgerond.
 banner-no-step-shown = Geen stap op het scherm
 banner-no-step-shown-text = g en o geven de klant de pagina van de stap op het scherm, en er is er geen: er is nog geen lijst gekomen, of die heeft geen stap. r vraagt de lijst opnieuw op.
+banner-key-needs-list = { $key } heeft een lijst met stappen nodig, en er is er geen gekomen. Waarom:
 banner-no-step-shown-filter-text = g en o geven de klant de pagina van de stap op het scherm, en het filter verbergt elke stap (geen stap is { $filter }). Druk op f tot de stappen verschijnen en kies er een met ↑↓.
 banner-watching = Volgen
 banner-watching-text = De lijst wordt gevolgd tot alles afgerond is (de kop zegt hoe: live of door opvragen); w stopt.

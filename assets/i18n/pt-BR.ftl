@@ -84,6 +84,7 @@ banner-nothing-to-watch = Nada a acompanhar
 banner-nothing-to-watch-text = Todos os passos já estão feitos.
 banner-no-step-shown = Nenhum passo na tela
 banner-no-step-shown-text = «g» e «o» dão ao cliente a página do passo na tela, e não há nenhum: nenhuma lista chegou ainda, ou ela não tem passos. A tecla «r» pede a lista de novo.
+banner-key-needs-list = «{ $key }» precisa de uma lista de passos, e nenhuma chegou. Por quê:
 banner-no-step-shown-filter-text = «g» e «o» dão ao cliente a página do passo na tela, e o filtro esconde todos os passos (nenhum tem o estado «{ $filter }»). Pressione «f» até os passos aparecerem e escolha um com ↑↓.
 banner-watching = Acompanhando
 banner-watching-text = Acompanhando a lista até tudo estar feito (o cabeçalho diz como: ao vivo ou por consulta); w para.

@@ -83,6 +83,7 @@ banner-nothing-to-watch = Nada a acompanhar
 banner-nothing-to-watch-text = Todos os passos já estão feitos.
 banner-no-step-shown = Nenhum passo no ecrã
 banner-no-step-shown-text = «g» e «o» dão ao cliente a página do passo no ecrã, e não há nenhum: ainda não chegou nenhuma lista, ou ela não tem passos. A tecla «r» pede a lista de novo.
+banner-key-needs-list = «{ $key }» precisa de uma lista de passos, e nenhuma chegou. Porquê:
 banner-no-step-shown-filter-text = «g» e «o» dão ao cliente a página do passo no ecrã, e o filtro esconde todos os passos (nenhum tem o estado «{ $filter }»). Prima «f» até os passos aparecerem e escolha um com ↑↓.
 banner-watching = A acompanhar
 banner-watching-text = A acompanhar a lista até tudo estar feito (o cabeçalho diz como: ao vivo ou por consulta); w interrompe.

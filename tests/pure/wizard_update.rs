@@ -2635,6 +2635,38 @@ fn a_gateway_without_sign_in_is_remembered_once_i_found_it() {
     assert!(again.text.contains("offers no sign-in"), "{again:?}");
 }
 
+/// `o`, `g` and `n` with no list come and the failure on show: the failure
+/// stays (its title, its cause), led by a sentence that the key needs a
+/// list, never "press r" that meets the same refusal, never nothing at all
+/// (stranger 60, BI3).
+#[test]
+fn keys_that_need_a_list_keep_the_failure_that_says_why_there_is_none() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let refused = GatewayError::Refused {
+        base: "http://127.0.0.1:8080/".into(),
+        status: 403,
+        said: "Request blocked by WAF".into(),
+        token_sent: false,
+        proxy: None,
+    };
+    answer(&mut s, id, purpose, Err(refused), 1);
+    let before = session(&s).banner().unwrap().clone();
+    for (key, lead) in [
+        ('o', "o needs a list of steps, and none has come. Why:"),
+        ('g', "g needs a list of steps, and none has come. Why:"),
+        ('n', "n needs a list of steps, and none has come. Why:"),
+        ('n', "n needs a list of steps, and none has come. Why:"),
+    ] {
+        assert_eq!(ch(&mut s, key), [], "{key}: nothing asked");
+        let banner = session(&s).banner().unwrap().clone();
+        assert_eq!(banner.title, before.title, "{key}");
+        assert_eq!(banner.text, format!("{lead} {}", before.text), "{key}");
+        assert!(!banner.text.contains("Press r"), "{key}: {banner:?}");
+    }
+    assert!(render(&s).contains("asking again gets the same answer"));
+}
+
 /// A sign-in that fails changes nothing of why there is no list: a proxy
 /// that answered 401 itself still answers so, and the panel keeps "asking
 /// again gets the same answer", never "press r to ask again" (stranger 60,

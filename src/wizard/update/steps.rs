@@ -57,7 +57,7 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
             state.overlay = Some(Overlay::Explain(String::new()));
             Vec::new()
         }
-        Action::OpenDoc | Action::ShowQr if no_step_on_screen(state) => Vec::new(),
+        Action::OpenDoc | Action::ShowQr if no_step_on_screen(state, action) => Vec::new(),
         Action::OpenDoc => vec![Effect::OpenUrl(selected_link(state).url)],
         Action::ShowQr => {
             state.overlay = Some(Overlay::Qr(selected_link(state)));
@@ -160,11 +160,7 @@ fn ask_next(state: &mut State) -> Vec<Effect> {
     let Some(steps_id) = session.steps_id().map(str::to_owned) else {
         // No list came, and the failure on screen says why: it stays (a
         // refresh may meet the same failure, "refresh first" would hide it).
-        if session.list().is_none()
-            && session
-                .banner()
-                .is_some_and(|b| b.kind == crate::wizard::state::BannerKind::Error)
-        {
+        if needs_a_list(session, lang, "n") {
             return Vec::new();
         }
         // The gateway's own list came without one: `r` would not bring it.
@@ -295,16 +291,54 @@ pub(super) fn selected_link(state: &State) -> crate::guidance::GuideLink {
     state.customer_link(step.as_deref())
 }
 
+/// A key that needs a list (`n`, `g`, `o`) with none come and the failure
+/// on show that says why: the failure stays, with a first sentence that
+/// the key has nothing to act on, never "press r" that would meet the
+/// same failure (stranger 60, BI3). `false` where that is not the case.
+fn needs_a_list(session: &mut VehicleSession, lang: Lang, key: &str) -> bool {
+    if session.list().is_some() {
+        return false;
+    }
+    let Some(banner) = session
+        .banner()
+        .filter(|b| b.kind == crate::wizard::state::BannerKind::Error)
+        .cloned()
+    else {
+        return false;
+    };
+    let lead = tr!(lang, "banner-key-needs-list", key = key);
+    if !banner.text.starts_with(&lead) {
+        // Another key's sentence goes: one lead at a time.
+        let text = ["n", "g", "o"]
+            .iter()
+            .map(|k| tr!(lang, "banner-key-needs-list", key = *k))
+            .find_map(|l| banner.text.strip_prefix(&l).map(str::trim_start))
+            .unwrap_or(&banner.text)
+            .to_owned();
+        let remedy = session.remedy();
+        session.say(crate::wizard::state::Banner {
+            text: format!("{lead} {text}"),
+            ..banner
+        });
+        session.set_remedy(remedy);
+    }
+    true
+}
+
 /// `g` and `o` with no step on screen (a filter hides every step, or no
 /// list has come): there is no step's page to give the customer, which is
 /// said instead of a page for no step.
-fn no_step_on_screen(state: &mut State) -> bool {
+fn no_step_on_screen(state: &mut State, action: Action) -> bool {
     let lang = lang(state);
     let Some(session) = state.session_mut() else {
         return true;
     };
     if session.selected_step().is_some() {
         return false;
+    }
+    let key = if action == Action::OpenDoc { "o" } else { "g" };
+    if needs_a_list(session, lang, key) {
+        return true;
     }
     let hidden = session.whole().is_some_and(|l| !l.steps.is_empty());
     let text = if hidden {
