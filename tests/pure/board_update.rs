@@ -1687,6 +1687,61 @@ fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
     assert!(!session.in_trouble());
 }
 
+/// An id the demo does not know, on the board: said as the demo's, with
+/// the board's way to fix a row (d, then a), never "offered on the start
+/// screen" (a board has none); with live on, its watch stops with the same
+/// words and without "once it is fixed, press w twice" (stranger 60, BI1,
+/// BI2).
+#[test]
+fn an_id_the_demo_does_not_know_on_the_board_is_said_with_the_board_s_keys() {
+    let mut s = state_in(true, stepwise::text::Lang::En);
+    let cars = ["A1", "ZZ9"].map(String::from).to_vec();
+    let unknown = || GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody::new(None, "carAssociationID ZZ9"),
+        retry_after: None,
+        proxy: None,
+    };
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        match r.0.as_str() {
+            "A1" => answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1),
+            _ => answer(&mut s, r, Err(unknown()), 1),
+        };
+    }
+    let said = s
+        .board()
+        .unwrap()
+        .session("ZZ9")
+        .unwrap()
+        .banner()
+        .cloned()
+        .unwrap();
+    assert!(
+        said.text.contains("the demo backend does not know this id")
+            && said.text.contains("it knows only its own vehicles")
+            && said.text.contains("d removes the row, a adds the right id")
+            && !said.text.contains("start screen"),
+        "{said:?}"
+    );
+    let asked = requests(&ch(&mut s, 'w'));
+    let zz9 = asked.iter().find(|r| r.0 == "ZZ9").expect("ZZ9 asked");
+    answer(&mut s, zz9, Err(unknown()), 2);
+    let banner = s.board().unwrap().banner().cloned().expect("a banner");
+    assert!(banner.title.contains("Live stopped for ZZ9"), "{banner:?}");
+    assert!(
+        banner
+            .text
+            .contains("the demo backend does not know this id")
+            && banner.text.contains("d removes the row")
+            && !banner.text.contains("press w twice")
+            && !banner.text.contains("Check the carAssociationID"),
+        "{banner:?}"
+    );
+    let report = s.report().to_markdown();
+    assert!(!report.contains("Check the carAssociationID"), "{report}");
+}
+
 /// A vehicle's live following stopped on a final answer is said on the
 /// board; once `r` gives that vehicle a list, the banner of that cause goes
 /// (stranger 53, BB9).

@@ -15,7 +15,7 @@ use super::steps::{announce, fetch_for};
 use super::{error, info, lang, success, title};
 use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, Recovery, Rejection};
-use crate::describe::{gateway_error, gateway_headline};
+use crate::describe::gateway_headline;
 use crate::report::Event;
 use crate::steps::{StatusFilter, Step, StepsList, sanitize};
 use crate::text::Lang;
@@ -79,6 +79,8 @@ pub(super) struct Judge {
     pub demo: bool,
     /// Run as `stepwise demo`, which takes no --api.
     pub demo_command: bool,
+    /// The vehicle is a row of the board (which has no start screen).
+    pub board: bool,
     /// A kept login exists but cannot be read: why no token goes out.
     pub login_unreadable: bool,
     /// The kept login is a fixed token (`login --with-token`).
@@ -442,7 +444,15 @@ pub(super) fn steps_id_refused(e: &GatewayError) -> bool {
 fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) {
     let lang = judge.lang;
     session.set_watch(false);
-    session.log_error(now, lang, e);
+    // The demo's own words for an id it does not know (stranger 60, BI2).
+    let why = failure_words(judge, e);
+    session.log_event(
+        now,
+        Event::Error {
+            what: gateway_headline(lang, e),
+            detail: why.clone(),
+        },
+    );
     session.set_refused_token(wants_token(e));
     let text = match sign_in_offer(judge, e) {
         Some(offer) => offer,
@@ -450,7 +460,7 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
             lang,
             "banner-watch-stopped-text",
             // The message puts its own full stop after the reason.
-            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
+            why = why.trim_end_matches('.').to_owned()
         ),
     };
     session.say(error(
@@ -559,6 +569,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         lang: lang(state),
         demo: state.options.demo,
         demo_command: state.options.demo_command,
+        board: state.on_a_board,
         login_unreadable: state.options.login_unreadable,
         login_fixed: state.options.login_fixed,
     };

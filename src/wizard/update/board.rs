@@ -519,7 +519,17 @@ fn live_stopped(session: &VehicleSession, lang: Lang, others_live: bool) -> Opti
                 kind: said.kind,
                 title: tr!(lang, "board-live-stopped", car = car, what = what.clone()),
                 // Live goes on for the others, or for none: said as it is.
-                text: if others_live {
+                // An id no one can fix in place: its words say d and a,
+                // not "once it is fixed, press w twice" (stranger 60, BI2).
+                text: if session.remedy() == Some(crate::wizard::session::Remedy::OtherId)
+                    && session.list().is_none()
+                {
+                    tr!(
+                        lang,
+                        "board-live-stopped-unknown-text",
+                        why = detail.trim_end_matches('.').to_owned()
+                    )
+                } else if others_live {
                     tr!(
                         lang,
                         "board-live-stopped-text",

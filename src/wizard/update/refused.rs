@@ -111,9 +111,28 @@ pub(super) fn failure_words(judge: Judge, e: &GatewayError) -> String {
         if judge.demo_command {
             return tr!(judge.lang, "gw-404-demo-command", said = said);
         }
+        // The board has no start screen: its keys remove and add a row
+        // (stranger 60, BI1).
+        if judge.board {
+            return format!(
+                "{}. {}",
+                tr!(judge.lang, "gw-404-demo-board", said = said),
+                tr!(judge.lang, "board-row-id-fix")
+            );
+        }
         return tr!(judge.lang, "gw-404-demo-wizard", said = said);
     }
-    crate::describe::gateway_error(judge.lang, e)
+    let words = crate::describe::gateway_error(judge.lang, e);
+    // An id the gateway does not know, on the board: no field to correct
+    // it in, a row to remove and one to add.
+    if judge.board && demo_unknown {
+        return format!(
+            "{}. {}",
+            words.trim_end().trim_end_matches('.'),
+            tr!(judge.lang, "board-row-id-fix")
+        );
+    }
+    words
 }
 
 /// What a refused stepsID leads to.
