@@ -258,7 +258,18 @@ pub async fn login(
     }
     // Tried once, as `--with-token` tries its token: a token the gateway
     // refuses is a sign-in no call can use (stranger 45, AT8).
-    if try_token(settings, &gateway, Some(&credential.access_token)).await == Trial::Refused {
+    let trial = try_token(settings, &gateway, Some(&credential.access_token)).await;
+    // Taken, but lacking a scope: no steps call can use it either
+    // (stranger 61, BJ1).
+    if let Trial::NotTried(Some(wanted @ GatewayError::ScopeWanted { .. })) = &trial {
+        return Err(Failure::error(scope_at_once(
+            lang,
+            &gateway,
+            &credential,
+            wanted,
+        )));
+    }
+    if trial == Trial::Refused {
         let words = tr!(
             lang,
             "err-login-refused-at-once",
@@ -1027,6 +1038,8 @@ struct StatusJson<'a> {
     ended: Option<&'a str>,
     client_id: Option<&'a str>,
     scope: Option<&'a str>,
+    /// The scopes the provider granted, where its token answer said them.
+    granted_scope: Option<&'a str>,
     audience: Option<&'a str>,
     /// Why the login kept for this gateway cannot be read, else null.
     login_error: Option<String>,
@@ -1281,6 +1294,7 @@ fn status_json(
             .filter(|c| c.token_endpoint.is_some())
             .map(Credential::client_id),
         scope: credential.and_then(|c| c.scope.as_deref()),
+        granted_scope: credential.and_then(|c| c.granted.as_deref()),
         audience: credential.and_then(|c| c.audience.as_deref()),
         login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
         gateway_error: match asked {
@@ -1310,6 +1324,66 @@ async fn ask_gateway(lang: Lang, settings: &Settings, gateway: &str) -> Option<A
         Asked::Needed if !offers_sign_in(settings, gateway).await => Asked::NeededFixed,
         asked => asked,
     })
+}
+
+/// A new login's token that the gateway says lacks a scope: why, and who
+/// can change it: the provider that did not grant it, the same sign-in
+/// asked again, or a sign-in asking for it.
+fn scope_at_once(
+    lang: Lang,
+    gateway: &str,
+    credential: &Credential,
+    wanted: &GatewayError,
+) -> String {
+    let GatewayError::ScopeWanted { scope, .. } = wanted else {
+        return crate::describe::gateway_error(lang, wanted);
+    };
+    if scope.is_empty() {
+        return crate::describe::gateway_error(lang, wanted);
+    }
+    let has = |list: Option<&str>| list.is_some_and(|l| l.split_whitespace().any(|s| s == scope));
+    let why = match (credential.granted.as_deref(), credential.scope.as_deref()) {
+        (Some(granted), asked) if has(asked) && !has(Some(granted)) => tr!(
+            lang,
+            "login-scope-not-granted",
+            granted = crate::steps::sanitize(granted),
+            scope = scope.clone()
+        ),
+        (_, asked) if has(asked) => tr!(lang, "login-scope-asked", scope = scope.clone()),
+        (_, asked) => tr!(
+            lang,
+            "login-scope-not-asked",
+            scopes = asked.unwrap_or(crate::auth::DEFAULT_SCOPES).to_owned(),
+            scope = scope.clone()
+        ),
+    };
+    tr!(
+        lang,
+        "err-login-scope-at-once",
+        gateway = gateway.to_owned(),
+        scope = scope.clone(),
+        why = why
+    )
+}
+
+/// The scopes of a login: those asked for, and those the provider granted
+/// where it said fewer or others (stranger 61, BJ2).
+fn scopes_words(lang: Lang, credential: &Credential) -> Option<String> {
+    let asked = credential.scope.clone();
+    let words = |s: &str| {
+        let mut w: Vec<&str> = s.split_whitespace().collect();
+        w.sort_unstable();
+        w.join(" ")
+    };
+    match (asked, credential.granted.as_deref()) {
+        (Some(asked), Some(granted)) if words(&asked) != words(granted) => Some(tr!(
+            lang,
+            "status-scopes-granted",
+            asked = asked,
+            granted = crate::steps::sanitize(granted)
+        )),
+        (asked, granted) => asked.or_else(|| granted.map(crate::steps::sanitize)),
+    }
 }
 
 /// When a new login's token expires, and whether it is refreshed then.
@@ -1425,7 +1499,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
                     lang,
                     "status-client",
                     client = l.credential.client_id().to_owned(),
-                    scopes = l.credential.scope.clone().unwrap_or_else(none),
+                    scopes = scopes_words(lang, &l.credential).unwrap_or_else(none),
                     audience = l.credential.audience.clone().unwrap_or_else(none)
                 ));
             }
@@ -1458,6 +1532,67 @@ mod tests {
     use super::*;
     use crate::secret::Secret;
     use std::time::Duration;
+
+    /// A new login's token that the gateway says lacks a scope names who
+    /// can change it: the provider that did not grant it, the same sign-in
+    /// asked again, or a sign-in asking for it (stranger 61, BJ1).
+    #[test]
+    fn a_new_login_lacking_a_scope_names_who_can_give_it() {
+        let options = SignInOptions::default();
+        let wanted = GatewayError::ScopeWanted {
+            status: 403,
+            scope: "steps:read".into(),
+            sent: None,
+            token_sent: true,
+            asked: false,
+        };
+        let gw = "http://gw.example/";
+        let words = |asked: &str, granted: Option<&str>| {
+            let mut credential = Credential::given("t").asked(&options, asked, None);
+            credential.granted = granted.map(str::to_owned);
+            scope_at_once(Lang::En, gw, &credential, &wanted)
+        };
+        let not_granted = words("openid steps:read", Some("openid"));
+        assert!(
+            not_granted.starts_with("signed in, but the gateway at http://gw.example/ says")
+                && not_granted.contains("lacks the scope steps:read")
+                && not_granted.contains("The provider granted only openid")
+                && not_granted.contains("`stepwise logout` forgets it"),
+            "{not_granted}"
+        );
+        let asked = words("openid steps:read", None);
+        assert!(
+            asked.contains("The sign-in asked for steps:read") && !asked.contains("login --scope"),
+            "{asked}"
+        );
+        let not_asked = words("openid offline_access", Some("openid offline_access"));
+        assert!(
+            not_asked.contains(r#"`stepwise login --scope "openid offline_access steps:read"`"#),
+            "{not_asked}"
+        );
+    }
+
+    /// `auth status` names the scopes granted where the provider granted
+    /// others than those asked for (stranger 61, BJ2).
+    #[test]
+    fn the_scopes_granted_are_said_where_they_differ() {
+        let options = SignInOptions::default();
+        let mut credential = Credential::given("t").asked(&options, "openid steps:read", None);
+        assert_eq!(
+            scopes_words(Lang::En, &credential).as_deref(),
+            Some("openid steps:read")
+        );
+        credential.granted = Some("steps:read openid".into());
+        assert_eq!(
+            scopes_words(Lang::En, &credential).as_deref(),
+            Some("openid steps:read")
+        );
+        credential.granted = Some("openid".into());
+        assert_eq!(
+            scopes_words(Lang::En, &credential).as_deref(),
+            Some("openid steps:read asked, openid granted")
+        );
+    }
 
     /// A login with no refresh token that asked for offline_access is not
     /// told that offline_access would give one (stranger 57, BF6).

@@ -763,6 +763,9 @@ struct TokenAnswer {
     expires_in: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     refresh_token: Option<String>,
+    /// The scopes granted, when the provider says them.
+    #[serde(default)]
+    scope: Option<serde_json::Value>,
 }
 
 /// The token's lifetime from `expires_in` as written: a number, or a
@@ -780,6 +783,17 @@ fn lifetime_of(raw: &serde_json::value::RawValue) -> Option<u64> {
             .min(ten_years)
             .as_secs(),
     )
+}
+
+/// The scopes a token answer says it granted: space-separated words of
+/// visible ASCII (anything else is no scope list, and not kept).
+fn granted_of(scope: Option<&serde_json::Value>) -> Option<String> {
+    let words: Vec<&str> = scope?.as_str()?.split_whitespace().take(64).collect();
+    let usable = !words.is_empty()
+        && words
+            .iter()
+            .all(|w| w.len() <= 256 && w.bytes().all(|b| b.is_ascii_graphic()));
+    usable.then(|| words.join(" "))
 }
 
 /// The refresh token a token endpoint's 200 carries, however unusable the
@@ -817,6 +831,7 @@ pub(crate) fn credential_from(
         expires_at: lifetime.map(|l| unix_now().saturating_add(l)),
         lifetime,
         token_endpoint: Some(token_endpoint.to_string()),
+        granted: granted_of(answer.scope.as_ref()),
         ..Credential::given("")
     };
     if credential.access_token.is_empty() {
@@ -1034,6 +1049,28 @@ mod tests {
         let error = credential_from(br#"{"access_token":"","token_type":"Bearer"}"#, &url, None)
             .unwrap_err();
         assert_eq!(error, AuthError::Provider(ProviderProblem::EmptyToken));
+    }
+
+    /// The scopes a token answer says it granted are kept (as words of
+    /// visible ASCII); anything else is no scope list (stranger 61, BJ1).
+    #[test]
+    fn the_scopes_granted_are_kept_as_said() {
+        let url = Url::parse("http://idp.example/token").unwrap();
+        let granted = |body: &str| {
+            credential_from(body.as_bytes(), &url, None)
+                .unwrap()
+                .granted
+        };
+        assert_eq!(
+            granted(r#"{"access_token":"a","scope":"openid  steps:read"}"#).as_deref(),
+            Some("openid steps:read")
+        );
+        assert_eq!(granted(r#"{"access_token":"a"}"#), None);
+        assert_eq!(granted(r#"{"access_token":"a","scope":["openid"]}"#), None);
+        assert_eq!(
+            granted(r#"{"access_token":"a","scope":"open\u001bid"}"#),
+            None
+        );
     }
 
     /// A secret found in the provider's words is masked once: a short one

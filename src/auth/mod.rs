@@ -78,6 +78,10 @@ pub struct Credential {
     /// The scopes asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The scopes the provider granted, where its token answer said them
+    /// (RFC 6749 §5.1: when they differ from those asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted: Option<String>,
     /// The audience (RFC 8707 resource) asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
@@ -125,6 +129,7 @@ impl Credential {
             token_endpoint: None,
             client_id: None,
             scope: None,
+            granted: None,
             audience: None,
             revocation_endpoint: None,
             over: None,

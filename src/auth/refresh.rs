@@ -555,6 +555,10 @@ impl Login {
         };
         credential.client_id = state.credential.client_id.clone();
         credential.scope = state.credential.scope.clone();
+        // A renewal's answer that names no scopes keeps those granted before.
+        if credential.granted.is_none() {
+            credential.granted = state.credential.granted.clone();
+        }
         credential.audience = state.credential.audience.clone();
         credential.revocation_endpoint = state.credential.revocation_endpoint.clone();
         tracing::info!(
