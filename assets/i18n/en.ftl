@@ -1460,6 +1460,7 @@ err-signin-address-no-host = no host
 err-signin-address = the gateway's sign-in { $what } { $url } is not usable: { $why }. Tell the gateway's operator, or sign in with `stepwise login --with-token`
 err-signin-address-provider = the identity provider's sign-in { $what } { $url } is not usable: { $why }. The code cannot be approved there: tell whoever runs the identity provider
 err-signin-discovery-status = the gateway at { $gateway } answered HTTP { $status } to the sign-in discovery ({ $path }). Retry later, or sign in with `stepwise login --with-token`
+err-signin-discovery-blocked = the sign-in discovery at { $gateway } got a web page with HTTP { $status }{ $said }, not the gateway's answer: something in front of the gateway (a firewall, a web application firewall or a reverse proxy) refused it, so whether the gateway offers sign-in is not known. Ask who runs the network whether it blocks this address
 err-signin-discovery-silent = the gateway at { $gateway } took the connection, but its sign-in discovery ({ $path }) did not answer in time. Retry later; if it goes on, tell the gateway's operator
 err-signin-discovery-named = the gateway at { $gateway } names its sign-in metadata at { $url } (in the challenge of its HTTP 401), and that address could not be used ({ $met }): the gateway's own answer was fine, its sign-in address is not. Tell the gateway's operator; if you know this gateway's identity provider, give it with --issuer
 named-met-page = a web page, not JSON metadata

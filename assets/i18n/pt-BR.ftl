@@ -1466,6 +1466,7 @@ err-signin-address-no-host = sem host
 err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
 err-signin-address-provider = o { $what } de login do provedor de identidade { $url } não pode ser usado: { $why }. O código não pode ser aprovado ali: avise quem administra o provedor de identidade
 err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
+err-signin-discovery-blocked = a descoberta do login em { $gateway } recebeu uma página web com HTTP { $status }{ $said }, não a resposta do gateway: algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso) a recusou, então não se sabe se o gateway oferece login. Pergunte a quem opera a rede se ela bloqueia este endereço
 err-signin-discovery-silent = o gateway em { $gateway } aceitou a conexão, mas a descoberta de login ({ $path }) não respondeu a tempo. Tente de novo mais tarde; se continuar, avise quem opera o gateway
 err-signin-discovery-named = o gateway em { $gateway } indica seus metadados de login em { $url } (no desafio do seu HTTP 401), e esse endereço não pôde ser usado ({ $met }): a resposta do próprio gateway estava certa, o endereço de login dele não. Avise quem opera o gateway; se souber qual é o provedor de identidade deste gateway, informe-o com --issuer
 named-met-page = uma página web, não metadados JSON

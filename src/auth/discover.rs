@@ -412,8 +412,14 @@ async fn from_issuer(
 /// The metadata the gateway publishes itself (RFC 8414 on the gateway).
 async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints, AuthError> {
     let mut last = None;
+    // A 403 web page: something in front refused it (never the gateway's
+    // word that it has no sign-in).
+    let mut blocked = None;
     for url in gateway_urls(gateway) {
         let reply = get(http, &url).await?;
+        if reply.status == StatusCode::FORBIDDEN && web_page(&reply.body) {
+            blocked = Some(crate::net::html_title(&reply.body).unwrap_or_default());
+        }
         // A document behind the same token wall as the steps calls (401,
         // 403) is none published: no sign-in to discover there, as for a
         // 404, and waiting changes nothing.
@@ -444,6 +450,13 @@ async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
             })
         })?;
         return endpoints(meta, gateway);
+    }
+    if let Some(said) = blocked {
+        return Err(AuthError::Discovery(Discovery::Blocked {
+            gateway: sanitize(gateway.as_str()),
+            status: 403,
+            said: sanitize(&said),
+        }));
     }
     Err(AuthError::Discovery(Discovery::NotOffered {
         gateway: sanitize(gateway.as_str()),

@@ -372,6 +372,14 @@ pub enum Discovery {
     Missing { field: &'static str },
     /// The identity provider's metadata (from its issuer) lacks a field.
     IssuerMissing { issuer: String, field: &'static str },
+    /// The discovery got a web page with a 403 (a firewall's or a web
+    /// application firewall's), never the gateway's answer: its status and
+    /// title (stranger 60, BI6).
+    Blocked {
+        gateway: String,
+        status: u16,
+        said: String,
+    },
     /// No discovery document (404 or nothing), with the last status.
     NotOffered {
         gateway: String,
@@ -767,6 +775,21 @@ impl Discovery {
             Discovery::IssuerNotJson { url } => {
                 tr!(lang, "err-signin-issuer-not-json", url = url.clone())
             }
+            Discovery::Blocked {
+                gateway,
+                status,
+                said,
+            } => tr!(
+                lang,
+                "err-signin-discovery-blocked",
+                gateway = gateway.clone(),
+                status = *status,
+                said = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({said})")
+                }
+            ),
             Discovery::IssuerPage { url, said } => tr!(
                 lang,
                 "err-signin-issuer-page",

@@ -810,6 +810,24 @@ async fn a_failing_discovery_page_is_a_failure_not_no_sign_in() {
     let url = Url::parse(&format!("{}/", portal.url())).unwrap();
     let err = describe::auth_error(Lang::En, &discover(&http(), &url, None).await.unwrap_err());
     assert!(err.contains("does not offer sign-in"), "{err}");
+    // A firewall's 403 page to every path is no word of the gateway's on
+    // sign-in: said as refused in front (stranger 60, BI6).
+    let waf = crate::hostile_servers::canned(
+        "403 Forbidden",
+        &["Content-Type: text/html"],
+        "<html><head><title>Request blocked by WAF</title></head></html>",
+    )
+    .await;
+    let url = Url::parse(&format!("{}/", waf.url())).unwrap();
+    let err = describe::auth_error(Lang::En, &discover(&http(), &url, None).await.unwrap_err());
+    assert!(
+        err.contains(
+            "got a web page with HTTP 403 (Request blocked by WAF), not the gateway's answer"
+        ) && err.contains("Ask who runs the network"),
+        "{err}"
+    );
+    assert!(!err.contains("does not offer sign-in"), "{err}");
+    assert!(!err.contains("--with-token"), "{err}");
 }
 
 #[tokio::test]
