@@ -238,6 +238,16 @@ pub async fn login(
             }
             Err(e) => return Err(Failure::auth(lang, &e)),
         };
+    // --device where the provider offers none: said, never a browser
+    // sign-in instead on a machine that may have no browser (stranger 60,
+    // BI10).
+    if options.device && endpoints.device_authorization.is_none() {
+        return Err(Failure::error(tr!(
+            lang,
+            "err-login-no-device",
+            gateway = gateway.as_str()
+        )));
+    }
     let browser = endpoints.authorization.is_some()
         && (endpoints.device_authorization.is_none() || (!options.device && graphical_session()));
     let credential = if browser {

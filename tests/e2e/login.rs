@@ -1442,6 +1442,80 @@ fn a_sign_in_the_gateway_refuses_at_once_is_said() {
     );
 }
 
+/// A sign-in whose fresh token the gateway takes but says lacks a scope:
+/// exit 1 with the scope and the `--scope` to ask (the sign-in did not ask
+/// for it), never "Signed in" alone (stranger 61, BJ1).
+#[test]
+fn a_sign_in_lacking_the_gateway_s_scope_is_said() {
+    let provider = Provider::start(fast());
+    let idp = provider.url();
+    let metadata = format!(
+        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
+    );
+    let scoped = "HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:write\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let gateway = crate::canned::routing(
+        vec![(
+            "oauth-authorization-server",
+            crate::canned::reply("200 OK", "application/json", &metadata),
+        )],
+        scoped.as_bytes().to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .size(100, 60)
+        .start();
+    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
+    let code = boxed_code(&screen);
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
+    let screen = tui
+        .screen_text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        screen.contains("lacks the scope steps:write")
+            && screen.contains("--scope \"openid offline_access steps:write\"")
+            && screen.contains("The login is kept until then"),
+        "{screen}"
+    );
+}
+
+/// `login --device` where the provider offers no device sign-in: said,
+/// exit 1, never a browser sign-in started instead (stranger 60, BI10).
+#[test]
+fn device_sign_in_the_provider_does_not_offer_is_said() {
+    let metadata = r#"{"issuer":"http://127.0.0.1:9","authorization_endpoint":"http://127.0.0.1:9/authorize","token_endpoint":"http://127.0.0.1:9/token"}"#;
+    let gateway = crate::canned::routing(
+        vec![(
+            "oauth-authorization-server",
+            crate::canned::reply("200 OK", "application/json", metadata),
+        )],
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["login", "--device", "--api", &gateway], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--device asks for device sign-in, and the identity provider")
+            && err.contains("offers none"),
+        "{err}"
+    );
+    assert!(
+        !text(&out.stdout).contains("authorize?"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn two_processes_refreshing_at_once_keep_the_login() {
     // A 1 s token is due at once (a refresh is due 1 s before expiry).
