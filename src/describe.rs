@@ -901,12 +901,16 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             lists,
             unsent,
         } => {
-            let words = tr!(
-                lang,
-                "gw-live-contradicted",
-                said = error_said(said),
-                count = num(*lists)
-            );
+            let words = if *lists == 1 {
+                tr!(lang, "gw-live-contradicted-one", said = error_said(said))
+            } else {
+                tr!(
+                    lang,
+                    "gw-live-contradicted",
+                    said = error_said(said),
+                    count = num(*lists)
+                )
+            };
             if unsent.is_empty() {
                 words
             } else {

@@ -475,6 +475,7 @@ gw-live-said = der Live-Stream des Gateways sandte einen Fehler: { $said }. Er v
 gw-live-said-cause = der Live-Stream des Gateways sandte einen Fehler: { $said }
 gw-live-said-no-step = der Live-Stream des Gateways meldet, dass diese stepsID keinen Schritt mehr hat: { $said }. Mit der carAssociationID neu beginnen (der Assistent tut das selbst)
 gw-live-contradicted = der Live-Stream des Gateways für { $count } Listen meldete, eine stepsID habe keinen Schritt mehr ({ $said }), doch jede dieser Listen antwortet, wenn sie mit ihrer stepsID abgefragt wird: das Gateway widerspricht sich, und welches Fahrzeug gemeint war, ist unbekannt. stepwise fragt sie von nun an regelmäßig ab; dem Betreiber des Gateways melden
+gw-live-contradicted-one = der Live-Stream des Gateways meldete, diese stepsID habe keinen Schritt mehr ({ $said }), doch ihre Liste antwortet, wenn sie mit dieser stepsID abgefragt wird: das Gateway widerspricht sich. stepwise fragt die Liste von nun an regelmäßig ab; dem Betreiber des Gateways melden
 gw-live-contradicted-unsent = { $count ->
     [one] Der Stream hatte für die stepsID { $ids } keine Liste gesendet: vielleicht die gemeinte
    *[other] Der Stream hatte für die stepsIDs { $ids } keine Liste gesendet: vielleicht ist eine davon gemeint

@@ -559,6 +559,7 @@ gw-live-said = the gateway's live stream sent an error: { $said }. It reconnects
 gw-live-said-cause = the gateway's live stream sent an error: { $said }
 gw-live-said-no-step = the gateway's live stream says this stepsID has no step any more: { $said }. Start again with the carAssociationID (the wizard does so by itself)
 gw-live-contradicted = the gateway's live stream of { $count } lists said a stepsID has no step any more ({ $said }), yet each of those lists answers when asked by its stepsID: the gateway contradicts itself, and which vehicle it meant is not known. stepwise follows them by polling from now on; tell the gateway's operator
+gw-live-contradicted-one = the gateway's live stream said this stepsID has no step any more ({ $said }), yet its list answers when asked by that stepsID: the gateway contradicts itself. stepwise follows the list by polling from now on; tell the gateway's operator
 gw-live-contradicted-unsent = { $count ->
     [one] The stream had sent no list for stepsID { $ids }: the one it may have meant
    *[other] The stream had sent no list for the stepsIDs { $ids }: one of them it may have meant

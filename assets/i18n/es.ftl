@@ -478,6 +478,7 @@ gw-live-said = el flujo en directo de la pasarela envió un error: { $said }. Se
 gw-live-said-cause = el flujo en directo de la pasarela envió un error: { $said }
 gw-live-said-no-step = el flujo en directo de la pasarela dice que este stepsID ya no tiene pasos: { $said }. Empiece de nuevo con el carAssociationID (el asistente lo hace solo)
 gw-live-contradicted = el flujo en directo de la pasarela para { $count } listas dijo que un stepsID ya no tiene pasos ({ $said }), y sin embargo cada una de esas listas responde cuando se pide por su stepsID: la pasarela se contradice, y no se sabe a qué vehículo se refería. stepwise las sigue consultando desde ahora; avise al operador de la pasarela
+gw-live-contradicted-one = el flujo en directo de la pasarela dijo que este stepsID ya no tiene pasos ({ $said }), y sin embargo su lista responde cuando se pide por ese stepsID: la pasarela se contradice. stepwise sigue la lista consultando desde ahora; avise al operador de la pasarela
 gw-live-contradicted-unsent = { $count ->
     [one] El flujo no había enviado ninguna lista del stepsID { $ids }: quizá el que quería decir
    *[other] El flujo no había enviado ninguna lista de los stepsID { $ids }: quizá se refería a uno de ellos

@@ -478,6 +478,7 @@ gw-live-said = le flux en direct de la passerelle a envoyé une erreur : { $sai
 gw-live-said-cause = le flux en direct de la passerelle a envoyé une erreur : { $said }
 gw-live-said-no-step = le flux en direct de la passerelle dit que ce stepsID n'a plus d'étape : { $said }. Reprenez avec le carAssociationID (l'assistant le fait tout seul)
 gw-live-contradicted = le flux en direct de la passerelle pour { $count } listes a dit qu'un stepsID n'a plus d'étape ({ $said }), et pourtant chacune de ces listes répond quand on la demande par son stepsID : la passerelle se contredit, et on ne sait pas de quel véhicule il s'agissait. stepwise les suit désormais en interrogeant ; prévenez l'exploitant de la passerelle
+gw-live-contradicted-one = le flux en direct de la passerelle a dit que ce stepsID n'a plus d'étape ({ $said }), et pourtant sa liste répond quand on la demande par ce stepsID : la passerelle se contredit. stepwise suit désormais la liste en interrogeant ; prévenez l'exploitant de la passerelle
 gw-live-contradicted-unsent = { $count ->
     [one] Le flux n'avait envoyé aucune liste pour le stepsID { $ids } : peut-être celui qu'il visait
    *[other] Le flux n'avait envoyé aucune liste pour les stepsID { $ids } : il visait peut-être l'un d'eux

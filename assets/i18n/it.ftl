@@ -475,6 +475,7 @@ gw-live-said = il flusso in diretta del gateway ha inviato un errore: { $said }.
 gw-live-said-cause = il flusso in diretta del gateway ha inviato un errore: { $said }
 gw-live-said-no-step = il flusso in diretta del gateway dice che questo stepsID non ha più passi: { $said }. Ricominciare con il carAssociationID (l'assistente lo fa da solo)
 gw-live-contradicted = il flusso in diretta del gateway per { $count } elenchi ha detto che uno stepsID non ha più passi ({ $said }), eppure ognuno di quegli elenchi risponde quando lo si chiede con il suo stepsID: il gateway si contraddice, e non si sa quale veicolo intendesse. stepwise li segue interrogando da ora in poi; avvisare il gestore del gateway
+gw-live-contradicted-one = il flusso in diretta del gateway ha detto che questo stepsID non ha più passi ({ $said }), eppure il suo elenco risponde quando lo si chiede con quello stepsID: il gateway si contraddice. stepwise segue l'elenco interrogando da ora in poi; avvisare il gestore del gateway
 gw-live-contradicted-unsent = { $count ->
     [one] Il flusso non aveva inviato alcun elenco per lo stepsID { $ids }: forse quello che intendeva
    *[other] Il flusso non aveva inviato alcun elenco per gli stepsID { $ids }: forse intendeva uno di questi

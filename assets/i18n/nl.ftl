@@ -477,6 +477,7 @@ gw-live-said = de livestream van de gateway stuurde een fout: { $said }. Hij ver
 gw-live-said-cause = de livestream van de gateway stuurde een fout: { $said }
 gw-live-said-no-step = de livestream van de gateway meldt dat deze stepsID geen stap meer heeft: { $said }. Begin opnieuw met de carAssociationID (de wizard doet dat zelf)
 gw-live-contradicted = de livestream van de gateway voor { $count } lijsten meldde dat een stepsID geen stap meer heeft ({ $said }), maar elk van die lijsten antwoordt als ze met haar stepsID wordt opgevraagd: de gateway spreekt zichzelf tegen, en welk voertuig bedoeld was, is onbekend. stepwise volgt ze vanaf nu door op te vragen; meld het de beheerder van de gateway
+gw-live-contradicted-one = de livestream van de gateway meldde dat deze stepsID geen stap meer heeft ({ $said }), maar haar lijst antwoordt als ze met die stepsID wordt opgevraagd: de gateway spreekt zichzelf tegen. stepwise volgt de lijst vanaf nu door op te vragen; meld het de beheerder van de gateway
 gw-live-contradicted-unsent = { $count ->
     [one] De stream had voor stepsID { $ids } geen lijst gestuurd: misschien de bedoelde
    *[other] De stream had voor de stepsIDs { $ids } geen lijst gestuurd: misschien was een daarvan bedoeld

@@ -482,6 +482,7 @@ gw-live-said = o fluxo ao vivo do gateway enviou um erro: { $said }. Ele se reco
 gw-live-said-cause = o fluxo ao vivo do gateway enviou um erro: { $said }
 gw-live-said-no-step = o fluxo ao vivo do gateway diz que este stepsID não tem mais passos: { $said }. Comece de novo com o carAssociationID (o assistente faz isso sozinho)
 gw-live-contradicted = o fluxo ao vivo do gateway de { $count } listas disse que um stepsID não tem mais passos ({ $said }), mas cada uma dessas listas responde quando pedida pelo seu stepsID: o gateway se contradiz, e não se sabe qual veículo ele quis dizer. O stepwise passa a acompanhá-las consultando; avise o operador do gateway
+gw-live-contradicted-one = o fluxo ao vivo do gateway disse que este stepsID não tem mais passos ({ $said }), mas sua lista responde quando pedida por esse stepsID: o gateway se contradiz. O stepwise passa a acompanhar a lista consultando; avise o operador do gateway
 gw-live-contradicted-unsent = { $count ->
     [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que ele quis dizer
    *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles

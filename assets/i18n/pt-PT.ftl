@@ -460,6 +460,7 @@ gw-live-said = o fluxo em direto do gateway enviou um erro: { $said }. Volta a l
 gw-live-said-cause = o fluxo em direto do gateway enviou um erro: { $said }
 gw-live-said-no-step = o fluxo em direto do gateway diz que este stepsID já não tem passos: { $said }. Comece de novo com o carAssociationID (o assistente fá-lo sozinho)
 gw-live-contradicted = o fluxo em direto do gateway de { $count } listas disse que um stepsID já não tem passos ({ $said }), mas cada uma dessas listas responde quando pedida pelo seu stepsID: o gateway contradiz-se, e não se sabe a que veículo se referia. O stepwise passa a acompanhá-las por consulta; avise o operador do gateway
+gw-live-contradicted-one = o fluxo em direto do gateway disse que este stepsID já não tem passos ({ $said }), mas a sua lista responde quando pedida por esse stepsID: o gateway contradiz-se. O stepwise passa a acompanhar a lista por consulta; avise o operador do gateway
 gw-live-contradicted-unsent = { $count ->
     [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que queria dizer
    *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles

@@ -157,6 +157,20 @@ impl Credential {
         self
     }
 
+    /// A renewal's credential keeps what the sign-in asked for (client,
+    /// scopes, audience, revocation); a renewal's answer that names no
+    /// scopes keeps those granted before.
+    pub(crate) fn keep_asked(&mut self, before: &Credential) {
+        self.client_id.clone_from(&before.client_id);
+        self.scope.clone_from(&before.scope);
+        if self.granted.is_none() {
+            self.granted.clone_from(&before.granted);
+        }
+        self.audience.clone_from(&before.audience);
+        self.revocation_endpoint
+            .clone_from(&before.revocation_endpoint);
+    }
+
     /// A token a header can carry.
     pub fn is_usable(&self) -> bool {
         is_token_text(&self.access_token) && self.refresh_token.as_deref().is_none_or(is_token_text)

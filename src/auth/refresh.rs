@@ -553,14 +553,7 @@ impl Login {
                 return Err(e);
             }
         };
-        credential.client_id = state.credential.client_id.clone();
-        credential.scope = state.credential.scope.clone();
-        // A renewal's answer that names no scopes keeps those granted before.
-        if credential.granted.is_none() {
-            credential.granted = state.credential.granted.clone();
-        }
-        credential.audience = state.credential.audience.clone();
-        credential.revocation_endpoint = state.credential.revocation_endpoint.clone();
+        credential.keep_asked(&state.credential);
         tracing::info!(
             expires_in = ?credential.lifetime,
             "token refreshed for {}",

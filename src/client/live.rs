@@ -377,33 +377,17 @@ impl Follower {
                 // "No step for this stepsID" to a stream of several lists:
                 // one of them, maybe. Each is asked, and only those the
                 // gateway refuses end (stranger 58, BG6).
+                // One list too, where the stream alone said it (its list
+                // may answer, and starting over bring the same stepsID back
+                // without end: stranger 61, BJ7).
                 StreamEnd::Fatal(error)
-                    if self.ids.len() > 1 && error.recovery() == super::Recovery::StartOver =>
+                    if (self.ids.len() > 1
+                        || matches!(error, GatewayError::Live(LiveFault::Said(_))))
+                        && error.recovery() == super::Recovery::StartOver =>
                 {
-                    let (dropped, answered) = self.sort_out_lists().await?;
-                    if self.ids.is_empty() {
-                        return Ok(false);
-                    }
-                    if dropped > 0 {
-                        Duration::ZERO
-                    } else if answered == self.ids.len() {
-                        // Every list answers by its stepsID: the stream
-                        // contradicts them, and reconnecting would hear it
-                        // again. Polled from now on, said once (BH6).
-                        self.send(LiveUpdate::Error {
-                            error: self.contradicted(error),
-                            retrying: true,
-                        })
-                        .await?;
-                        return Ok(true);
-                    } else {
-                        failures += 1;
-                        self.send(LiveUpdate::Error {
-                            error,
-                            retrying: true,
-                        })
-                        .await?;
-                        self.backoff(failures)
+                    match self.no_step_said(error, &mut failures).await? {
+                        Ok(wait) => wait,
+                        Err(poll) => return Ok(poll),
                     }
                 }
                 StreamEnd::Fatal(error) => {
@@ -482,6 +466,43 @@ impl Follower {
             }
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The stream said "no step for this stepsID": each list is asked by
+    /// its stepsID, and only those the gateway refuses end. `Ok(wait)`
+    /// before reconnecting; `Err(poll)` to stop streaming (`true`: poll,
+    /// every list answers and the stream contradicts them; `false`: no list
+    /// is left).
+    async fn no_step_said(
+        &mut self,
+        error: GatewayError,
+        failures: &mut u32,
+    ) -> Result<Result<Duration, bool>, Gone> {
+        let (dropped, answered) = self.sort_out_lists().await?;
+        if self.ids.is_empty() {
+            return Ok(Err(false));
+        }
+        if dropped > 0 {
+            return Ok(Ok(Duration::ZERO));
+        }
+        if answered == self.ids.len() {
+            // Every list answers by its stepsID: the stream contradicts
+            // them, and reconnecting would hear it again. Polled from now
+            // on, said once (BH6).
+            self.send(LiveUpdate::Error {
+                error: self.contradicted(error),
+                retrying: true,
+            })
+            .await?;
+            return Ok(Err(true));
+        }
+        *failures += 1;
+        self.send(LiveUpdate::Error {
+            error,
+            retrying: true,
+        })
+        .await?;
+        Ok(Ok(self.backoff(*failures)))
     }
 
     /// One connection to the event stream, to its end.

@@ -620,6 +620,67 @@ async fn a_stream_contradicting_lists_that_answer_is_said_so_and_polled() {
     assert_eq!(streams.load(Ordering::SeqCst), 1, "not reopened");
 }
 
+/// The same for a stream of one list: the stream says 2346, the list by
+/// that stepsID answers. Polled from then on, said once; never started over
+/// again and again (each start-over brought the same stepsID back and the
+/// stream said it again: stranger 61, BJ7).
+#[tokio::test]
+async fn a_stream_of_one_list_contradicting_it_is_polled_not_started_over() {
+    let gone = r#"{"code":2346,"message":"no step for this stepsID"}"#;
+    let streams = Arc::new(AtomicUsize::new(0));
+    let opened = Arc::clone(&streams);
+    let server = serve(move |_, head, stream| {
+        let opened = Arc::clone(&opened);
+        async move {
+            if head.contains("/events") {
+                opened.fetch_add(1, Ordering::SeqCst);
+                let text = format!(
+                    "{SSE_HEAD}{}event: error\ndata: {gone}\n\n",
+                    event(1, &list("todo"))
+                );
+                write_and_close(stream, text.into_bytes()).await;
+            } else {
+                write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+            }
+        }
+    })
+    .await;
+    let mut updates = follow_with(gateway(&server.url(), 64 * 1024), vec!["1".into()], quick());
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|u| matches!(u, LiveUpdate::Mode(Mode::Polling { .. })))
+    {
+        let update = next(&mut updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(
+                update,
+                LiveUpdate::Error {
+                    retrying: false,
+                    ..
+                } | LiveUpdate::Dropped { .. }
+            ),
+            "{seen:?} {update:?}"
+        );
+        seen.push(update);
+    }
+    let said: Vec<&GatewayError> = seen
+        .iter()
+        .filter_map(|u| match u {
+            LiveUpdate::Error { error, .. } => Some(error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said.len(), 1, "said once: {seen:?}");
+    let words = describe::gateway_error(Lang::En, said[0]);
+    assert!(
+        words.contains("yet its list answers when asked by that stepsID")
+            && words.contains("gateway's operator"),
+        "{words}"
+    );
+    assert_eq!(streams.load(Ordering::SeqCst), 1, "not reopened");
+}
+
 /// A token that cannot be renewed for a while (the provider busy, with a
 /// wait) is no stream that fails: once renewed, the stream is opened
 /// again, never given up for polling for it (stranger 51, AZ1).
