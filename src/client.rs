@@ -1429,7 +1429,13 @@ impl Gateway {
                 Err(e) if e.rejection() == Some(Rejection::TooManyRequests) => retry_after
                     .or(Some(backoff))
                     .filter(|wait| *wait <= self.options.max_retry_after),
-                Err(e) if e.recovery() == (Recovery::Retry { now: true }) => Some(backoff),
+                // A failure with the gateway's own wait (a 503's
+                // Retry-After): that wait, or no retry in this call when it
+                // is longer than a call waits (stranger 61, BJ13).
+                Err(e) if e.recovery() == (Recovery::Retry { now: true }) => match retry_after {
+                    Some(wait) => Some(wait).filter(|wait| *wait <= self.options.max_retry_after),
+                    None => Some(backoff),
+                },
                 _ => None,
             };
             // A retry that would wait out another request's pause for

@@ -18,6 +18,10 @@ pub struct VehicleSession {
     /// Answers (lists, or "unchanged") since the stepsID was last let go:
     /// one is the list that gave the new one.
     answers: u8,
+    /// Watch asks again no sooner than this (seconds since the Unix epoch;
+    /// 0: no wait): the wait a failure's Retry-After asked (stranger 61,
+    /// BJ13). Seconds in 32 bits keep the session small.
+    held_until: u32,
     /// The last list of every status: what "done", "ready" and progress are
     /// judged on. The log's last list is this one, shared.
     whole: Option<Arc<StepsList>>,
@@ -145,6 +149,7 @@ impl VehicleSession {
             in_flight: None,
             last_refresh: None,
             answers: 0,
+            held_until: 0,
             refused_token: false,
             log,
         }
@@ -289,6 +294,23 @@ impl VehicleSession {
 
     /// The gateway confirmed the list on show is still current (a 304, an
     /// unchanged event): the header's time says so, nothing else changes.
+    /// Watch waits until `until` before asking again (a Retry-After);
+    /// `None` ends any wait.
+    pub fn hold_until(&mut self, until: Option<SystemTime>) {
+        self.held_until = until
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| u32::try_from(d.as_secs()).ok())
+            .unwrap_or(0);
+    }
+
+    /// Whether watch may ask again at `now` (no Retry-After still running).
+    pub fn may_ask(&self, now: SystemTime) -> bool {
+        let now = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        now >= u64::from(self.held_until)
+    }
+
     pub fn confirm_fresh(&mut self, now: SystemTime) {
         self.answers = self.answers.saturating_add(1);
         self.log.record_unchanged(now);

@@ -681,6 +681,37 @@ async fn a_stream_of_one_list_contradicting_it_is_polled_not_started_over() {
     assert_eq!(streams.load(Ordering::SeqCst), 1, "not reopened");
 }
 
+/// A 503 whose Retry-After is longer than a call waits is not retried
+/// within the call (in a fraction of a second, against the gateway's ask):
+/// one request, and the wait is the error's to say (stranger 61, BJ13).
+#[tokio::test]
+async fn a_failure_asking_a_long_wait_is_not_retried_at_once() {
+    let server = serve(|_, _, stream| async move {
+        write_and_close(
+            stream,
+            json(
+                "503 Service Unavailable",
+                "Retry-After: 120\r\n",
+                r#"{"message":"maintenance"}"#,
+            ),
+        )
+        .await;
+    })
+    .await;
+    let options = ClientOptions {
+        retries: 2,
+        ..ClientOptions::default()
+    };
+    let client = Gateway::new(&server.url(), "dev".into(), None, options).unwrap();
+    let request = stepwise::client::ListRequest::new(stepwise::client::Lookup::Car("C02".into()));
+    let error = client.list(&request).await.unwrap_err();
+    assert!(
+        matches!(&error, GatewayError::Rejected { status: 503, retry_after: Some(w), .. } if w.as_secs() == 120),
+        "{error:?}"
+    );
+    assert_eq!(server.heads().len(), 1, "{:?}", server.heads());
+}
+
 /// A token that cannot be renewed for a while (the provider busy, with a
 /// wait) is no stream that fails: once renewed, the stream is opened
 /// again, never given up for polling for it (stranger 51, AZ1).

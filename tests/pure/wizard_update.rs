@@ -506,6 +506,40 @@ fn watch_retrying_a_failed_list_says_so_in_the_header_and_the_banner() {
     assert!(!render(&s).contains("retrying"));
 }
 
+/// A failure whose answer asked a wait (a 503 with `Retry-After: 120`):
+/// watch does not ask again before it ends, as its words say; then it does
+/// (stranger 61, BJ13).
+#[test]
+fn watch_keeps_the_wait_a_failure_asked() {
+    let failure = GatewayError::Rejected {
+        status: 503,
+        kind: Rejection::ServerFailure,
+        body: ErrorBody::new(None, "maintenance"),
+        retry_after: Some(Duration::from_secs(120)),
+        proxy: None,
+    };
+    let mut s = refused_with(state(false), failure.clone());
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    answer(&mut s, id, purpose, Err(failure), 2);
+    let banner = session(&s).banner().unwrap();
+    assert!(banner.text.contains("after the 120 s"), "{banner:?}");
+    for at in [5, 30, 121] {
+        assert!(
+            update(&mut s, Input::WatchTick, t(at)).is_empty(),
+            "asked at {at} s, within the wait"
+        );
+    }
+    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(123)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        124,
+    );
+    assert!(session(&s).list().is_some());
+}
+
 /// Watch on a vehicle whose list waits out an asked wait (a 429's
 /// `Retry-After`, a renewal the identity provider holds): the banner says
 /// watch asks again after that wait, never "r asks now" (a request sooner

@@ -157,6 +157,7 @@ fn took(
     now: SystemTime,
     lang: Lang,
 ) -> Outcome {
+    session.hold_until(None);
     let was_ready = session.all_done();
     // A gateway that ignored the status filter: said, as `steps` says it.
     let ignored = list
@@ -188,6 +189,15 @@ fn list_error(
     purpose: Purpose,
     now: SystemTime,
 ) -> (Outcome, Vec<Effect>) {
+    // The gateway's own wait (a 503's or a 429's Retry-After): watch keeps
+    // it, as its words say (stranger 61, BJ13).
+    session.hold_until(match e {
+        GatewayError::Rejected {
+            retry_after: Some(wait),
+            ..
+        } if !wait.is_zero() => now.checked_add(*wait),
+        _ => None,
+    });
     match start_over(session, next_id, judge.lang, e, purpose, now) {
         StartOver::Asked(effect) => return (Outcome::StartedOver, vec![effect]),
         StartOver::Again => {

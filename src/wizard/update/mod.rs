@@ -154,18 +154,18 @@ fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
         }
         Input::ClockTick => Vec::new(),
         Input::WatchTick => {
-            let open = state.screen == Screen::Steps
-                && state
-                    .session()
-                    .is_some_and(|s| s.watch() && !s.is_loading() && s.following().is_none());
+            // A vehicle whose last failure asked a wait (Retry-After) is
+            // not asked before it ends (stranger 61, BJ13).
+            let due = |s: &crate::wizard::session::VehicleSession| {
+                s.watch() && !s.is_loading() && s.following().is_none() && s.may_ask(now)
+            };
+            let open = state.screen == Screen::Steps && state.session().is_some_and(due);
             let mut effects = if open {
                 steps::fetch(state, Purpose::Watch, false)
             } else {
                 Vec::new()
             };
-            effects.extend(board::fetch_all(state, Purpose::Watch, |s| {
-                s.watch() && !s.is_loading() && s.following().is_none()
-            }));
+            effects.extend(board::fetch_all(state, Purpose::Watch, due));
             effects
         }
         Input::AutoplayTick => match state.screen {
