@@ -371,6 +371,7 @@ impl Follower {
         // gateway or proxy that closes at once is not reopened in a tight loop.
         let mut short: u32 = 0;
         loop {
+            let opened = std::time::Instant::now();
             let end = self.connect_once().await?;
             let wait = match end {
                 StreamEnd::NotOffered => return Ok(true),
@@ -449,7 +450,15 @@ impl Follower {
                     {
                         down += 1;
                     } else {
-                        failures = if delivered { 1 } else { failures + 1 };
+                        // A stream that fails soon after its lists, time
+                        // after time, is no stream that works: it counts
+                        // toward polling as one that delivered nothing
+                        // (stranger 61, BJ11).
+                        failures = if delivered && opened.elapsed() >= MIN_CALM_STREAM {
+                            1
+                        } else {
+                            failures + 1
+                        };
                         down = 0;
                     }
                     self.send(LiveUpdate::Error {

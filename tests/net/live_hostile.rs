@@ -712,6 +712,43 @@ async fn a_failure_asking_a_long_wait_is_not_retried_at_once() {
     assert_eq!(server.heads().len(), 1, "{:?}", server.heads());
 }
 
+/// A stream that sends its list and then fails (`event: error` of another
+/// code) every time it opens is no stream that works: after a few such
+/// streams the list is polled, never reopened every second for ever
+/// (stranger 61, BJ11).
+#[tokio::test]
+async fn a_stream_failing_after_each_list_is_given_up_for_polling() {
+    let server = serve(|_, head, stream| async move {
+        if head.contains("/events") {
+            let text = format!(
+                "{SSE_HEAD}{}event: error\ndata: upstream timeout after 30000 ms\n\n",
+                event(1, &list("todo"))
+            );
+            write_and_close(stream, text.into_bytes()).await;
+        } else {
+            write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+        }
+    })
+    .await;
+    let mut updates = follow_with(gateway(&server.url(), 64 * 1024), vec!["1".into()], quick());
+    let mut troubles = 0;
+    loop {
+        match next(&mut updates).await.expect("the follower goes on") {
+            LiveUpdate::Mode(Mode::Polling { .. }) => break,
+            LiveUpdate::Error { retrying: true, .. } => troubles += 1,
+            LiveUpdate::Error { error, .. } => panic!("ended: {error:?}"),
+            _ => {}
+        }
+        assert!(troubles <= 10, "still streaming after {troubles} failures");
+    }
+    let streams = server
+        .heads()
+        .iter()
+        .filter(|h| h.contains("/events"))
+        .count();
+    assert!((2..=5).contains(&streams), "{streams} streams");
+}
+
 /// A token that cannot be renewed for a while (the provider busy, with a
 /// wait) is no stream that fails: once renewed, the stream is opened
 /// again, never given up for polling for it (stranger 51, AZ1).
