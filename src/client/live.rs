@@ -494,10 +494,12 @@ impl Follower {
         if dropped > 0 {
             return Ok(Ok(Duration::ZERO));
         }
-        if answered == self.ids.len() {
-            // Every list answers by its stepsID: the stream contradicts
-            // them, and reconnecting would hear it again. Polled from now
-            // on, said once (BH6).
+        // Every list answers by its stepsID where the stream said one has
+        // no step: the stream contradicts them, and reconnecting would hear
+        // it again. Polled from now on, said once (BH6). (A list of a
+        // stepsID no one asked for is a stream that failed: reopened, with
+        // backoff; stranger 61, BJ12.)
+        if answered == self.ids.len() && matches!(error, GatewayError::Live(LiveFault::Said(_))) {
             self.send(LiveUpdate::Error {
                 error: self.contradicted(error),
                 retrying: true,

@@ -620,6 +620,61 @@ async fn a_stream_contradicting_lists_that_answer_is_said_so_and_polled() {
     assert_eq!(streams.load(Ordering::SeqCst), 1, "not reopened");
 }
 
+/// A list of a stepsID no one asked for, on a stream of several lists whose
+/// own lists all answer: a stream that failed, reopened with backoff; not
+/// given up for polling at once as a contradiction (stranger 61, BJ12).
+#[tokio::test]
+async fn a_foreign_list_on_a_stream_of_several_is_reopened_not_given_up() {
+    let second = r#"{"stepsID":"2","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let foreign = r#"{"stepsID":"99","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let server = serve(move |_, head, stream| async move {
+        if head.contains("/events") {
+            let text = format!(
+                "{SSE_HEAD}{}{}{}",
+                event(1, &list("todo")),
+                event(2, second),
+                event(3, foreign)
+            );
+            write_and_hold(stream, text.into_bytes()).await;
+        } else if head.contains("stepsid=1") {
+            write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+        } else {
+            write_and_close(stream, json("200 OK", "", second)).await;
+        }
+    })
+    .await;
+    let mut updates = follow_with(
+        gateway(&server.url(), 64 * 1024),
+        vec!["1".into(), "2".into()],
+        quick(),
+    );
+    let mut seen = Vec::new();
+    while server
+        .heads()
+        .iter()
+        .filter(|h| h.contains("/events"))
+        .count()
+        < 2
+    {
+        let update = next(&mut updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(update, LiveUpdate::Mode(Mode::Polling { .. })),
+            "given up after one stream: {seen:?}"
+        );
+        seen.push(update);
+    }
+    assert!(
+        seen.iter().any(|u| matches!(
+            u,
+            LiveUpdate::Error {
+                error: GatewayError::ForeignList { .. },
+                retrying: true
+            }
+        )),
+        "{seen:?}"
+    );
+}
+
 /// The same for a stream of one list: the stream says 2346, the list by
 /// that stepsID answers. Polled from then on, said once; never started over
 /// again and again (each start-over brought the same stepsID back and the
