@@ -1167,6 +1167,50 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
     assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
 }
 
+/// A sign-in on the board whose token every vehicle then refuses for a
+/// scope it lacks: "Signed in" does not stay as the board's last word; the
+/// scope's failure is said in its place (stranger 61, BJ8).
+#[test]
+fn a_sign_in_whose_token_lacks_a_scope_does_not_stay_signed_in() {
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Err(unauthorized()), 1);
+    }
+    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
+        panic!("i on the board signs in");
+    };
+    let signed = stepwise::wizard::state::SignedIn {
+        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
+        new_file: false,
+        keyring_too_small: None,
+        file_chosen: false,
+    };
+    let effects = update(
+        &mut s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Ok(signed),
+        }),
+        t(2),
+    );
+    assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
+    let scope = GatewayError::ScopeWanted {
+        status: 403,
+        scope: "steps:read".into(),
+        sent: Some(stepwise::config::TokenFrom::Login),
+        token_sent: true,
+        asked: false,
+    };
+    for r in &requests(&effects) {
+        answer(&mut s, r, Err(scope.clone()), 3);
+    }
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Error, "{banner:?}");
+    assert!(banner.title.ends_with(": Scope missing"), "{banner:?}");
+    assert!(banner.text.contains("steps:read"), "{banner:?}");
+}
+
 /// The board's key bar, drawn at 120×20.
 fn footer(s: &State) -> String {
     let screen = drawn(s, 120, 20);

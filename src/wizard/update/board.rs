@@ -276,7 +276,15 @@ pub(super) fn said_on_board(state: &mut State, car: &str, was_refused: bool, lan
     };
     let refused = session.refused_token();
     let renewal = tr!(lang, "gw-title-renewal-failed");
-    if was_refused != refused {
+    // A token taken but lacking a scope (a sign-in just made, say): said
+    // over a "Signed in" that it makes stale (stranger 61, BJ8).
+    let scope = session
+        .banner()
+        .filter(|b| b.title == tr!(lang, "gw-title-scope"))
+        .cloned();
+    if let Some(said) = scope {
+        token_refused(state, car, Some(said), lang);
+    } else if was_refused != refused {
         let said = refused.then(|| session.banner().cloned()).flatten();
         token_refused(state, car, said, lang);
     } else if let Some(said) = session.banner().filter(|b| b.title == renewal).cloned() {
