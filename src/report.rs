@@ -78,6 +78,9 @@ pub enum Event {
     },
     /// The technician turned watch on or off (`w`).
     Watch { on: bool },
+    /// Watch stopped by itself on an answer that asking again would not
+    /// change (its headline): stranger 60, BI11.
+    WatchStopped { what: String },
     /// The customer's guidance switched to another language (`L`).
     GuideLanguage { lang: String },
 }
@@ -606,6 +609,9 @@ fn describe(lang: Lang, event: &Event) -> String {
         }
         Event::Watch { on: true } => tr!(lang, "report-event-watch-on"),
         Event::Watch { on: false } => tr!(lang, "report-event-watch-off"),
+        Event::WatchStopped { what } => {
+            tr!(lang, "report-event-watch-stopped", what = md(what))
+        }
         Event::GuideLanguage { lang: code } => {
             tr!(lang, "report-event-guide-lang", lang = md(code))
         }

@@ -369,6 +369,7 @@ report-event-explained = Code { $code } erklärt: { $meaning }
 report-event-filter-chosen = Statusfilter gewählt: { $status }
 report-event-watch-on = Beobachten eingeschaltet
 report-event-watch-off = Beobachten ausgeschaltet
+report-event-watch-stopped = Beobachten hat von selbst aufgehört: { $what } (erneutes Fragen würde die Antwort nicht ändern)
 report-event-guide-lang = Anleitung für den Kunden auf { $lang } umgestellt
 
 ## The plain output of steps and next

@@ -407,6 +407,7 @@ report-event-explained = code { $code } explained: { $meaning }
 report-event-filter-chosen = status filter chosen: { $status }
 report-event-watch-on = watch turned on
 report-event-watch-off = watch turned off
+report-event-watch-stopped = watch stopped by itself: { $what } (the answer would not change by asking again)
 report-event-guide-lang = the customer's guidance switched to { $lang }
 
 ## The guidance pages the customer's phone opens

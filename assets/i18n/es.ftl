@@ -369,6 +369,7 @@ report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de estado elegido: { $status }
 report-event-watch-on = seguimiento activado
 report-event-watch-off = seguimiento desactivado
+report-event-watch-stopped = el seguimiento se detuvo por sí solo: { $what } (preguntar de nuevo no cambiaría la respuesta)
 report-event-guide-lang = las instrucciones del cliente pasaron a { $lang }
 
 ## The plain output of steps and next

@@ -369,6 +369,7 @@ report-event-explained = code { $code } expliqué : { $meaning }
 report-event-filter-chosen = filtre de statut choisi : { $status }
 report-event-watch-on = suivi activé
 report-event-watch-off = suivi désactivé
+report-event-watch-stopped = le suivi s'est arrêté de lui-même : { $what } (redemander ne changerait pas la réponse)
 report-event-guide-lang = les instructions du client passées en { $lang }
 
 ## The plain output of steps and next

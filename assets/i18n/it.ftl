@@ -369,6 +369,7 @@ report-event-explained = codice { $code } spiegato: { $meaning }
 report-event-filter-chosen = filtro di stato scelto: { $status }
 report-event-watch-on = monitoraggio attivato
 report-event-watch-off = monitoraggio disattivato
+report-event-watch-stopped = il monitoraggio si è fermato da solo: { $what } (chiedere di nuovo non cambierebbe la risposta)
 report-event-guide-lang = le istruzioni per il cliente passate a { $lang }
 
 ## The plain output of steps and next

@@ -371,6 +371,7 @@ report-event-explained = code { $code } uitgelegd: { $meaning }
 report-event-filter-chosen = statusfilter gekozen: { $status }
 report-event-watch-on = volgen aangezet
 report-event-watch-off = volgen uitgezet
+report-event-watch-stopped = volgen stopte vanzelf: { $what } (opnieuw vragen zou het antwoord niet veranderen)
 report-event-guide-lang = de instructies voor de klant overgezet naar { $lang }
 
 ## The plain output of steps and next

@@ -372,6 +372,7 @@ report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de status escolhido: { $status }
 report-event-watch-on = acompanhamento ativado
 report-event-watch-off = acompanhamento desativado
+report-event-watch-stopped = o acompanhamento parou sozinho: { $what } (perguntar de novo não mudaria a resposta)
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
 
 ## The plain output of steps and next

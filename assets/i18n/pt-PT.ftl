@@ -1882,6 +1882,7 @@ report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de estado escolhido: { $status }
 report-event-watch-on = acompanhamento ativado
 report-event-watch-off = acompanhamento desativado
+report-event-watch-stopped = o acompanhamento parou sozinho: { $what } (perguntar de novo não mudaria a resposta)
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
 report-event-note = nota: { $text }
 report-event-signed-in = sessão iniciada no assistente (i); os veículos recusados por falta de token pedem de novo

@@ -341,6 +341,27 @@ fn the_report_keeps_filter_watch_and_guidance_language_changes() {
     assert!(has("guideLanguage", "lang", "fr".into()), "{json}");
 }
 
+/// Watch that stops by itself on an answer asking again would not change
+/// is said so in the report (Markdown and JSON), as `w` off is: a reader
+/// does not conclude that watch stayed on (stranger 60, BI11).
+#[test]
+fn the_report_keeps_watch_stopping_by_itself() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let refused = rejected(400, Rejection::BadRequest);
+    live(&mut s, f, follower_ended(refused), 2);
+    assert!(!session(&s).watch());
+    let md = s.report().to_markdown();
+    assert!(md.contains("watch turned on"), "{md}");
+    assert!(md.contains("watch stopped by itself: "), "{md}");
+    let json: serde_json::Value = serde_json::from_str(&s.report().to_json()).unwrap();
+    let entries = json["vehicles"][0]["entries"].as_array().unwrap();
+    assert!(
+        entries.iter().any(|e| e["kind"] == "watchStopped"),
+        "{json}"
+    );
+}
+
 /// A demo vehicle labelled "Stale cache" keeps no such label once its
 /// cache was reset (and a reset that failed changes nothing); other demo
 /// vehicles keep theirs.

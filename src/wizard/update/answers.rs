@@ -463,6 +463,13 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
             detail: why.clone(),
         },
     );
+    // The report says watch ended here, as `w` off would (BI11).
+    session.log_event(
+        now,
+        Event::WatchStopped {
+            what: gateway_headline(lang, e),
+        },
+    );
     session.set_refused_token(wants_token(e));
     let text = match sign_in_offer(judge, e) {
         Some(offer) => offer,

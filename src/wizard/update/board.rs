@@ -520,7 +520,14 @@ pub(super) fn listed_again(state: &mut State, car: &str, lang: Lang, now: System
 fn live_stopped(session: &VehicleSession, lang: Lang, others_live: bool) -> Option<Banner> {
     let said = session.banner()?.clone();
     let car = session.car().to_owned();
-    let last = session.log().entries().last().map(|e| &e.event);
+    // The failure before the report's "watch stopped" line.
+    let last = session
+        .log()
+        .entries()
+        .iter()
+        .rev()
+        .map(|e| &e.event)
+        .find(|e| !matches!(e, crate::report::Event::WatchStopped { .. }));
     match last {
         Some(crate::report::Event::Error { what, detail }) if !session.refused_token() => {
             Some(Banner {
