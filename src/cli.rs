@@ -816,9 +816,17 @@ pub fn error_text(lang: Lang, e: &clap::Error) -> String {
         ),
         _ => tr!(lang, "cli-clap-other"),
     };
+    // Watching is a key of the wizard, not a command: said, never clap's
+    // nearest name ("auth"; stranger 60, BI15).
+    let watch = e.kind() == ErrorKind::InvalidSubcommand
+        && get(ContextKind::InvalidSubcommand).is_some_and(|name| name == "watch");
+    if watch {
+        message = tr!(lang, "cli-no-watch-command");
+    }
     let suggestion = get(ContextKind::SuggestedSubcommand)
         .or_else(|| get(ContextKind::SuggestedArg))
-        .or_else(|| get(ContextKind::SuggestedValue));
+        .or_else(|| get(ContextKind::SuggestedValue))
+        .filter(|_| !watch);
     if let Some(suggestion) = suggestion {
         message = format!(
             "{message}; {}",

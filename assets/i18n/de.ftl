@@ -1879,6 +1879,7 @@ cli-clap-repeated = das Argument '{ $arg }' darf nur einmal angegeben werden
 cli-clap-extra-value = unerwarteter Wert '{ $value }' für '{ $arg }'
 cli-clap-needs-command = '{ $name }' braucht einen Befehl: { $values }
 cli-clap-did-you-mean = meinten Sie '{ $suggestion }'?
+cli-no-watch-command = es gibt keinen Befehl watch: Beobachten ist die Taste w des Assistenten (`stepwise --car ID`, dann w; für viele Fahrzeuge `stepwise fleet --cars DATEI`, dann w); ein Skript fragt `stepwise steps --car ID` erneut
 cli-clap-try-help = Mehr Informationen mit '--help'.
 cli-clap-other = die Befehlszeile ist nicht lesbar
 

@@ -1889,6 +1889,7 @@ cli-clap-repeated = the argument '{ $arg }' cannot be given more than once
 cli-clap-extra-value = unexpected value '{ $value }' for '{ $arg }'
 cli-clap-needs-command = '{ $name }' needs a command: { $values }
 cli-clap-did-you-mean = did you mean '{ $suggestion }'?
+cli-no-watch-command = there is no watch command: watching is the wizard's w key (`stepwise --car ID`, then w; for many vehicles `stepwise fleet --cars FILE`, then w); a script asks `stepwise steps --car ID` again
 cli-clap-try-help = For more information, try '--help'.
 cli-clap-other = the command line cannot be read
 

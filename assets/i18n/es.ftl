@@ -1897,6 +1897,7 @@ cli-clap-repeated = el argumento '{ $arg }' solo se puede dar una vez
 cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
 cli-clap-needs-command = '{ $name }' necesita un comando: { $values }
 cli-clap-did-you-mean = ¿quiso decir '{ $suggestion }'?
+cli-no-watch-command = no hay ningún comando watch: el seguimiento es la tecla w del asistente (`stepwise --car ID`, luego w; para muchos vehículos `stepwise fleet --cars ARCHIVO`, luego w); un script vuelve a pedir `stepwise steps --car ID`
 cli-clap-try-help = Para más información, pruebe '--help'.
 cli-clap-other = no se puede leer la línea de comandos
 

@@ -1894,6 +1894,7 @@ cli-clap-repeated = l'argument '{ $arg }' ne peut être donné qu'une fois
 cli-clap-extra-value = valeur inattendue '{ $value }' pour '{ $arg }'
 cli-clap-needs-command = '{ $name }' demande une commande : { $values }
 cli-clap-did-you-mean = vouliez-vous dire '{ $suggestion }' ?
+cli-no-watch-command = il n'y a pas de commande watch : le suivi est la touche w de l'assistant (`stepwise --car ID`, puis w ; pour plusieurs véhicules `stepwise fleet --cars FICHIER`, puis w) ; un script redemande `stepwise steps --car ID`
 cli-clap-try-help = Pour en savoir plus : --help.
 cli-clap-other = impossible de lire la ligne de commande
 

@@ -1891,6 +1891,7 @@ cli-clap-repeated = l'argomento '{ $arg }' può essere dato una sola volta
 cli-clap-extra-value = valore inatteso '{ $value }' per '{ $arg }'
 cli-clap-needs-command = '{ $name }' richiede un comando: { $values }
 cli-clap-did-you-mean = forse si intendeva '{ $suggestion }'?
+cli-no-watch-command = non esiste il comando watch: il monitoraggio è il tasto w dell'assistente (`stepwise --car ID`, poi w; per molti veicoli `stepwise fleet --cars FILE`, poi w); uno script richiede di nuovo `stepwise steps --car ID`
 cli-clap-try-help = Per saperne di più: '--help'.
 cli-clap-other = impossibile leggere la riga di comando
 

@@ -1884,6 +1884,7 @@ cli-clap-repeated = het argument '{ $arg }' mag maar één keer worden gegeven
 cli-clap-extra-value = onverwachte waarde '{ $value }' voor '{ $arg }'
 cli-clap-needs-command = '{ $name }' heeft een opdracht nodig: { $values }
 cli-clap-did-you-mean = bedoelde u '{ $suggestion }'?
+cli-no-watch-command = er is geen opdracht watch: volgen is de toets w van de wizard (`stepwise --car ID`, dan w; voor veel voertuigen `stepwise fleet --cars BESTAND`, dan w); een script vraagt opnieuw `stepwise steps --car ID`
 cli-clap-try-help = Meer informatie met '--help'.
 cli-clap-other = de opdrachtregel is niet te lezen
 

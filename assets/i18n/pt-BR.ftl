@@ -1918,6 +1918,7 @@ cli-clap-repeated = o argumento '{ $arg }' só pode ser informado uma vez
 cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
 cli-clap-needs-command = '{ $name }' precisa de um comando: { $values }
 cli-clap-did-you-mean = você quis dizer '{ $suggestion }'?
+cli-no-watch-command = não existe o comando watch: acompanhar é a tecla w do assistente (`stepwise --car ID`, depois w; para muitos veículos `stepwise fleet --cars ARQUIVO`, depois w); um script pede de novo `stepwise steps --car ID`
 cli-clap-try-help = Para mais informações, tente '--help'.
 cli-clap-other = não é possível ler a linha de comando
 

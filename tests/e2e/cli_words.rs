@@ -998,3 +998,19 @@ fn a_list_without_a_steps_id_is_said_by_steps() {
         );
     }
 }
+
+/// `stepwise watch` (the word the screens use) is no command: it says how
+/// to watch, never clap's nearest name, "auth" (stranger 60, BI15).
+#[test]
+fn watch_as_a_command_says_how_to_watch() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["watch", "--car", "C01"]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("there is no watch command: watching is the wizard's w key")
+            && err.contains("`stepwise --car ID`, then w"),
+        "{err}"
+    );
+    assert!(!err.contains("did you mean"), "{err}");
+}
