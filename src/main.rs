@@ -398,7 +398,27 @@ fn note_typed_api(cli: &Cli) {
     if let Some(typed) = cli.api.as_deref().filter(|_| cli.api_typed)
         && stepwise::client::parse_base(typed).is_ok()
     {
-        let _ = API_TYPED.set(typed.trim().to_owned());
+        // The token and the TLS files given by flag go with it: without
+        // them the command as printed would be refused (a 401, an unknown
+        // issuer; stranger 60, BI8).
+        use std::fmt::Write as _;
+        let mut carried = typed.trim().to_owned();
+        for (flag, path) in [
+            ("--token-file", &cli.token_file),
+            ("--ca-file", &cli.net.ca_file),
+            ("--client-cert", &cli.net.client_cert),
+            ("--client-key", &cli.net.client_key),
+        ] {
+            if let Some(path) = path {
+                let path = path.display().to_string();
+                let _ = if path.contains(char::is_whitespace) || path.contains('"') {
+                    write!(carried, " {flag} '{}'", path.replace('\'', "'\\''"))
+                } else {
+                    write!(carried, " {flag} {path}")
+                };
+            }
+        }
+        let _ = API_TYPED.set(carried);
     }
 }
 

@@ -714,6 +714,30 @@ fn next_for_a_steps_id_the_gateway_forgot_says_to_ask_the_list_again() {
             && err.contains(&format!("`stepwise steps --api {} --car ID`", sim.url()))
             && !err.contains("Check the carAssociationID or stepsID"),
         "{err}"
+    ); // A token file given by flag goes with the command suggested, as --api
+    // does: without it the command would be refused (stranger 60, BI8).
+    let token = home.path().join("token.txt");
+    std::fs::write(&token, "some-token\n").unwrap();
+    let token = token.to_str().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "next",
+            "--steps-id",
+            "zzz999",
+            "--api",
+            &sim.url(),
+            "--token-file",
+            token,
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "`stepwise steps --api {} --token-file {token} --car ID`",
+            sim.url()
+        )),
+        "{err}"
     );
 }
 
