@@ -428,7 +428,13 @@ pub fn commands_with_api(message: &str, api: &str) -> String {
         if sub > 0 && !command.contains("--api") {
             out.push_str(&words[..sub].join(" "));
             out.push_str(" --api ");
-            out.push_str(api);
+            // `login` and `logout` keep a token of their own, and refuse
+            // --token-file: it is not carried to them.
+            if matches!(words.get(1), Some(&("login" | "logout"))) {
+                out.push_str(&without_token_file(api));
+            } else {
+                out.push_str(api);
+            }
             for word in &words[sub..] {
                 out.push(' ');
                 out.push_str(word);
@@ -443,9 +449,50 @@ pub fn commands_with_api(message: &str, api: &str) -> String {
     out
 }
 
+/// The flags carried with `--api` (`URL --token-file PATH --ca-file …`)
+/// without `--token-file` and its path (in single quotes where it has
+/// spaces).
+fn without_token_file(api: &str) -> String {
+    let Some(at) = api.find(" --token-file ") else {
+        return api.to_owned();
+    };
+    let rest = &api[at + " --token-file ".len()..];
+    let after = if let Some(quoted) = rest.strip_prefix('\'') {
+        // The path ends at a quote not followed by `\''` (an escaped quote).
+        let mut end = 0;
+        let bytes = quoted.as_bytes();
+        while end < bytes.len() {
+            if quoted[end..].starts_with("'\\''") {
+                end += 4;
+            } else if bytes[end] == b'\'' {
+                break;
+            } else {
+                end += 1;
+            }
+        }
+        &quoted[(end + 1).min(quoted.len())..]
+    } else {
+        rest.find(' ').map_or("", |i| &rest[i..])
+    };
+    format!("{}{}", &api[..at], after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A token file typed beside --api goes with the commands suggested,
+    /// but not with `login` or `logout`, which refuse it (stranger 60, BI8).
+    #[test]
+    fn a_token_file_is_carried_but_not_to_login() {
+        let api = "http://gw --token-file '/tmp/my tok' --ca-file ca.pem";
+        assert_eq!(
+            commands_with_api("run `stepwise steps --car ID` or `stepwise login`", api),
+            "run `stepwise steps --api http://gw --token-file '/tmp/my tok' --ca-file ca.pem --car ID` or `stepwise login --api http://gw --ca-file ca.pem`"
+        );
+        assert_eq!(without_token_file("http://gw --token-file t"), "http://gw");
+        assert_eq!(without_token_file("http://gw"), "http://gw");
+    }
 
     #[test]
     fn advice_to_set_no_proxy_keeps_the_hosts_there() {
