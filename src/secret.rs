@@ -10,21 +10,34 @@ use std::fmt;
 /// the report) is not kept: a token never goes into a file a technician
 /// hands on.
 pub fn looks_like_token(text: &str) -> bool {
+    token_like_word(text).is_some()
+}
+
+/// The word of `text` that looks like a bearer token (see
+/// [`looks_like_token`]), if any. A UUID in its usual form (8-4-4-4-12
+/// hex digits: a ticket's or a device's reference) is none (stranger 60,
+/// BI17).
+pub fn token_like_word(text: &str) -> Option<&str> {
     let token_char = |c: char| c.is_ascii_alphanumeric() || "-_.~+/=".contains(c);
-    let words: Vec<&str> = text.split_whitespace().collect();
     let jwt = |w: &str| {
-        let w = w.trim_matches(|c: char| !token_char(c));
         w.starts_with("eyJ")
             && w.split('.').count() == 3
             && w.len() >= 20
             && w.chars().all(token_char)
     };
+    let uuid = |w: &str| {
+        let parts: Vec<&str> = w.split('-').collect();
+        parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+            && parts
+                .iter()
+                .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+    };
     let long = |w: &str| {
-        let w = w.trim_matches(|c: char| !token_char(c));
         w.len() >= 32
             && w.chars().all(token_char)
             && w.chars().any(|c| c.is_ascii_alphabetic())
             && w.chars().any(|c| c.is_ascii_digit())
+            && !uuid(w)
     };
     // `Bearer` as a word of its own, whatever stands around it (a quote, a
     // bracket, a colon: stranger 57, BF3), then a word of 8 or more.
@@ -34,8 +47,13 @@ pub fn looks_like_token(text: &str) -> bool {
         .collect();
     let after_bearer = runs
         .windows(2)
-        .any(|pair| pair[0].eq_ignore_ascii_case("bearer") && pair[1].len() >= 8);
-    after_bearer || words.iter().any(|w| jwt(w) || long(w))
+        .find(|pair| pair[0].eq_ignore_ascii_case("bearer") && pair[1].len() >= 8)
+        .map(|pair| pair[1]);
+    after_bearer.or_else(|| {
+        text.split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !token_char(c)))
+            .find(|w| jwt(w) || long(w))
+    })
 }
 
 /// Keeps the process's memory, tokens included, out of core files: the

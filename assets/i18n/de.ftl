@@ -113,6 +113,7 @@ banner-note-kept-text = Sie steht im Sitzungsbericht.
 banner-note-kept-press-x-text = Sie kommt in den Sitzungsbericht, der nur mit x geschrieben wird (kein --report angegeben): vor dem Beenden x drücken, sonst geht die Notiz verloren.
 banner-note-token = Notiz nicht übernommen
 banner-note-token-text = Sie enthält etwas, das wie ein Anmelde-Token aussieht, und ein Token kommt nie in einen Bericht. N drücken und die Notiz ohne es eingeben.
+banner-note-token-word-text = Sie enthält etwas, das wie ein Anmelde-Token aussieht (das Wort aus { $len } Zeichen, das mit { $start }… beginnt), und ein Token kommt nie in einen Bericht. N drücken: die Notiz kommt wie eingegeben zurück, um dieses Wort herauszunehmen.
 banner-note-unsaved = Notiz nicht gespeichert
 banner-note-unsaved-text = Noch kein Bericht enthält Ihre Notiz (kein --report angegeben). x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q, um ohne sie zu beenden.
 banner-task-failed = Die Anfrage brach mit einem internen Fehler ab

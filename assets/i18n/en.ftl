@@ -143,6 +143,7 @@ banner-note-kept-text = It goes into the session report.
 banner-note-kept-press-x-text = It goes into the session report, which is written only when you press x (no --report was given): press x before quitting, or the note is lost.
 banner-note-token = Note not kept
 banner-note-token-text = It holds what looks like a sign-in token, and a token never goes into a report. Press N and type the note without it.
+banner-note-token-word-text = It holds what looks like a sign-in token (the { $len }-character word starting { $start }…), and a token never goes into a report. Press N: the note comes back as typed, to take that word out.
 banner-note-unsaved = Note not saved
 banner-note-unsaved-text = No report holds your note yet (no --report was given). Press x to write the report with it, or q again to quit without it.
 banner-task-failed = The request stopped on an internal error

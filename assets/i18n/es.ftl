@@ -113,6 +113,7 @@ banner-note-kept-text = Irá en el informe de sesión.
 banner-note-kept-press-x-text = Irá al informe de la sesión, que solo se escribe al pulsar «x» (no se indicó --report): pulse «x» antes de salir, o la nota se pierde.
 banner-note-token = Nota no guardada
 banner-note-token-text = Contiene lo que parece un token de inicio de sesión, y un token nunca va en un informe. Pulse N y escriba la nota sin él.
+banner-note-token-word-text = Contiene lo que parece un token de inicio de sesión (la palabra de { $len } caracteres que empieza por { $start }…), y un token nunca va en un informe. Pulse N: la nota vuelve tal como se escribió, para quitar esa palabra.
 banner-note-unsaved = Nota sin guardar
 banner-note-unsaved-text = Ningún informe contiene aún su nota (no se indicó --report). Pulse «x» para escribir el informe con ella, o de nuevo «q» para salir sin ella.
 banner-task-failed = La petición se detuvo por un error interno

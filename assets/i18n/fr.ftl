@@ -113,6 +113,7 @@ banner-note-kept-text = elle figurera dans le rapport de session.
 banner-note-kept-press-x-text = elle ira dans le rapport de session, qui n'est écrit que si vous appuyez sur x (aucun --report n'a été donné) : appuyez sur x avant de quitter, sinon la note est perdue.
 banner-note-token = Note non gardée
 banner-note-token-text = elle contient ce qui ressemble à un jeton de connexion, et un jeton ne va jamais dans un rapport. Appuyez sur N et tapez la note sans lui.
+banner-note-token-word-text = elle contient ce qui ressemble à un jeton de connexion (le mot de { $len } caractères qui commence par { $start }…), et un jeton ne va jamais dans un rapport. Appuyez sur N : la note revient telle que tapée, pour retirer ce mot.
 banner-note-unsaved = Note non enregistrée
 banner-note-unsaved-text = aucun rapport ne contient encore votre note (pas de --report). Appuyez sur x pour écrire le rapport avec elle, ou encore sur q pour quitter sans elle.
 banner-task-failed = La requête s'est arrêtée sur une erreur interne

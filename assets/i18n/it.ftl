@@ -113,6 +113,7 @@ banner-note-kept-text = finirà nel rapporto di sessione.
 banner-note-kept-press-x-text = andrà nel rapporto della sessione, che viene scritto solo premendo x (nessun --report indicato): premere x prima di uscire, altrimenti la nota va persa.
 banner-note-token = Nota non tenuta
 banner-note-token-text = contiene quello che sembra un token di accesso, e un token non finisce mai in un rapporto. Premere N e scrivere la nota senza di esso.
+banner-note-token-word-text = contiene quello che sembra un token di accesso (la parola di { $len } caratteri che inizia con { $start }…), e un token non finisce mai in un rapporto. Premere N: la nota torna com'era scritta, per togliere quella parola.
 banner-note-unsaved = Nota non salvata
 banner-note-unsaved-text = nessun rapporto contiene ancora la nota (nessun --report indicato). Premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
 banner-task-failed = La richiesta si è interrotta per un errore interno

@@ -113,6 +113,7 @@ banner-note-kept-text = Ze komt in het sessierapport.
 banner-note-kept-press-x-text = Ze komt in het sessierapport, dat alleen wordt geschreven als u op x drukt (er is geen --report gegeven): druk op x voor het afsluiten, anders gaat de notitie verloren.
 banner-note-token = Notitie niet bewaard
 banner-note-token-text = Ze bevat iets wat op een aanmeldtoken lijkt, en een token komt nooit in een rapport. Druk op N en typ de notitie zonder.
+banner-note-token-word-text = Ze bevat iets wat op een aanmeldtoken lijkt (het woord van { $len } tekens dat begint met { $start }…), en een token komt nooit in een rapport. Druk op N: de notitie komt terug zoals getypt, om dat woord eruit te halen.
 banner-note-unsaved = Notitie niet opgeslagen
 banner-note-unsaved-text = Nog geen rapport bevat uw notitie (geen --report opgegeven). Druk op x om het rapport met de notitie te schrijven, of nogmaals op q om zonder te stoppen.
 banner-task-failed = Het verzoek stopte door een interne fout

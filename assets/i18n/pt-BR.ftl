@@ -114,6 +114,7 @@ banner-note-kept-text = Vai para o relatório da sessão.
 banner-note-kept-press-x-text = Ela vai para o relatório da sessão, que só é gravado quando você pressiona x (nenhum --report foi dado): pressione x antes de sair, ou a nota se perde.
 banner-note-token = Nota não guardada
 banner-note-token-text = Ela contém o que parece um token de login, e um token nunca vai para um relatório. Pressione N e digite a nota sem ele.
+banner-note-token-word-text = Ela contém o que parece um token de login (a palavra de { $len } caracteres que começa com { $start }…), e um token nunca vai para um relatório. Pressione N: a nota volta como foi digitada, para tirar essa palavra.
 banner-note-unsaved = Nota não salva
 banner-note-unsaved-text = Nenhum relatório contém sua nota ainda (nenhum --report foi informado). Pressione x para gravar o relatório com ela, ou q de novo para sair sem ela.
 banner-task-failed = O pedido parou devido a um erro interno

@@ -113,6 +113,7 @@ banner-note-kept-text = Vai para o relatório da sessão.
 banner-note-kept-press-x-text = Vai para o relatório da sessão, que só é gravado quando prime x (não foi indicado --report): prima x antes de sair, ou a nota perde-se.
 banner-note-token = Nota não guardada
 banner-note-token-text = Contém o que parece um token de início de sessão, e um token nunca vai para um relatório. Prima N e escreva a nota sem ele.
+banner-note-token-word-text = Contém o que parece um token de início de sessão (a palavra de { $len } caracteres que começa por { $start }…), e um token nunca vai para um relatório. Prima N: a nota volta tal como foi escrita, para tirar essa palavra.
 banner-note-unsaved = Nota não guardada
 banner-note-unsaved-text = Nenhum relatório contém ainda a sua nota (não foi indicado --report). Prima x para escrever o relatório com ela, ou q de novo para sair sem ela.
 banner-task-failed = O pedido parou devido a um erro interno

@@ -141,8 +141,7 @@ pub struct DemoCar {
     /// Steps done of all, when the demo's state has moved on from where
     /// its scenario starts (which the label describes).
     pub progress: Option<(usize, usize)>,
-    /// The demo starts its caches stale (every step `alreadyDone`) until
-    /// a reset.
+    /// The demo starts its caches stale (all `alreadyDone`) until a reset.
     pub stale_cache: bool,
 }
 
@@ -410,6 +409,7 @@ pub struct State {
     /// A note was kept since the last report written, and no --report
     /// writes one at exit: `q` asks before the note is lost.
     pub(crate) unsaved_note: bool,
+    pub(crate) refused_note: Option<String>, // refused for a token-like word: N opens it again
     /// `q` was pressed once with an unsaved note: the next one quits.
     pub(crate) quit_asked: bool,
     pub(crate) next_id: u64,
@@ -444,6 +444,7 @@ impl State {
             spinner: 0,
             quit: false,
             unsaved_note: false,
+            refused_note: None,
             quit_asked: false,
             next_id: 1,
             guide_lang,

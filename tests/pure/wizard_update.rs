@@ -3804,6 +3804,40 @@ fn a_note_holding_a_token_is_not_kept() {
     assert!(!report.contains("eyJhbGci"), "{report}");
 }
 
+/// A ticket's UUID in a note is kept; a 32-hex word that looks like a
+/// token is refused with its length and start (never whole), and the next
+/// `N` brings the note back as typed to take it out (stranger 60, BI17).
+#[test]
+fn a_refused_note_names_the_word_and_comes_back_to_edit() {
+    let mut s = noted(true);
+    let typed = |s: &mut State, text: &str| {
+        ch(s, 'N');
+        for c in text.chars() {
+            ch(s, c);
+        }
+        key(s, KeyCode::Enter);
+    };
+    typed(&mut s, "ref 7f3e9a2b-4c1d-4e8f-9a6b-2d3c4e5f6a7b ok");
+    assert!(
+        s.report()
+            .to_markdown()
+            .contains("7f3e9a2b-4c1d-4e8f-9a6b-2d3c4e5f6a7b")
+    );
+    let note = "device id d41d8cd98f00b204e9800998ecf8427e";
+    typed(&mut s, note);
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Note not kept");
+    assert!(
+        banner
+            .text
+            .contains("(the 32-character word starting d41d…)")
+            && !banner.text.contains("d41d8cd98f00"),
+        "{banner:?}"
+    );
+    ch(&mut s, 'N');
+    assert_eq!(s.overlay(), Some(&Overlay::Note(note.to_owned())));
+}
+
 /// The token in use (a fixed one, short and shaped like any word) typed
 /// into a note is not kept either; a note without it is.
 #[test]

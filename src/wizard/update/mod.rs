@@ -309,7 +309,8 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::WriteReport => notes::write_report(state, now),
         Action::WriteNote => {
-            state.overlay = Some(Overlay::Note(String::new()));
+            let again = state.refused_note.take().unwrap_or_default();
+            state.overlay = Some(Overlay::Note(again));
             Vec::new()
         }
         Action::SaveNote => notes::save_note(state, now),

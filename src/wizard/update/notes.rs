@@ -75,17 +75,25 @@ fn keep_note(state: &mut State, now: SystemTime, unfinished: bool) -> bool {
         return false;
     }
     let lang = lang(state);
-    // A token pasted into a note would go into a file handed on: dropped.
-    if crate::secret::looks_like_token(&text)
-        || crate::secret::holds_any(&text, &state.options.secrets)
-    {
-        say(
-            state,
-            error(
-                tr!(lang, "banner-note-token"),
-                tr!(lang, "banner-note-token-text"),
+    // A token pasted into a note would go into a file handed on: not kept.
+    // The word is named by its start (never whole), and the note comes
+    // back as typed with the next N (stranger 60, BI17).
+    let word = crate::secret::token_like_word(&text)
+        .map(|w| (w.chars().count(), w.chars().take(4).collect::<String>()));
+    if word.is_some() || crate::secret::holds_any(&text, &state.options.secrets) {
+        let text_words = match &word {
+            Some((len, start)) => tr!(
+                lang,
+                "banner-note-token-word-text",
+                len = crate::text::num(*len),
+                start = start.clone()
             ),
-        );
+            None => tr!(lang, "banner-note-token-text"),
+        };
+        say(state, error(tr!(lang, "banner-note-token"), text_words));
+        if !unfinished && word.is_some() {
+            state.refused_note = Some(text);
+        }
         return false;
     }
     state.note(now, Event::Note { text, unfinished });
