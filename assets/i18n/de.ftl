@@ -1746,6 +1746,7 @@ doctor-fix-steps-gateway = Prüfen, ob --api auf ein Schritte-Gateway zeigt
 doctor-fix-proxy-html = Die Antwort kam über den Proxy: die Seite ist vielleicht die eigene des Proxys (eine Anmelde- oder Portalseite). NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; sonst prüfen, ob --api auf ein Schritte-Gateway zeigt
 doctor-list-cut = die Liste wurde abgeschnitten: { $error }
 doctor-fix-cut = Erneut versuchen; bleibt sie abgeschnitten, kürzt das Gateway oder etwas auf dem Weg (ein Proxy) seine Antworten: den Betreiber des Gateways informieren
+doctor-fix-no-answer = Erneut versuchen; bleibt es so, verwirft das Gateway oder etwas davor (ein Proxy, ein Load Balancer) diesen Aufruf: dem Betreiber des Gateways melden
 doctor-fix-network-proxy = Ein Proxy dieses Netzes hat geantwortet, obwohl hier keiner eingestellt ist: HTTPS_PROXY (HTTP_PROXY für http://) auf http://benutzer:passwort@proxy:port mit seiner Adresse setzen oder den Netzwerkadministrator fragen
 doctor-fix-limited = Das Gateway begrenzt Anfragen: einige Minuten warten, dann doctor erneut ausführen
 doctor-fix-wait = Das Gateway bittet, { $secs } s zu warten: danach doctor erneut ausführen; bleibt es so, den Betreiber des Gateways informieren

@@ -1756,6 +1756,7 @@ doctor-fix-steps-gateway = Check that --api points at a steps gateway
 doctor-fix-proxy-html = The answer came through the proxy: the page may be the proxy's own (a login or portal page). Set NO_PROXY={ $host } if the gateway can be reached without the proxy; else check that --api points at a steps gateway
 doctor-list-cut = the list was cut short: { $error }
 doctor-fix-cut = Retry; if it stays cut, the gateway or something on the way (a proxy) cuts its answers: tell the gateway's operator
+doctor-fix-no-answer = Retry; if it persists, the gateway or something in front of it (a proxy, a load balancer) drops this call: tell the gateway's operator
 doctor-fix-network-proxy = A proxy of this network answered, though none is set here: set HTTPS_PROXY (HTTP_PROXY for http://) to http://user:password@proxy:port with its address, or ask the network's administrator
 doctor-fix-limited = The gateway is limiting requests: wait a few minutes, then run doctor again
 doctor-fix-wait = The gateway asks to wait { $secs } s: run doctor again after that; if it persists, tell the gateway's operator

@@ -1761,6 +1761,7 @@ doctor-fix-steps-gateway = Compruebe que --api apunta a una pasarela de pasos
 doctor-fix-proxy-html = La respuesta llegó a través del proxy: la página puede ser la del propio proxy (una página de acceso o un portal). Defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy; si no, compruebe que --api apunta a una pasarela de pasos
 doctor-list-cut = la lista se cortó: { $error }
 doctor-fix-cut = Reintente; si sigue cortada, la pasarela o algo en el camino (un proxy) corta sus respuestas: avise a quien gestiona la pasarela
+doctor-fix-no-answer = Reintente; si persiste, la pasarela o algo situado delante (un proxy, un balanceador de carga) descarta esta llamada: avise al operador de la pasarela
 doctor-fix-network-proxy = Respondió un proxy de esta red, aunque aquí no hay ninguno configurado: configure HTTPS_PROXY (HTTP_PROXY para http://) como http://usuario:contraseña@proxy:puerto con su dirección, o consulte al administrador de la red
 doctor-fix-limited = La pasarela está limitando las peticiones: espere unos minutos y vuelva a ejecutar doctor
 doctor-fix-wait = La pasarela pide esperar { $secs } s: vuelva a ejecutar doctor después; si persiste, avise a quien gestiona la pasarela

@@ -1758,6 +1758,7 @@ doctor-fix-steps-gateway = Vérifiez que --api désigne une passerelle d'étapes
 doctor-fix-proxy-html = La réponse est venue par le proxy : la page est peut-être celle du proxy lui-même (une page de connexion ou un portail). Définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; sinon, vérifiez que --api désigne une passerelle d'étapes
 doctor-list-cut = la liste a été coupée : { $error }
 doctor-fix-cut = Réessayez ; si elle reste coupée, la passerelle ou quelque chose en chemin (un proxy) coupe ses réponses : prévenez l'exploitant de la passerelle
+doctor-fix-no-answer = Réessayez ; si cela persiste, la passerelle ou un élément placé devant (un proxy, un répartiteur de charge) abandonne cet appel : prévenez l'exploitant de la passerelle
 doctor-fix-network-proxy = Un proxy de ce réseau a répondu, alors qu'aucun n'est réglé ici : réglez HTTPS_PROXY (HTTP_PROXY pour http://) sur http://utilisateur:motdepasse@proxy:port avec son adresse, ou demandez à l'administrateur du réseau
 doctor-fix-limited = La passerelle limite les requêtes : attendez quelques minutes, puis relancez doctor
 doctor-fix-wait = La passerelle demande d'attendre { $secs } s : relancez doctor ensuite ; si cela persiste, prévenez l'exploitant de la passerelle

@@ -1755,6 +1755,7 @@ doctor-fix-steps-gateway = Controllare che --api indichi un gateway dei passi
 doctor-fix-proxy-html = La risposta è arrivata attraverso il proxy: la pagina può essere quella del proxy stesso (una pagina di accesso o un portale). Impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; altrimenti controllare che --api indichi un gateway dei passi
 doctor-list-cut = la lista è stata troncata: { $error }
 doctor-fix-cut = Riprovare; se resta troncata, il gateway o qualcosa lungo il percorso (un proxy) tronca le sue risposte: avvisare chi gestisce il gateway
+doctor-fix-no-answer = Riprovare; se persiste, il gateway o qualcosa davanti a esso (un proxy, un bilanciatore di carico) scarta questa chiamata: avvisare il gestore del gateway
 doctor-fix-network-proxy = Ha risposto un proxy di questa rete, anche se qui non ne è impostato alcuno: impostare HTTPS_PROXY (HTTP_PROXY per http://) a http://utente:password@proxy:porta con il suo indirizzo, oppure chiedere all'amministratore della rete
 doctor-fix-limited = Il gateway sta limitando le richieste: attendere qualche minuto, poi eseguire di nuovo doctor
 doctor-fix-wait = Il gateway chiede di attendere { $secs } s: eseguire di nuovo doctor dopo; se persiste, avvisare chi gestisce il gateway

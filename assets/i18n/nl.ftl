@@ -1751,6 +1751,7 @@ doctor-fix-steps-gateway = Controleer of --api naar een stappengateway wijst
 doctor-fix-proxy-html = Het antwoord kwam via de proxy: de pagina kan de eigen pagina van de proxy zijn (een aanmeld- of portaalpagina). Zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; controleer anders of --api naar een stappengateway wijst
 doctor-list-cut = de lijst is afgebroken: { $error }
 doctor-fix-cut = Probeer opnieuw; blijft het afgebroken, dan kapt de gateway of iets onderweg (een proxy) zijn antwoorden af: meld het aan de beheerder van de gateway
+doctor-fix-no-answer = Probeer opnieuw; blijft het zo, dan laat de gateway of iets ervoor (een proxy, een load balancer) deze oproep vallen: meld het de beheerder van de gateway
 doctor-fix-network-proxy = Een proxy van dit netwerk antwoordde, hoewel hier geen is ingesteld: zet HTTPS_PROXY (HTTP_PROXY voor http://) op http://gebruiker:wachtwoord@proxy:poort met zijn adres, of vraag het de netwerkbeheerder
 doctor-fix-limited = De gateway beperkt verzoeken: wacht een paar minuten en voer doctor dan opnieuw uit
 doctor-fix-wait = De gateway vraagt { $secs } s te wachten: voer doctor daarna opnieuw uit; blijft het zo, meld het dan de beheerder van de gateway

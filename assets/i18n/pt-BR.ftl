@@ -1776,6 +1776,7 @@ doctor-fix-steps-gateway = Confira se --api aponta para um gateway de passos
 doctor-fix-proxy-html = A resposta veio pelo proxy: a página pode ser a do próprio proxy (uma página de login ou portal). Defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy; senão, confira se --api aponta para um gateway de passos
 doctor-list-cut = a lista foi cortada: { $error }
 doctor-fix-cut = Tente de novo; se continuar cortada, o gateway ou algo no caminho (um proxy) corta as respostas: avise quem opera o gateway
+doctor-fix-no-answer = Tente de novo; se persistir, o gateway ou algo na frente dele (um proxy, um balanceador de carga) descarta esta chamada: avise o operador do gateway
 doctor-fix-network-proxy = Um proxy desta rede respondeu, embora nenhum esteja configurado aqui: defina HTTPS_PROXY (HTTP_PROXY para http://) como http://usuario:senha@proxy:porta com o endereço dele, ou pergunte ao administrador da rede
 doctor-fix-limited = O gateway está limitando as requisições: espere alguns minutos e execute o doctor de novo
 doctor-fix-wait = O gateway pede para esperar { $secs } s: execute o doctor de novo depois disso; se persistir, avise quem opera o gateway

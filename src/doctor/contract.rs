@@ -1094,7 +1094,12 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         .get(LIST_PATH, &steps_query(CAR_PARAM, car, "all"), JSON, true)
         .await
     {
-        Err(why) => return Err((Line::no_answer(Mark::Failed, why), Failure::NoGateway)),
+        // The connection worked (the lines above): what to do now
+        // (stranger 60, BI14).
+        Err(why) => {
+            let line = Line::no_answer(Mark::Failed, why).fix(words!("doctor-fix-no-answer"));
+            return Err((line, Failure::NoGateway));
+        }
         // Through a proxy, its own login (the Proxy line says so).
         Ok(a) if password_prompt(&a) && caller.gateway.proxy().is_some() => {
             let line = Line::new(Mark::Failed, words!("doctor-first-proxy-login"))

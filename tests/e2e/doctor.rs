@@ -3358,3 +3358,23 @@ fn an_error_body_of_another_shape_is_json_that_is_read() {
     );
     assert!(!text.contains("error bodies should be JSON"), "{text}");
 }
+
+/// A gateway that closes every connection without answering: the first
+/// list's failed line says what to do, as every failed line does
+/// (stranger 60, BI14).
+#[test]
+fn a_dropped_first_list_says_what_to_do() {
+    let home = home();
+    let gateway = crate::canned::answering(Vec::new());
+    let out = doctor(home.path(), &["--api", &gateway, "--car", "987654"]);
+    let text = stdout(&out);
+    let first = line(&text, "First list");
+    assert!(
+        first.starts_with("✗ failed") && first.contains("closed the connection without answering"),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ Retry; if it persists, the gateway or something in front of it (a proxy, a load balancer) drops this call"),
+        "{text}"
+    );
+}
