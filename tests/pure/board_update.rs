@@ -1763,7 +1763,9 @@ fn an_id_the_demo_does_not_know_on_the_board_is_said_with_the_board_s_keys() {
         .unwrap();
     assert!(
         said.text.contains("the demo backend does not know this id")
-            && said.text.contains("it knows only its own vehicles")
+            && said.text.contains(
+                "it knows only its own vehicles (`stepwise demo --board` opens a board of them all)"
+            )
             && said.text.contains("d removes the row, a adds the right id")
             && !said.text.contains("start screen"),
         "{said:?}"
