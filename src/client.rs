@@ -1107,8 +1107,15 @@ impl Gateway {
         match tokio::time::timeout(TRIAL_LIMIT, self.list(&request)).await {
             Err(_) => Trial::NotTried(None),
             Ok(Ok(_)) => Trial::Taken,
-            // A 401, also to a token renewed for it (stranger 52, BA1).
-            Ok(Err(e)) if e.answered_status() == Some(401) => Trial::Refused,
+            // A 401, also to a token renewed for it (stranger 52, BA1);
+            // one whose challenge names a scope the token lacks is that
+            // (stranger 63, BL1).
+            Ok(Err(e))
+                if e.answered_status() == Some(401)
+                    && !matches!(e, GatewayError::ScopeWanted { .. }) =>
+            {
+                Trial::Refused
+            }
             Ok(Err(GatewayError::Rejected {
                 status: 404, body, ..
             })) if body.names_the_id() => Trial::Taken,

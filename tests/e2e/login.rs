@@ -1452,7 +1452,8 @@ fn a_sign_in_lacking_the_gateway_s_scope_is_said() {
     let metadata = format!(
         r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
     );
-    let scoped = "HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:write\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    // A 401 with the challenge, as a 403 would be (stranger 63, BL1).
+    let scoped = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:write\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     let gateway = crate::canned::routing(
         vec![(
             "oauth-authorization-server",
