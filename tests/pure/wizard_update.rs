@@ -1387,6 +1387,41 @@ fn an_unreadable_live_event_blames_the_stream_not_the_address() {
     assert!(!report.contains("--api"), "{report}");
 }
 
+/// While watch polls (no event stream), an unusable list answer is the
+/// list call's, in the words `r` gives: never "the live event stream sent
+/// an event" nor "the lists themselves are fine" (stranger 62, BK2).
+#[test]
+fn an_unusable_answer_while_polling_is_the_list_s_not_a_stream_s() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_secs(3),
+        }),
+        1,
+    );
+    let bad = stepwise::wire::decode_list(br#"{"status":"UP"}"#).unwrap_err();
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: GatewayError::BadAnswer(bad),
+            retrying: true,
+        },
+        2,
+    );
+    let text = session(&s).banner().unwrap().text.clone();
+    assert!(
+        !text.contains("event stream") && !text.contains("lists themselves are fine"),
+        "{text}"
+    );
+    assert!(text.contains("answer"), "{text}");
+    let report = s.report().to_markdown();
+    assert!(!report.contains("lists themselves are fine"), "{report}");
+}
+
 /// While the follower tries again after a failure (a 503 to the event
 /// stream), the header says so rather than a bare "watch ON"; the next
 /// answer that comes back ends it.

@@ -85,6 +85,14 @@ pub(super) fn live_words(lang: Lang, error: &GatewayError) -> String {
 /// a proxy: the proxy holds the stream back (it buffers it), which is said
 /// with its fix rather than "the proxy is silent" (stranger 47, AV12).
 pub(super) fn follower_words(session: &VehicleSession, lang: Lang, error: &GatewayError) -> String {
+    // Polled, not streamed: an unusable answer is the list call's, in the
+    // words `r` would give, never an event of a stream (stranger 62, BK2).
+    let polling = session
+        .following()
+        .is_some_and(|f| matches!(f.mode, Some(crate::client::live::Mode::Polling { .. })));
+    if polling {
+        return gateway_cause(lang, error);
+    }
     let never_streamed = session.following().is_some_and(|f| f.mode.is_none());
     never_streamed
         .then(|| {
