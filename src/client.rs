@@ -634,9 +634,9 @@ impl GatewayError {
                 live::LiveFault::Said(body) if body.code == Some(wire::NO_STEP_CODE) => {
                     Recovery::StartOver
                 }
-                live::LiveFault::Said(_) | live::LiveFault::Contradicted { .. } => {
-                    Recovery::Retry { now: false }
-                }
+                live::LiveFault::Said(_)
+                | live::LiveFault::Contradicted { .. }
+                | live::LiveFault::Foreign { .. } => Recovery::Retry { now: false },
                 live::LiveFault::Cut
                 | live::LiveFault::Silent { .. }
                 | live::LiveFault::NoFirstEvent { .. }

@@ -927,6 +927,12 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
                 )
             }
         }
+        LiveFault::Foreign { answered, lists } => tr!(
+            lang,
+            "gw-live-foreign",
+            answered = answered.clone(),
+            count = num(*lists)
+        ),
         LiveFault::Said(body) => {
             let said = error_said(body);
             if body.code == Some(crate::wire::NO_STEP_CODE) {

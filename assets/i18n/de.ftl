@@ -482,6 +482,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] Der Stream hatte für die stepsID { $ids } keine Liste gesendet: vielleicht die gemeinte
    *[other] Der Stream hatte für die stepsIDs { $ids } keine Liste gesendet: vielleicht ist eine davon gemeint
 }
+gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
+    [one] die erfragte Liste antwortet
+   *[other] die { $count } erfragten Listen antworten
+}, wenn mit der stepsID gefragt: kein Fahrzeug wurde neu begonnen. Der Stream wird erneut geöffnet und, wenn das anhält, zugunsten der Abfrage aufgegeben; dem Betreiber des Gateways melden (oder dem eines Proxys oder Caches dazwischen)
 gw-user-info = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus der URL entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 gw-bad-url = die Gateway-URL { $url } ist unbrauchbar: { $reason }. Eine wie http://127.0.0.1:8080 angeben
 url-no-host = sie hat keinen Host

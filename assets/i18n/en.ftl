@@ -566,6 +566,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] The stream had sent no list for stepsID { $ids }: the one it may have meant
    *[other] The stream had sent no list for the stepsIDs { $ids }: one of them it may have meant
 }
+gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
+    [one] list it was asked for answers
+   *[other] { $count } lists it was asked for answer
+} when asked by stepsID: no vehicle was started over. The stream is opened again, and given up for polling if this goes on; tell the gateway's operator (or whoever runs a proxy or cache in between)
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-400-said-todo = Its words say what it refused (the id was checked before sending). If they name a header or parameter, something on the way (a proxy) may change requests: tell who runs the network; else report a bug

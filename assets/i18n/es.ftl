@@ -485,6 +485,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] El flujo no había enviado ninguna lista del stepsID { $ids }: quizá el que quería decir
    *[other] El flujo no había enviado ninguna lista de los stepsID { $ids }: quizá se refería a uno de ellos
 }
+gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
+    [one] la lista pedida responde
+   *[other] las { $count } listas pedidas responden
+} cuando se piden por stepsID: ningún vehículo empezó de nuevo. El flujo se abre otra vez, y se abandona por la consulta si esto sigue; avise al operador de la pasarela (o a quien gestione un proxy o una caché intermedios)
 gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
 url-no-host = no tiene host

@@ -485,6 +485,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] Le flux n'avait envoyé aucune liste pour le stepsID { $ids } : peut-être celui qu'il visait
    *[other] Le flux n'avait envoyé aucune liste pour les stepsID { $ids } : il visait peut-être l'un d'eux
 }
+gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
+    [one] la liste demandée répond
+   *[other] les { $count } listes demandées répondent
+} quand on les demande par stepsID : aucun véhicule n'a été repris au début. Le flux est rouvert, et abandonné pour l'interrogation si cela continue ; prévenez l'exploitant de la passerelle (ou celui d'un proxy ou d'un cache entre les deux)
 gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
 url-no-host = elle n'a pas d'hôte

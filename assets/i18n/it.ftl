@@ -482,6 +482,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] Il flusso non aveva inviato alcun elenco per lo stepsID { $ids }: forse quello che intendeva
    *[other] Il flusso non aveva inviato alcun elenco per gli stepsID { $ids }: forse intendeva uno di questi
 }
+gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
+    [one] l'elenco chiesto risponde
+   *[other] i { $count } elenchi chiesti rispondono
+} quando li si chiede per stepsID: nessun veicolo è stato ricominciato. Il flusso viene riaperto, e abbandonato per l'interrogazione se continua; avvisare il gestore del gateway (o chi gestisce un proxy o una cache in mezzo)
 gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
 url-no-host = non ha un host

@@ -484,6 +484,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] De stream had voor stepsID { $ids } geen lijst gestuurd: misschien de bedoelde
    *[other] De stream had voor de stepsIDs { $ids } geen lijst gestuurd: misschien was een daarvan bedoeld
 }
+gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
+    [one] de gevraagde lijst antwoordt
+   *[other] de { $count } gevraagde lijsten antwoorden
+} als ze per stepsID worden opgevraagd: geen voertuig is opnieuw begonnen. De stream wordt opnieuw geopend, en opgegeven voor opvragen als dit aanhoudt; meld het de beheerder van de gateway (of van een proxy of cache ertussen)
 gw-user-info = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit de URL; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 gw-bad-url = de gateway-URL { $url } is onbruikbaar: { $reason }. Geef er een zoals http://127.0.0.1:8080
 url-no-host = er staat geen host in

@@ -489,6 +489,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que ele quis dizer
    *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles
 }
+gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
+    [one] a lista pedida responde
+   *[other] as { $count } listas pedidas respondem
+} quando pedidas por stepsID: nenhum veículo recomeçou. O fluxo é aberto de novo, e abandonado pela consulta se isso continuar; avise o operador do gateway (ou quem opera um proxy ou cache no meio)
 gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
 url-no-host = não tem host

@@ -466,6 +466,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que queria dizer
    *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles
 }
+gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
+    [one] a lista pedida responde
+   *[other] as { $count } listas pedidas respondem
+} quando pedidas por stepsID: nenhum veículo recomeçou. O fluxo é aberto de novo, e abandonado pela consulta se isto continuar; avise o operador do gateway (ou quem gere um proxy ou cache pelo meio)
 gw-user-info = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os do URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Indique uma como http://127.0.0.1:8080
 url-no-host = não tem anfitrião

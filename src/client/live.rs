@@ -89,6 +89,10 @@ pub enum LiveFault {
         lists: usize,
         unsent: Vec<String>,
     },
+    /// The stream sent a list of a stepsID it was not asked for
+    /// (`answered`, sanitised), while each of its `lists` answers when asked
+    /// by its stepsID: no vehicle was started over (stranger 63, BL3, BL4).
+    Foreign { answered: String, lists: usize },
 }
 
 /// How long a stream found silent is given to hand over what already
@@ -383,7 +387,11 @@ impl Follower {
                 // without end: stranger 61, BJ7).
                 StreamEnd::Fatal(error)
                     if (self.ids.len() > 1
-                        || matches!(error, GatewayError::Live(LiveFault::Said(_))))
+                        || matches!(
+                            error,
+                            GatewayError::Live(LiveFault::Said(_))
+                                | GatewayError::ForeignList { .. }
+                        ))
                         && error.recovery() == super::Recovery::StartOver =>
                 {
                     match self.no_step_said(error, &mut failures).await? {
@@ -499,7 +507,8 @@ impl Follower {
         // it again. Polled from now on, said once (BH6). (A list of a
         // stepsID no one asked for is a stream that failed: reopened, with
         // backoff; stranger 61, BJ12.)
-        if answered == self.ids.len() && matches!(error, GatewayError::Live(LiveFault::Said(_))) {
+        let answered_all = answered == self.ids.len();
+        if answered_all && matches!(error, GatewayError::Live(LiveFault::Said(_))) {
             self.send(LiveUpdate::Error {
                 error: self.contradicted(error),
                 retrying: true,
@@ -508,6 +517,17 @@ impl Follower {
             return Ok(Err(true));
         }
         *failures += 1;
+        // A list no one asked for, while every list asked answers: said as
+        // the stream's, never "this vehicle may have started over".
+        let error = match error {
+            GatewayError::ForeignList { answered, .. } if answered_all => {
+                GatewayError::Live(LiveFault::Foreign {
+                    answered: crate::steps::sanitize(&answered),
+                    lists: self.ids.len(),
+                })
+            }
+            other => other,
+        };
         self.send(LiveUpdate::Error {
             error,
             retrying: true,

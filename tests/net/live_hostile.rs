@@ -271,23 +271,30 @@ async fn escape_sequences_in_event_data_never_reach_the_list() {
 #[tokio::test]
 async fn an_event_with_another_steps_id_is_refused_not_taken() {
     let other = list("alreadyDone").replace(r#""stepsID":"1""#, r#""stepsID":"555555""#);
-    let server = serve(move |_, _, stream| {
-        let text = format!("{SSE_HEAD}{}", event(1, &other));
-        write_and_hold(stream, text.into_bytes())
+    let server = serve(move |_, head, stream| {
+        let other = other.clone();
+        async move {
+            if head.contains("/events") {
+                let text = format!("{SSE_HEAD}{}", event(1, &other));
+                write_and_hold(stream, text.into_bytes()).await;
+            } else {
+                // The list by its own stepsID answers: the event was the
+                // stream's mistake, not a start-over (stranger 63, BL3).
+                write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+            }
+        }
     })
     .await;
     let mut updates = follow(&server.url(), quick());
-    let update = until(&mut updates, |u| !matches!(u, LiveUpdate::Mode(_))).await;
+    let update = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
     let LiveUpdate::Error {
-        error: GatewayError::ForeignList {
-            asked, answered, ..
-        },
-        ..
+        error: GatewayError::Live(LiveFault::Foreign { answered, lists }),
+        retrying: true,
     } = &update
     else {
         panic!("{update:?}");
     };
-    assert_eq!((asked.as_str(), answered.as_str()), ("1", "555555"));
+    assert_eq!((answered.as_str(), *lists), ("555555", 1));
 }
 
 /// A poll of one stepsID answered with another's list is refused and said.
@@ -667,12 +674,60 @@ async fn a_foreign_list_on_a_stream_of_several_is_reopened_not_given_up() {
         seen.iter().any(|u| matches!(
             u,
             LiveUpdate::Error {
-                error: GatewayError::ForeignList { .. },
+                error: GatewayError::Live(LiveFault::Foreign { lists: 2, .. }),
                 retrying: true
             }
         )),
         "{seen:?}"
     );
+    // Said as the stream's, never "this vehicle may have started over"
+    // (stranger 63, BL4).
+    let said = seen.iter().find_map(|u| match u {
+        LiveUpdate::Error { error, .. } => Some(describe::gateway_error(Lang::En, error)),
+        _ => None,
+    });
+    let said = said.unwrap_or_default();
+    assert!(
+        said.contains("sent a list of stepsID 99, which it was not asked for")
+            && said.contains("no vehicle was started over")
+            && !said.contains("this vehicle"),
+        "{said}"
+    );
+}
+
+/// The same on a stream of one list: a list of another stepsID that the
+/// list by the vehicle's own stepsID does not back up (it answers) is a
+/// stream that failed: reopened with backoff, then polled; never started
+/// over again and again (stranger 63, BL3).
+#[tokio::test]
+async fn a_foreign_list_on_a_stream_of_one_is_not_started_over_without_end() {
+    let foreign = r#"{"stepsID":"99","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let server = serve(move |_, head, stream| async move {
+        if head.contains("/events") {
+            let text = format!("{SSE_HEAD}{}{}", event(1, &list("todo")), event(2, foreign));
+            write_and_hold(stream, text.into_bytes()).await;
+        } else {
+            write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+        }
+    })
+    .await;
+    let mut updates = follow_with(gateway(&server.url(), 64 * 1024), vec!["1".into()], quick());
+    loop {
+        match next(&mut updates).await.expect("the follower goes on") {
+            LiveUpdate::Mode(Mode::Polling { .. }) => break,
+            LiveUpdate::Error {
+                retrying: false, ..
+            }
+            | LiveUpdate::Dropped { .. } => panic!("started over"),
+            _ => {}
+        }
+    }
+    let streams = server
+        .heads()
+        .iter()
+        .filter(|h| h.contains("/events"))
+        .count();
+    assert!((2..=5).contains(&streams), "{streams} streams");
 }
 
 /// The same for a stream of one list: the stream says 2346, the list by
