@@ -386,8 +386,14 @@ impl<'a> FailedJson<'a> {
                     }
             )
         );
+        // A wait of days (a Retry-After date decades away) is no wait a
+        // script keeps: the words say to tell the operator, and so does the
+        // action (stranger 62, BK3).
+        let absurd = error
+            .and_then(GatewayError::asked_wait)
+            .is_some_and(|secs| secs > 86_400);
         let action = match error.map(GatewayError::recovery) {
-            _ if elsewhere => Action::Stop,
+            _ if elsewhere || absurd => Action::Stop,
             None | Some(crate::client::Recovery::Retry { .. }) => Action::Retry,
             Some(crate::client::Recovery::SignIn) => Action::SignIn,
             Some(crate::client::Recovery::StartOver) if by_steps_id => Action::StartOver,
@@ -406,7 +412,7 @@ impl<'a> FailedJson<'a> {
             action,
             // Still limited after the wait it asked: the advice's minute
             // (stranger 54, BC2).
-            retry_after: error.and_then(|e| match e {
+            retry_after: error.filter(|_| !absurd).and_then(|e| match e {
                 GatewayError::Rejected {
                     kind: Rejection::TooManyRequests,
                     retry_after: Some(wait),

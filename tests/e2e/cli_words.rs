@@ -275,6 +275,20 @@ fn a_failure_object_carries_the_wait_asked() {
     let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(failed["retry_after"].is_null(), "{failed}");
     assert_eq!(failed["status"], 404, "{failed}");
+    // A wait of decades (a Retry-After date far away) is no wait to keep:
+    // stop, and no retry_after a script would sleep on (stranger 62, BK3).
+    let absurd = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2099 07:28:00 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let out = run(
+        home.path(),
+        &["next", "--api", &absurd, "--steps-id", "132324", "--json"],
+    );
+    assert_exit(&out, 1);
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(failed["action"], "stop", "{failed}");
+    assert!(failed["retry_after"].is_null(), "{failed}");
 }
 
 /// A gateway that answers every call with 429 and a long Retry-After has
