@@ -862,6 +862,7 @@ banner-signed-in = Angemeldet
 banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.
 banner-signed-in-given = Dieser Lauf verwendet es; der nächste nimmt wieder das Token aus { $from }, das Vorrang vor der hinterlegten Anmeldung hat: ihn ohne { $from } starten.
 banner-sign-in-failed = Anmeldung fehlgeschlagen
+report-sign-in-cancelled = abgebrochen, bevor die Bestätigung kam (Esc, oder der Assistent endete): kein Token wurde gespeichert
 banner-sign-in-no-help = Keine Anmeldung gestartet
 banner-sign-in-no-help-text = eine neue Anmeldung mit diesen Einstellungen bekäme dieselbe Antwort. { $why }
 banner-sign-in-failed-text = { $why }. i drücken, um es erneut zu versuchen.

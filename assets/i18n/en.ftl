@@ -120,6 +120,7 @@ banner-signed-in = Signed in
 banner-signed-in-text = The token is kept in { $place }; the steps are asked for again with it.
 banner-signed-in-given = This run uses it; the next one takes the token from { $from } again, which wins over the kept login: start it without { $from }.
 banner-sign-in-failed = Sign-in failed
+report-sign-in-cancelled = cancelled before the approval came (Esc, or the wizard ended): no token was kept
 banner-sign-in-no-help = No sign-in started
 banner-sign-in-no-help-text = a new sign-in with these settings would get the same answer. { $why }
 banner-sign-in-failed-text = { $why }. Press i to try again.

@@ -865,6 +865,7 @@ banner-signed-in = Sesión iniciada
 banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.
 banner-signed-in-given = Esta sesión lo usa; la siguiente volverá a tomar el token de { $from }, que prevalece sobre la sesión guardada: iníciela sin { $from }.
 banner-sign-in-failed = Inicio de sesión fallido
+report-sign-in-cancelled = cancelado antes de que llegara la aprobación (Esc, o el asistente terminó): no se guardó ningún token
 banner-sign-in-no-help = No se inició sesión
 banner-sign-in-no-help-text = un nuevo inicio de sesión con estos ajustes obtendría la misma respuesta. { $why }
 banner-sign-in-failed-text = { $why }. Pulse i para intentarlo de nuevo.

@@ -865,6 +865,7 @@ banner-signed-in = Connecté
 banner-signed-in-text = le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
 banner-signed-in-given = Cette session l'utilise ; la suivante reprendra le jeton de { $from }, qui l'emporte sur la connexion conservée : lancez-la sans { $from }.
 banner-sign-in-failed = Échec de la connexion
+report-sign-in-cancelled = annulée avant que l'approbation n'arrive (Échap, ou l'assistant s'est arrêté) : aucun jeton n'a été gardé
 banner-sign-in-no-help = Aucune connexion lancée
 banner-sign-in-no-help-text = une nouvelle connexion avec ces réglages obtiendrait la même réponse. { $why }
 banner-sign-in-failed-text = { $why }. Appuyez sur i pour réessayer.

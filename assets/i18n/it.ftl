@@ -862,6 +862,7 @@ banner-signed-in = Accesso eseguito
 banner-signed-in-text = per conservare il token si usa { $place }; i passi vengono richiesti di nuovo con esso.
 banner-signed-in-given = Questa sessione lo usa; la prossima riprenderà il token da { $from }, che prevale sull'accesso conservato: avviarla senza { $from }.
 banner-sign-in-failed = Accesso non riuscito
+report-sign-in-cancelled = annullato prima che arrivasse l'approvazione (Esc, o l'assistente è terminato): nessun token è stato salvato
 banner-sign-in-no-help = Nessun accesso avviato
 banner-sign-in-no-help-text = un nuovo accesso con queste impostazioni avrebbe la stessa risposta. { $why }
 banner-sign-in-failed-text = { $why }. Premere i per riprovare.

@@ -864,6 +864,7 @@ banner-signed-in = Ingelogd
 banner-signed-in-text = Het token wordt bewaard in { $place }; de stappen worden er opnieuw mee opgevraagd.
 banner-signed-in-given = Deze sessie gebruikt het; de volgende neemt weer het token uit { $from }, dat voorgaat op de bewaarde aanmelding: start die zonder { $from }.
 banner-sign-in-failed = Inloggen mislukt
+report-sign-in-cancelled = geannuleerd voordat de goedkeuring kwam (Esc, of de wizard stopte): er is geen token bewaard
 banner-sign-in-no-help = Geen aanmelding gestart
 banner-sign-in-no-help-text = een nieuwe aanmelding met deze instellingen kreeg hetzelfde antwoord. { $why }
 banner-sign-in-failed-text = { $why }. Druk op i om het opnieuw te proberen.

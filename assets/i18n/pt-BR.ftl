@@ -869,6 +869,7 @@ banner-signed-in = Login feito
 banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.
 banner-signed-in-given = Esta sessão o usa; a próxima volta a pegar o token de { $from }, que prevalece sobre o login guardado: inicie-a sem { $from }.
 banner-sign-in-failed = Falha ao entrar
+report-sign-in-cancelled = cancelado antes de a aprovação chegar (Esc, ou o assistente terminou): nenhum token foi guardado
 banner-sign-in-no-help = Nenhum login iniciado
 banner-sign-in-no-help-text = um novo login com estas configurações teria a mesma resposta. { $why }
 banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.

@@ -846,6 +846,7 @@ banner-signed-in = Sessão iniciada
 banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.
 banner-signed-in-given = Esta sessão usa-o; a próxima volta a usar o token de { $from }, que prevalece sobre a sessão guardada: inicie-a sem { $from }.
 banner-sign-in-failed = Falha ao entrar
+report-sign-in-cancelled = cancelado antes de a aprovação chegar (Esc, ou o assistente terminou): nenhum token foi guardado
 banner-sign-in-no-help = Nenhuma sessão iniciada
 banner-sign-in-no-help-text = uma nova sessão com estas definições teria a mesma resposta. { $why }
 banner-sign-in-failed-text = { $why }. Prima i para tentar de novo.

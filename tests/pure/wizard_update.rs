@@ -2766,6 +2766,25 @@ fn keys_that_need_a_list_keep_the_failure_that_says_why_there_is_none() {
     assert!(render(&s).contains("asking again gets the same answer"));
 }
 
+/// A sign-in cancelled with Esc before its approval is kept in the report,
+/// not only the refusal that asked for it (stranger 63, BL10).
+#[test]
+fn a_cancelled_sign_in_is_in_the_report() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let none = GatewayError::Unauthorized {
+        sent: None,
+        expired: None,
+        said: None,
+    };
+    answer(&mut s, id, purpose, Err(none), 1);
+    sign_in_started(&ch(&mut s, 'i'));
+    assert_eq!(key(&mut s, KeyCode::Esc), [Effect::CancelSignIn]);
+    assert!(s.overlay().is_none());
+    let md = s.report().to_markdown();
+    assert!(md.contains("cancelled before the approval came"), "{md}");
+}
+
 /// A sign-in that fails changes nothing of why there is no list: a proxy
 /// that answered 401 itself still answers so, and the panel keeps "asking
 /// again gets the same answer", never "press r to ask again" (stranger 60,

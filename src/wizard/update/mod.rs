@@ -316,7 +316,7 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         Action::SaveNote => notes::save_note(state, now),
         Action::SignIn => sign_in::begin(state),
         Action::CancelSignIn => {
-            state.overlay = None;
+            notes::sign_in_cancelled(state, now);
             vec![Effect::CancelSignIn]
         }
         Action::OpenSignInPage => match state.sign_in().and_then(|s| s.prompt.as_ref()) {

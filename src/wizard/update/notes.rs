@@ -54,9 +54,23 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A sign-in under way ends without its approval (Esc, or the wizard
+/// ends): the report says so, not only the refusal that asked for it
+/// (stranger 63, BL10).
+pub(super) fn sign_in_cancelled(state: &mut State, now: SystemTime) {
+    if !matches!(state.overlay, Some(Overlay::SignIn(_))) {
+        return;
+    }
+    state.overlay = None;
+    let detail = tr!(lang(state), "report-sign-in-cancelled");
+    state.note(now, Event::SignInFailed { detail });
+}
+
 /// The wizard ends (Ctrl-C, a signal) with the note field open: what was
 /// typed goes into the report, marked unfinished, rather than being lost.
+/// A sign-in under way is said cancelled.
 pub fn keep_unfinished_note(state: &mut State, now: SystemTime) {
+    sign_in_cancelled(state, now);
     // Without --report, it is a note no report holds yet: kept where `x`
     // writes at the end, as a finished one is (stranger 45, AT3).
     if keep_note(state, now, true) && !state.options.report_at_exit {
