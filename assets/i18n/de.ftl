@@ -94,6 +94,7 @@ banner-live-trouble = Beobachten unterbrochen: { $what }
 live-bad-event = der Live-Ereignisstrom des Gateways sandte ein unbrauchbares Ereignis: { $why }. Die Listen selbst sind in Ordnung; den Betreiber des Gateways informieren
 live-proxy-held = der Live-Ereignisstrom bekam innerhalb von { $secs } s keine Antwort über den Proxy { $proxy }, obwohl die Listen-Aufrufe über ihn beantwortet werden: Der Proxy hält eine Antwort zurück, die nicht endet (er puffert den Ereignisstrom). Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne ihn erreichbar ist
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald es kann; bis dahin kann die Liste veraltet sein.
+banner-live-trouble-wait-text = { $why }. Das Gateway bat, { $secs } s zu warten (sein Retry-After): das Beobachten fragt dann erneut; bis dahin kann die Liste veraltet sein.
 banner-live-held-text = { $why }. Die Beobachtung fragt nicht von selbst erneut: eine Token-Erneuerung, deren Antwort verloren ging, wird nicht unbeaufsichtigt erneut gesendet (ihr Refresh-Token ist vielleicht verbraucht). r drücken, sobald der Weg zum Identitätsanbieter funktioniert; bis dahin ist die Liste auf dem Bildschirm vielleicht veraltet.
 banner-watch-retries = Das Beobachten fragt von selbst erneut (die Kopfzeile sagt „neuer Versuch“); r fragt sofort.
 banner-watch-waits = Das Beobachten fragt nach dieser Wartezeit von selbst erneut; früher fragen (r) hilft nicht.

@@ -94,6 +94,7 @@ banner-live-trouble = Seguimiento interrumpido: { $what }
 live-bad-event = el flujo de eventos en directo de la pasarela envió un evento inutilizable: { $why }. Las listas en sí están bien; avise a quien gestiona la pasarela
 live-proxy-held = el flujo de eventos en directo no tuvo respuesta en { $secs } s a través del proxy { $proxy }, aunque las llamadas de lista a través de él sí se responden: el proxy retiene una respuesta que no termina (almacena en búfer el flujo de eventos). Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer, o defina NO_PROXY={ $host } si la pasarela es accesible sin él
 banner-live-trouble-text = { $why }. El seguimiento continúa solo en cuanto puede; hasta entonces la lista en pantalla puede estar desactualizada.
+banner-live-trouble-wait-text = { $why }. La pasarela pidió esperar { $secs } s (su Retry-After): el seguimiento vuelve a preguntar entonces; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-live-held-text = { $why }. La vigilancia no vuelve a preguntar por sí sola: una renovación del token cuya respuesta se perdió no se reenvía sin usted (su token de actualización puede estar gastado). Pulse r cuando el camino al proveedor de identidad funcione; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-watch-retries = El seguimiento vuelve a preguntar solo (la cabecera dice «reintentando»); r pregunta ya.
 banner-watch-waits = El seguimiento vuelve a preguntar solo tras esa espera; preguntar antes (r) no ayuda.

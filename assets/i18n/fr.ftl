@@ -94,6 +94,7 @@ banner-live-trouble = Suivi interrompu : { $what }
 live-bad-event = le flux d'événements en direct de la passerelle a envoyé un événement inutilisable : { $why }. Les listes elles-mêmes sont bonnes ; prévenez l'exploitant de la passerelle
 live-proxy-held = le flux d'événements en direct n'a eu aucune réponse en { $secs } s à travers le proxy { $proxy }, bien que les appels de liste à travers lui aient leur réponse : le proxy retient une réponse qui ne finit pas (il met le flux d'événements en mémoire tampon). Demandez à qui gère le proxy de laisser passer text/event-stream sans mémoire tampon, ou réglez NO_PROXY={ $host } si la passerelle est joignable sans lui
 banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès qu'il le peut ; d'ici là, la liste affichée peut être dépassée.
+banner-live-trouble-wait-text = { $why }. La passerelle a demandé d'attendre { $secs } s (son Retry-After) : le suivi redemande alors ; d'ici là, la liste affichée peut être dépassée.
 banner-live-held-text = { $why }. Le suivi ne redemande pas de lui-même : un renouvellement de jeton dont la réponse s'est perdue n'est pas renvoyé sans vous (son jeton de rafraîchissement est peut-être consommé). Appuyez sur r une fois que le chemin vers le fournisseur d'identité fonctionne ; d'ici là, la liste à l'écran peut être dépassée.
 banner-watch-retries = Le suivi redemande tout seul (l'en-tête dit « nouvel essai ») ; r demande tout de suite.
 banner-watch-waits = Le suivi redemande tout seul après cette attente ; demander plus tôt (r) n'aide pas.

@@ -94,6 +94,7 @@ banner-live-trouble = Monitoraggio interrotto: { $what }
 live-bad-event = il flusso di eventi in diretta del gateway ha inviato un evento inutilizzabile: { $why }. Le liste in sé sono a posto; avvisare chi gestisce il gateway
 live-proxy-held = il flusso di eventi in diretta non ha avuto risposta entro { $secs } s attraverso il proxy { $proxy }, benché le chiamate dell'elenco attraverso di esso abbiano risposta: il proxy trattiene una risposta che non finisce (mette in buffer il flusso di eventi). Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena può; fino ad allora l'elenco sullo schermo può non essere aggiornato.
+banner-live-trouble-wait-text = { $why }. Il gateway ha chiesto di attendere { $secs } s (il suo Retry-After): il monitoraggio chiede di nuovo allora; fino ad allora l'elenco sullo schermo può non essere aggiornato.
 banner-live-held-text = { $why }. Il monitoraggio non richiede da solo: un rinnovo del token la cui risposta è andata persa non viene reinviato senza di lei (il suo refresh token può essere consumato). Premere r quando la strada verso il fornitore d'identità funziona; fino ad allora l'elenco sullo schermo può essere superato.
 banner-watch-retries = Il monitoraggio richiede da solo (l'intestazione dice «nuovo tentativo»); r chiede subito.
 banner-watch-waits = Il monitoraggio richiede da solo dopo quell'attesa; chiedere prima (r) non aiuta.

@@ -2766,6 +2766,38 @@ fn keys_that_need_a_list_keep_the_failure_that_says_why_there_is_none() {
     assert!(render(&s).contains("asking again gets the same answer"));
 }
 
+/// Watch held by a failure that asked a wait (a 503 with Retry-After: 60
+/// to a poll) says the wait, on screen and in the report, never only "goes
+/// on by itself when it can" (stranger 63, BL9).
+#[test]
+fn a_live_failure_asking_a_wait_says_the_wait() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let busy = GatewayError::Rejected {
+        status: 503,
+        kind: Rejection::ServerFailure,
+        body: ErrorBody::new(None, "maintenance"),
+        retry_after: Some(Duration::from_secs(60)),
+        proxy: None,
+    };
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: busy,
+            retrying: true,
+        },
+        2,
+    );
+    let text = session(&s).banner().unwrap().text.clone();
+    assert!(
+        text.contains("The gateway asked to wait 60 s (its Retry-After): watch asks again then"),
+        "{text}"
+    );
+    let md = s.report().to_markdown();
+    assert!(md.contains("asked to wait 60 s"), "{md}");
+}
+
 /// A sign-in cancelled with Esc before its approval is kept in the report,
 /// not only the refusal that asked for it (stranger 63, BL10).
 #[test]

@@ -300,15 +300,17 @@ fn live(
             // failure is said with the gateway's words and code.
             let why = follower_words(session, lang, &error);
             let what = gateway_headline(lang, &error);
-            // The same failure again (a renewal held) is one event.
+            let text = super::refused::live_trouble_text(lang, &error, why.clone());
+            // The same failure again (a renewal held) is one event; a wait
+            // the gateway asked is kept with it (stranger 63, BL9).
+            let waits = matches!(&error, GatewayError::Rejected { retry_after: Some(w), .. } if !w.is_zero());
             session.log_unless_repeated(
                 now,
                 crate::report::Event::Error {
                     what: what.clone(),
-                    detail: why.clone(),
+                    detail: if waits { text.clone() } else { why.clone() },
                 },
             );
-            let text = super::refused::live_trouble_text(lang, &error, why.clone());
             session.say_trouble(
                 info(tr!(lang, "banner-live-trouble", what = what), text),
                 why,
@@ -505,13 +507,6 @@ fn remedy_for(e: &GatewayError) -> Option<Remedy> {
         Some(Remedy::FixCause)
     } else {
         None
-    }
-}
-
-pub(super) fn status_of(e: &GatewayError) -> u16 {
-    match e {
-        GatewayError::Rejected { status, .. } => *status,
-        _ => 0,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use super::answers::{Judge, status_of, steps_id_refused};
+use super::answers::{Judge, steps_id_refused};
 use super::steps::fetch_for;
 use super::{error, info};
 use crate::client::GatewayError;
@@ -296,9 +296,33 @@ pub(super) fn live_trouble_text(lang: Lang, error: &GatewayError, why: String) -
             crate::auth::ProviderProblem::RenewalLost { .. }
         ))
     );
+    // The gateway's own wait, named: the screen shows no other (stranger
+    // 63, BL9).
+    let wait = match error {
+        GatewayError::Rejected {
+            retry_after: Some(wait),
+            ..
+        } if !wait.is_zero() => Some(wait.as_secs().max(1)),
+        _ => None,
+    };
     if held {
         tr!(lang, "banner-live-held-text", why = why)
+    } else if let Some(secs) = wait {
+        tr!(
+            lang,
+            "banner-live-trouble-wait-text",
+            why = why,
+            secs = secs
+        )
     } else {
         tr!(lang, "banner-live-trouble-text", why = why)
+    }
+}
+
+/// The HTTP status a gateway's refusal carried (0 for any other failure).
+fn status_of(e: &GatewayError) -> u16 {
+    match e {
+        GatewayError::Rejected { status, .. } => *status,
+        _ => 0,
     }
 }
