@@ -2263,7 +2263,16 @@ impl Gateway {
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
-            return Err(self.unauthorized(token_sent, answer.bearer_said));
+            // The challenge's words, else those of an error body of another
+            // shape (`error_description`: "API key missing"; stranger 60,
+            // BI13).
+            let said = answer.bearer_said.or_else(|| {
+                other
+                    .as_ref()
+                    .and_then(|b| b.message.clone())
+                    .map(|m| crate::steps::sanitize(&m))
+            });
+            return Err(self.unauthorized(token_sent, said));
         }
         if self.embedded
             && let Some(body) = &mut body

@@ -1596,3 +1596,27 @@ async fn a_403_through_a_proxy_names_the_proxy_not_the_token() {
     assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
     assert!(!line.contains("token"), "{line}");
 }
+
+/// A 401 whose body gives the gateway's words in another common shape
+/// (`error_description`, no challenge) is said with them, as a challenge's
+/// are (stranger 60, BI13).
+#[tokio::test]
+async fn a_401_s_error_description_in_its_body_is_quoted() {
+    let body = r#"{"error":"unauthorized","error_description":"API key missing"}"#;
+    let server = canned(
+        "401 Unauthorized",
+        &["Content-Type: application/json"],
+        body,
+    )
+    .await;
+    let error = list(&server.url, None).await;
+    assert!(
+        matches!(&error, GatewayError::Unauthorized { said: Some(s), .. } if s == "API key missing"),
+        "{error:?}"
+    );
+    assert!(
+        words(&error).contains("API key missing"),
+        "{}",
+        words(&error)
+    );
+}
