@@ -2266,12 +2266,7 @@ impl Gateway {
             // The challenge's words, else those of an error body of another
             // shape (`error_description`: "API key missing"; stranger 60,
             // BI13).
-            let said = answer.bearer_said.or_else(|| {
-                other
-                    .as_ref()
-                    .and_then(|b| b.message.clone())
-                    .map(|m| crate::steps::sanitize(&m))
-            });
+            let said = answer.bearer_said.or_else(|| body_words(other.as_ref()));
             return Err(self.unauthorized(token_sent, said));
         }
         if self.embedded
@@ -2287,6 +2282,12 @@ impl Gateway {
             proxy: self.proxy.clone(),
         })
     }
+}
+
+/// The words of an error body of another shape, sanitised.
+fn body_words(body: Option<&wire::ErrorBody>) -> Option<String> {
+    body.and_then(|b| b.message.as_deref())
+        .map(crate::steps::sanitize)
 }
 
 /// What the port of `--api` turned out to be (see [`GatewayError::Port`]).

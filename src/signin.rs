@@ -1065,6 +1065,9 @@ struct StatusJson<'a> {
     /// (its status, and the scope it lacks where the gateway named one),
     /// else null (stranger 57, BF14).
     token_refused: Option<RefusedJson>,
+    /// The kept login's token had expired and its renewal, tried just now,
+    /// failed: why, in English; else null (stranger 63, BL2).
+    renewal_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1283,7 +1286,7 @@ fn status_json(
     settings: &Settings,
     gateway: &str,
     (signed_in, refused): (bool, Refused),
-    asked: Option<&Asked>,
+    (asked, renewal_error): (Option<&Asked>, Option<String>),
     now: u64,
 ) -> String {
     let login = settings.login.as_ref();
@@ -1317,6 +1320,7 @@ fn status_json(
             Some(Asked::Unasked(_)) | None => None,
         },
         token_refused: refused.map(|(status, scope)| RefusedJson { status, scope }),
+        renewal_error,
     };
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
@@ -1413,6 +1417,59 @@ fn expires_line(lang: Lang, credential: &Credential, time: String) -> String {
     }
 }
 
+/// Where the login is kept; a file others may read is said so, with how
+/// to close it (said only of what is so).
+fn kept_line(lang: Lang, place: &Place) -> String {
+    let mut words = place_text(lang, place);
+    if let Place::File(path) = place {
+        let note = match crate::files::others_may_read(path) {
+            Some(mode) => tr!(
+                lang,
+                "status-login-file-open",
+                mode = format!("{mode:04o}"),
+                path = path.display().to_string()
+            ),
+            None => tr!(lang, "status-login-file-private"),
+        };
+        words = format!("{words} {note}");
+    }
+    tr!(lang, "status-login-kept", place = words)
+}
+
+/// The kept login in use, expired and renewable: renewed now, as the next
+/// call would. Why it failed (in English, and in `lang`); `None` when it
+/// was not due, or was renewed.
+async fn renewal_now(
+    lang: Lang,
+    settings: &Settings,
+    gateway: &str,
+    now: u64,
+) -> Option<(String, String)> {
+    let login = settings
+        .login
+        .as_ref()
+        .filter(|_| settings.token.is_none())?;
+    let credential = &login.credential;
+    if credential.over.is_some()
+        || !credential.can_refresh()
+        || credential.seconds_left(now) != Some(0)
+    {
+        return None;
+    }
+    let client = Gateway::for_trial(
+        gateway,
+        settings.device_id.clone(),
+        None,
+        settings.net.clone(),
+    )
+    .ok()?;
+    let error = login.source().bearer(client.http()).await.err()?;
+    Some((
+        crate::describe::auth_error(Lang::En, &error),
+        crate::describe::auth_error(lang, &error),
+    ))
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, or with
 /// none when the gateway answered without one; 1 otherwise.
 /// With no token at all, the gateway is asked once (within a few seconds)
@@ -1424,7 +1481,11 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let now = unix_now();
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
-    let usable_login = credential.is_some_and(|c| !c.is_spent(now));
+    // An expired token of the login in use is renewed now, as the next
+    // call would: its failure is said, never "fetched on next use"
+    // (stranger 63, BL2).
+    let renewal = renewal_now(lang, settings, &gateway, now).await;
+    let usable_login = credential.is_some_and(|c| !c.is_spent(now)) && renewal.is_none();
     let given = given_state(settings, &gateway, now).await;
     let signed_in = (settings.token.is_some() && given == (None, None)) || usable_login;
     // With a usable token, or none where the gateway answered without one.
@@ -1439,7 +1500,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
             settings,
             &gateway,
             (signed_in, given.1.clone()),
-            asked.as_ref(),
+            (asked.as_ref(), renewal.map(|r| r.0)),
             now,
         );
         return Ok((text, code));
@@ -1447,22 +1508,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let mut lines = vec![tr!(lang, "status-gateway", gateway = gateway.as_str())];
     match login {
         Some(l) => {
-            let mut place = place_text(lang, &l.place);
-            if let Place::File(path) = &l.place {
-                // Said only of what is so: a file others may read is said
-                // so, with how to close it.
-                let note = match crate::files::others_may_read(path) {
-                    Some(mode) => tr!(
-                        lang,
-                        "status-login-file-open",
-                        mode = format!("{mode:04o}"),
-                        path = path.display().to_string()
-                    ),
-                    None => tr!(lang, "status-login-file-private"),
-                };
-                place = format!("{place} {note}");
-            }
-            lines.push(tr!(lang, "status-login-kept", place = place));
+            lines.push(kept_line(lang, &l.place));
             let refreshable = l.credential.can_refresh();
             lines.push(
                 match (l.credential.expires_at, l.credential.seconds_left(now)) {
@@ -1487,6 +1533,9 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
                     _ => tr!(lang, "status-expires-unknown"),
                 },
             );
+            if let Some(why) = &renewal {
+                lines.push(tr!(lang, "status-renewal-failed", why = why.1.clone()));
+            }
             lines.push(match &l.credential.over {
                 Some(said) if client_refused(&l.credential) => tr!(
                     lang,

@@ -963,6 +963,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Ablauf:      { $time } (in { $left })
 status-expired-refreshable = Ablauf:      abgelaufen um { $time }; beim nächsten Gebrauch wird ein neues Token geholt
+status-renewal-failed = Erneuerung: eben versucht und gescheitert: { $why }
 status-expired = Ablauf:      abgelaufen um { $time }
 status-expires-ended = Ablauf:      { $time } (nicht mehr nutzbar: der Identitätsanbieter hat die Anmeldung beendet)
 status-expires-unknown = Ablauf:      unbekannt (ein von Hand angegebenes Token)

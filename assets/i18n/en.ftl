@@ -837,6 +837,7 @@ duration-minutes = { $n }m
 duration-seconds = { $n }s
 status-expires = Expires:   { $time } (in { $left })
 status-expired-refreshable = Expires:   expired at { $time }; a new token is fetched on next use
+status-renewal-failed = Renewal:   tried just now, and failed: { $why }
 status-expired = Expires:   expired at { $time }
 status-expires-ended = Expires:   { $time } (no longer usable: the identity provider ended the login)
 status-expires-unknown = Expires:   not known (a token given by hand)

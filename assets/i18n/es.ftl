@@ -966,6 +966,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Caducidad:  { $time } (dentro de { $left })
 status-expired-refreshable = Caducidad:  caducó a las { $time }; en el próximo uso se obtiene un token nuevo
+status-renewal-failed = Renovación: probada ahora mismo, y falló: { $why }
 status-expired = Caducidad:  caducó a las { $time }
 status-expires-ended = Caducidad:  { $time } (ya no se puede usar: el proveedor de identidad terminó la sesión)
 status-expires-unknown = Caducidad:  desconocida (un token dado a mano)

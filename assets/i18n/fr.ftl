@@ -966,6 +966,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Expiration :     { $time } (dans { $left })
 status-expired-refreshable = Expiration :     expiré à { $time } ; un nouveau jeton est obtenu à la prochaine utilisation
+status-renewal-failed = Renouvellement : essayé à l'instant, en échec : { $why }
 status-expired = Expiration :     expiré à { $time }
 status-expires-ended = Expiration :     { $time } (plus utilisable : le fournisseur d'identité a mis fin à la connexion)
 status-expires-unknown = Expiration :     inconnue (jeton fourni à la main)

@@ -963,6 +963,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Scadenza:  { $time } (tra { $left })
 status-expired-refreshable = Scadenza:  scaduto alle { $time }; al prossimo uso viene ottenuto un nuovo token
+status-renewal-failed = Rinnovo:   provato ora, ed è fallito: { $why }
 status-expired = Scadenza:  scaduto alle { $time }
 status-expires-ended = Scadenza:  { $time } (non più utilizzabile: il fornitore di identità ha chiuso l'accesso)
 status-expires-unknown = Scadenza:  sconosciuta (un token fornito a mano)

@@ -965,6 +965,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Verloopt:   { $time } (over { $left })
 status-expired-refreshable = Verloopt:   verlopen om { $time }; bij het volgende gebruik wordt een nieuw token opgehaald
+status-renewal-failed = Vernieuwen: zojuist geprobeerd, en mislukt: { $why }
 status-expired = Verloopt:   verlopen om { $time }
 status-expires-ended = Verloopt:   { $time } (niet meer bruikbaar: de identiteitsprovider heeft de aanmelding beëindigd)
 status-expires-unknown = Verloopt:   onbekend (een met de hand opgegeven token)

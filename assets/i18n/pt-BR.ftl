@@ -970,6 +970,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Validade:  { $time } (em { $left })
 status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
+status-renewal-failed = Renovação: tentada agora, e falhou: { $why }
 status-expired = Validade:  expirou às { $time }
 status-expires-ended = Validade:  { $time } (não pode mais ser usado: o provedor de identidade encerrou o login)
 status-expires-unknown = Validade:  desconhecida (um token informado manualmente)

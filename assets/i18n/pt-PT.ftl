@@ -947,6 +947,7 @@ duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Validade:  { $time } (em { $left })
 status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
+status-renewal-failed = Renovação: tentada agora, e falhou: { $why }
 status-expired = Validade:  expirou às { $time }
 status-expires-ended = Validade:  { $time } (já não pode ser usado: o fornecedor de identidade terminou a sessão)
 status-expires-unknown = Validade:  desconhecida (um token indicado manualmente)

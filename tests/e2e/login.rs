@@ -1778,6 +1778,46 @@ fn a_login_without_expiry_or_refresh_token_is_said_as_it_is() {
     assert!(!said.contains("refresh token"), "{said}");
 }
 
+/// A kept login whose token expired and whose renewal the provider's
+/// side refuses (a firewall's page): `auth status` tries the renewal, says
+/// it failed and exits 1, never "a new token is fetched on next use" alone
+/// (stranger 63, BL2).
+#[test]
+fn auth_status_says_a_renewal_that_fails_now() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let waf = crate::canned::answering(crate::canned::reply(
+        "403 Forbidden",
+        "text/html",
+        "<html><title>Blocked</title></html>",
+    ));
+    let file = logins_file(home.path());
+    let mut kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for login in kept["logins"].as_object_mut().unwrap().values_mut() {
+        login["expires_at"] = serde_json::json!(1_000);
+        login["token_endpoint"] = serde_json::json!(format!("{waf}/token"));
+    }
+    std::fs::write(&file, kept.to_string()).unwrap();
+    let out = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("Renewal:   tried just now, and failed: "),
+        "{said}"
+    );
+    let out = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &api],
+        None,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(value["renewal_error"].is_string(), "{value}");
+    assert_no_secret("status", &out.stdout);
+}
+
 /// A revocation that could not be asked (the proxy is down): the login is
 /// kept, the words name the proxy and say the refresh token stays valid at
 /// the provider; once the proxy is out of the way, logout revokes it
