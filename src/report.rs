@@ -50,8 +50,12 @@ pub enum Event {
         car: String,
     },
     /// The gateway refused the stepsID (HTTP status): asked again by
-    /// carAssociationID.
-    StartedOver { status: u16 },
+    /// carAssociationID. `from`: the stepsID refused.
+    StartedOver {
+        status: u16,
+        #[serde(rename = "stepsID", skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
     /// The technician's note (`N`); `unfinished` when the wizard ended
     /// (Ctrl-C, a signal) while it was being typed.
     Note {
@@ -260,6 +264,24 @@ impl SessionLog {
                 },
             );
         }
+    }
+
+    /// The stepsID the last start over by carAssociationID let go, if it
+    /// was a refusal's (stranger 65, BN1).
+    pub fn last_started_over_from(&self) -> Option<&str> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.event,
+                    Event::StartedOver { .. } | Event::StepsIdChanged { .. }
+                )
+            })
+            .and_then(|e| match &e.event {
+                Event::StartedOver { from, .. } => from.as_deref(),
+                _ => None,
+            })
     }
 
     /// When the last start over by carAssociationID was logged (the latest
@@ -570,8 +592,8 @@ fn describe(lang: Lang, event: &Event) -> String {
         ),
         Event::Opened { car } => tr!(lang, "report-event-opened", car = md(car)),
         // No HTTP status: the live stream's error event said so.
-        Event::StartedOver { status: 0 } => tr!(lang, "report-event-started-over-live"),
-        Event::StartedOver { status } => {
+        Event::StartedOver { status: 0, .. } => tr!(lang, "report-event-started-over-live"),
+        Event::StartedOver { status, .. } => {
             tr!(
                 lang,
                 "report-event-started-over",
@@ -904,8 +926,20 @@ mod tests {
     fn starting_over_says_whether_the_steps_id_was_unknown_or_refused() {
         let t0 = SystemTime::UNIX_EPOCH;
         let mut log = SessionLog::new("987654", "demo backend");
-        log.push(t0, Event::StartedOver { status: 404 });
-        log.push(t0, Event::StartedOver { status: 403 });
+        log.push(
+            t0,
+            Event::StartedOver {
+                status: 404,
+                from: None,
+            },
+        );
+        log.push(
+            t0,
+            Event::StartedOver {
+                status: 403,
+                from: None,
+            },
+        );
         let md = log.to_markdown();
         assert!(
             md.contains("the gateway no longer knew the stepsID (HTTP 404); started over"),

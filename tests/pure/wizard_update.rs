@@ -1480,6 +1480,42 @@ fn follower_ended(e: GatewayError) -> LiveUpdate {
     }
 }
 
+/// The same when the stream delivered the list of the stepsID the
+/// start-over gave back (the very one just refused) before refusing it
+/// again: watch stops and says so, never a start-over after start-over
+/// without end (stranger 65, BN1).
+#[test]
+fn the_same_steps_id_given_back_and_refused_again_stops_watch() {
+    let (gone, ended) = (no_step_2346, follower_ended);
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let (id, _, _, purpose) = fetched(&live(&mut s, f, ended(gone()), 2));
+    let (g, _) = followed(&answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        3,
+    ));
+    // The stream delivers that stepsID's list: it answered once more.
+    live(
+        &mut s,
+        g,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
+        4,
+    );
+    let effects = live(&mut s, g, ended(gone()), 5);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchList { .. } | Effect::Follow { .. })),
+        "not asked again: {effects:?}"
+    );
+    assert!(!session(&s).watch());
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.title, "The gateway refuses the stepsID it just gave");
+}
+
 /// A gateway that refuses the stepsID it has just given (its events by
 /// stepsID answer 2346): watch starts over once, and on the second refusal
 /// within a minute stops and says so, rather than asking without end; `r`
@@ -4405,18 +4441,15 @@ fn a_steps_id_that_answered_and_is_then_forgotten_starts_over_again() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (f, _) = followed(&ch(&mut s, 'w'));
     let (id, _, _, purpose) = fetched(&live(&mut s, f, ended(gone()), 2));
-    let (g, _) = followed(&answer(
-        &mut s,
-        id,
-        purpose,
-        Ok(list(["alreadyDone", "todo", "todo"])),
-        3,
-    ));
+    // Starting over gives a new stepsID (the gateway forgot the old one).
+    let mut renewed = list(["alreadyDone", "todo", "todo"]);
+    renewed.steps_id = Some("777001".into());
+    let (g, _) = followed(&answer(&mut s, id, purpose, Ok(renewed), 3));
     live(
         &mut s,
         g,
         LiveUpdate::Unchanged {
-            steps_id: "132324".into(),
+            steps_id: "777001".into(),
         },
         6,
     );

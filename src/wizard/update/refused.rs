@@ -28,9 +28,16 @@ pub(super) fn start_over(
     if !steps_id_refused(e) || session.steps_id().is_none() {
         return StartOver::No;
     }
-    if session.started_over_within(now, START_OVER_AGAIN) && !session.steps_id_answered() {
+    // Refused again soon after starting over: before it answered, or the
+    // very stepsID the start-over let go, given back (a stream's 2346, the
+    // list by carAssociationID bringing the same one: stranger 65, BN1).
+    let same_again = session.log().last_started_over_from() == session.steps_id();
+    if session.started_over_within(now, START_OVER_AGAIN)
+        && (!session.steps_id_answered() || same_again)
+    {
         return StartOver::Again;
     }
+    let from = session.steps_id().map(str::to_owned);
     let why = if e.is_wrong_device() {
         tr!(lang, "why-other-device")
     } else if matches!(e, GatewayError::ForeignList { .. }) {
@@ -48,6 +55,7 @@ pub(super) fn start_over(
         },
         _ => Event::StartedOver {
             status: status_of(e),
+            from,
         },
     };
     session.log_event(now, event);
