@@ -204,6 +204,10 @@ pub enum GatewayError {
         /// The token was a kept login's that asked for this very scope:
         /// signing in again would ask for the same.
         asked: bool,
+        /// The kept login asked for this scope, and its last token's grant
+        /// left it out (these scopes): a renewal dropped it, and signing in
+        /// again may get it back.
+        dropped: Option<String>,
     },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
@@ -668,8 +672,14 @@ impl GatewayError {
             | GatewayError::Compressed { .. }
             | GatewayError::CaptivePortal { .. }
             | GatewayError::ScopeWanted {
-                token_sent: true, ..
+                token_sent: true,
+                dropped: None,
+                ..
             } => Recovery::Stop,
+            // A renewal dropped the scope: a new sign-in may get it back.
+            GatewayError::ScopeWanted {
+                dropped: Some(_), ..
+            } => Recovery::SignIn,
             // No token was sent: one that has the scope is the way on.
             GatewayError::ScopeWanted {
                 token_sent: false, ..
@@ -2157,12 +2167,18 @@ impl Gateway {
         let asked = token_sent
             && self.token_from == Some(TokenFrom::Login)
             && self.token.as_ref().is_some_and(|t| t.asked_for(&scope));
+        let dropped = if token_sent && self.token_from == Some(TokenFrom::Login) {
+            self.token.as_ref().and_then(|t| t.granted_without(&scope))
+        } else {
+            None
+        };
         GatewayError::ScopeWanted {
             status,
             scope,
             sent: self.token_from.filter(|_| token_sent),
             token_sent,
             asked,
+            dropped,
         }
     }
 

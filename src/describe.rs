@@ -23,40 +23,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ConnectTimedOut { .. }
         | GatewayError::ProxyUnreachable { .. }
         | GatewayError::ProxyTunnel { .. } => connection_line(lang, error),
-        GatewayError::ScopeWanted {
-            status,
-            scope,
-            token_sent: false,
-            ..
-        } if scope.is_empty() => tr!(lang, "gw-scope-wanted-none-unnamed", status = *status),
-        GatewayError::ScopeWanted {
-            status,
-            scope,
-            token_sent: false,
-            ..
-        } => tr!(
-            lang,
-            "gw-scope-wanted-none",
-            status = *status,
-            scope = scope.clone()
-        ),
-        GatewayError::ScopeWanted {
-            status,
-            scope,
-            asked: true,
-            ..
-        } => tr!(
-            lang,
-            "gw-scope-wanted-asked",
-            status = *status,
-            scope = scope.clone()
-        ),
-        GatewayError::ScopeWanted {
-            status,
-            scope,
-            sent,
-            ..
-        } => scope_line(lang, *status, scope, *sent),
+        GatewayError::ScopeWanted { .. } => scope_wanted_line(lang, error),
         GatewayError::ProxyNoTunnel {
             proxy,
             from,
@@ -1168,6 +1135,59 @@ pub fn scope_taken_no_sign_in(lang: Lang, status: u16, scope: &str, from: TokenF
             scope = scope.to_owned(),
             from = from
         )
+    }
+}
+
+/// A scope the token lacks (or no token was sent), in words.
+fn scope_wanted_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            token_sent: false,
+            ..
+        } if scope.is_empty() => tr!(lang, "gw-scope-wanted-none-unnamed", status = *status),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            token_sent: false,
+            ..
+        } => tr!(
+            lang,
+            "gw-scope-wanted-none",
+            status = *status,
+            scope = scope.clone()
+        ),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            dropped: Some(granted),
+            ..
+        } => tr!(
+            lang,
+            "gw-scope-wanted-dropped",
+            status = *status,
+            scope = scope.clone(),
+            granted = crate::steps::sanitize(granted)
+        ),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            asked: true,
+            ..
+        } => tr!(
+            lang,
+            "gw-scope-wanted-asked",
+            status = *status,
+            scope = scope.clone()
+        ),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            sent,
+            ..
+        } => scope_line(lang, *status, scope, *sent),
+        _ => gateway_error(lang, error),
     }
 }
 

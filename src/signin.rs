@@ -1604,6 +1604,7 @@ mod tests {
             sent: None,
             token_sent: true,
             asked: false,
+            dropped: None,
         };
         let gw = "http://gw.example/";
         let words = |asked: &str, granted: Option<&str>| {

@@ -252,6 +252,21 @@ impl TokenSource {
         }
     }
 
+    /// The scopes the last token of this login was granted, when this
+    /// login asked for `scope` and that grant leaves it out (a renewal that
+    /// came back with fewer scopes: stranger 65, BN3).
+    pub fn granted_without(&self, scope: &str) -> Option<String> {
+        let Source::Login(login) = &*self.0 else {
+            return None;
+        };
+        if !self.asked_for(scope) {
+            return None;
+        }
+        let state = login.state.try_lock().ok()?;
+        let granted = state.credential.granted.clone()?;
+        (!granted.split_whitespace().any(|s| s == scope)).then_some(granted)
+    }
+
     /// Whether `call` is refused for itself (see [`Self::refused_call`]).
     pub fn refuses_call(&self, call: &str) -> bool {
         match &*self.0 {

@@ -370,6 +370,7 @@ fn lacks_scope(
         sent: settings.token_from,
         token_sent: settings.token_from.is_some(),
         asked,
+        dropped: None,
     };
     scope_line(
         report,

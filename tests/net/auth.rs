@@ -1409,11 +1409,13 @@ async fn a_login_that_asked_for_the_missing_scope_is_not_told_to_ask_again() {
     let provider = Provider::start(quick()).await;
     let credential = signed_in(&provider).await;
     let url = refusing_gateway(r#"Bearer error="insufficient_scope", scope="steps:write""#).await;
-    let asked = credential.asked(
+    let mut asked = credential.asked(
         &stepwise::auth::SignInOptions::default(),
         "openid offline_access steps:write",
         None,
     );
+    // Granted as asked: the provider gave it, and the gateway still says no.
+    asked.granted = Some("openid offline_access steps:write".into());
     let source = TokenSource::login(format!("{url}/"), asked, None);
     let err = gateway(&url, Some(source))
         .with_token_from(Some(stepwise::config::TokenFrom::Login))
@@ -1442,6 +1444,36 @@ async fn a_login_that_asked_for_the_missing_scope_is_not_told_to_ask_again() {
         .unwrap_err();
     let text = describe::gateway_error(Lang::En, &err);
     assert!(text.contains("login --scope"), "{text}");
+}
+
+/// A kept login that asked for the scope, whose last token's grant left it
+/// out (a renewal that came back with fewer scopes): said so, with a new
+/// sign-in as the way on (action sign_in), never "signing in again asks
+/// for the same" (stranger 65, BN3).
+#[tokio::test]
+async fn a_scope_a_renewal_dropped_is_said_with_a_new_sign_in() {
+    let provider = Provider::start(quick()).await;
+    let url = refusing_gateway(r#"Bearer error="insufficient_scope", scope="steps:read""#).await;
+    let mut credential = signed_in(&provider).await.asked(
+        &stepwise::auth::SignInOptions::default(),
+        "openid offline_access steps:read",
+        None,
+    );
+    credential.granted = Some("openid".into());
+    let source = TokenSource::login(format!("{url}/"), credential, None);
+    let err = gateway(&url, Some(source))
+        .with_token_from(Some(stepwise::config::TokenFrom::Login))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("the last token's grant left it out (granted: openid)")
+            && text.contains("Sign in again")
+            && !text.contains("asks for the same"),
+        "{text}"
+    );
+    assert_eq!(err.recovery(), stepwise::client::Recovery::SignIn);
 }
 
 /// A gateway that takes this login's token for one vehicle and refuses it

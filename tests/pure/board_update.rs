@@ -1201,6 +1201,7 @@ fn a_sign_in_whose_token_lacks_a_scope_does_not_stay_signed_in() {
         sent: Some(stepwise::config::TokenFrom::Login),
         token_sent: true,
         asked: false,
+        dropped: None,
     };
     for r in &requests(&effects) {
         answer(&mut s, r, Err(scope.clone()), 3);
