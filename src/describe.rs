@@ -487,12 +487,18 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
             from,
             host,
             closed: true,
-        } => tr!(
-            lang,
-            "gw-proxy-tunnel-closed",
-            proxy = proxy.clone(),
-            from = *from,
-            host = host.clone()
+        } => format!(
+            "{}. {}",
+            tr!(
+                lang,
+                "gw-proxy-tunnel-closed",
+                proxy = proxy.clone(),
+                from = *from,
+                host = host.clone()
+            ),
+            // The proxy may have passed it faithfully to a gateway that
+            // speaks plain HTTP (stranger 65, BN4).
+            tr!(lang, "tls-or-plain-http", host = host.clone())
         ),
         GatewayError::ConnectTimedOut { base, after } => tr!(
             lang,
@@ -1590,12 +1596,16 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
         ),
         // Through a proxy's tunnel, the gateway's port is not the one to
         // blame: the proxy, or a filter behind it, answered in its place.
-        TlsProblem::NotTls if proxy.is_some() => tr!(
-            lang,
-            "tls-not-tls-proxy",
-            base = base,
-            proxy = proxy.unwrap_or_default().to_owned(),
-            host = host
+        TlsProblem::NotTls if proxy.is_some() => format!(
+            "{}. {}",
+            tr!(
+                lang,
+                "tls-not-tls-proxy",
+                base = base,
+                proxy = proxy.unwrap_or_default().to_owned(),
+                host = host.clone()
+            ),
+            tr!(lang, "tls-or-plain-http", host = host)
         ),
         TlsProblem::NotTls => tr!(lang, "tls-not-tls", base = base, via = via),
         TlsProblem::Other(what) => tr!(

@@ -94,7 +94,17 @@ pub(super) async fn checks(
                 host = host.clone(),
                 why = why
             ),
-            Some(words!("doctor-tls-proxy-cut-fix", host = host.clone())),
+            // Or a gateway that speaks plain HTTP (stranger 65, BN4).
+            Some({
+                let host = host.clone();
+                Arg::each(move |lang| {
+                    format!(
+                        "{}. {}",
+                        crate::tr!(lang, "doctor-tls-proxy-cut-fix", host = host.clone()),
+                        crate::tr!(lang, "tls-or-plain-http", host = host.clone())
+                    )
+                })
+            }),
         );
     }
     let not_tls = checked

@@ -1620,3 +1620,23 @@ async fn a_401_s_error_description_in_its_body_is_quoted() {
         words(&error)
     );
 }
+
+/// A TLS handshake cut in a proxy's open tunnel may be a gateway that
+/// speaks plain HTTP behind a faithful proxy: the words say that too, with
+/// http:// in --api, not only the proxy (stranger 65, BN4).
+#[test]
+fn a_tunnel_cut_in_the_handshake_names_a_plain_http_gateway_too() {
+    let cut = GatewayError::ProxyTunnel {
+        proxy: "http://127.0.0.1:3128".into(),
+        from: "https_proxy",
+        host: "gw.example".into(),
+        closed: true,
+    };
+    let said = words(&cut);
+    assert!(
+        said.contains("Ask who runs the proxy")
+            && said.contains("Or the gateway at the end speaks plain HTTP on that port")
+            && said.contains("use http:// in --api"),
+        "{said}"
+    );
+}
