@@ -1212,6 +1212,37 @@ fn a_sign_in_whose_token_lacks_a_scope_does_not_stay_signed_in() {
     assert!(banner.text.contains("steps:read"), "{banner:?}");
 }
 
+/// Live on (`w`) does not ask a vehicle whose last failure asked a wait
+/// before that wait ends (a 503 with Retry-After: 600), as the watch tick
+/// does not (stranger 65, BN7).
+#[test]
+fn live_on_keeps_the_wait_a_vehicle_s_failure_asked() {
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    let busy = GatewayError::Rejected {
+        status: 503,
+        kind: Rejection::ServerFailure,
+        body: ErrorBody::default(),
+        retry_after: Some(Duration::from_secs(600)),
+        proxy: None,
+    };
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        match r.0.as_str() {
+            "A1" => answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1),
+            _ => answer(&mut s, r, Err(busy.clone()), 1),
+        };
+    }
+    let asked = requests(&ch(&mut s, 'w'));
+    assert!(asked.iter().all(|r| r.0 != "B2"), "{asked:?}");
+    assert!(
+        requests(&update(&mut s, Input::WatchTick, t(100)))
+            .iter()
+            .all(|r| r.0 != "B2")
+    );
+    let later = requests(&update(&mut s, Input::WatchTick, t(602)));
+    assert!(later.iter().any(|r| r.0 == "B2"), "{later:?}");
+}
+
 /// The board's key bar, drawn at 120×20.
 fn footer(s: &State) -> String {
     let screen = drawn(s, 120, 20);
@@ -1767,7 +1798,9 @@ fn an_id_the_demo_does_not_know_on_the_board_is_said_with_the_board_s_keys() {
             && said.text.contains(
                 "it knows only its own vehicles (`stepwise demo --board` opens a board of them all)"
             )
-            && said.text.contains("d removes the row, a adds the right id")
+            && said.text.contains(
+                "on the board (Esc from a vehicle), d removes the row and a adds the right id"
+            )
             && !said.text.contains("start screen"),
         "{said:?}"
     );

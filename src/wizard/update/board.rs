@@ -138,8 +138,10 @@ fn toggle_live(state: &mut State, now: SystemTime) -> Vec<Effect> {
     }
     // A vehicle with a stepsID is followed from now on (the followers
     // begin with every list as it is); the others are asked for one first.
+    // One whose last failure asked a wait is asked once it ends (the
+    // watch tick's rule; stranger 65, BN7).
     fetch_all(state, Purpose::Watch, |s| {
-        s.watch() && !s.is_loading() && s.steps_id().is_none()
+        s.watch() && !s.is_loading() && s.steps_id().is_none() && s.may_ask(now)
     })
 }
 
