@@ -1596,16 +1596,15 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
         ),
         // Through a proxy's tunnel, the gateway's port is not the one to
         // blame: the proxy, or a filter behind it, answered in its place.
-        TlsProblem::NotTls if proxy.is_some() => format!(
-            "{}. {}",
-            tr!(
-                lang,
-                "tls-not-tls-proxy",
-                base = base,
-                proxy = proxy.unwrap_or_default().to_owned(),
-                host = host.clone()
-            ),
-            tr!(lang, "tls-or-plain-http", host = host)
+        // (Said as the proxy's: what came back was an answer, a block
+        // page's; a tunnel cut in the handshake may be a plain HTTP
+        // gateway's, and says so.)
+        TlsProblem::NotTls if proxy.is_some() => tr!(
+            lang,
+            "tls-not-tls-proxy",
+            base = base,
+            proxy = proxy.unwrap_or_default().to_owned(),
+            host = host
         ),
         TlsProblem::NotTls => tr!(lang, "tls-not-tls", base = base, via = via),
         TlsProblem::Other(what) => tr!(

@@ -2853,6 +2853,24 @@ fn a_cancelled_sign_in_is_in_the_report() {
     assert!(md.contains("cancelled before the approval came"), "{md}");
 }
 
+/// `s` (the simulated customer) on the demo with no list come: the failure
+/// that says why stays, led by the word that `s` needs a list; never
+/// nothing at all (stranger 64, BM2).
+#[test]
+fn s_with_no_list_says_it_needs_one() {
+    let mut s = refused_with(state(true), rejected(500, Rejection::ServerFailure));
+    let before = session(&s).banner().unwrap().clone();
+    assert_eq!(ch(&mut s, 's'), []);
+    let after = session(&s).banner().unwrap();
+    assert_eq!(
+        after.text,
+        format!(
+            "s needs a list of steps, and none has come. Why: {}",
+            before.text
+        )
+    );
+}
+
 /// A sign-in that fails changes nothing of why there is no list: a proxy
 /// that answered 401 itself still answers so, and the panel keeps "asking
 /// again gets the same answer", never "press r to ask again" (stranger 60,

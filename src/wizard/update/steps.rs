@@ -261,6 +261,9 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     if session.whole().is_none() && session.list().is_none() {
+        // The failure that says why stays, led by the word on `s`
+        // (stranger 64, BM2).
+        needs_a_list(session, lang, "s");
         return Vec::new();
     }
     match session.next_step().map(|s| s.name.clone()) {
@@ -309,7 +312,7 @@ fn needs_a_list(session: &mut VehicleSession, lang: Lang, key: &str) -> bool {
     let lead = tr!(lang, "banner-key-needs-list", key = key);
     if !banner.text.starts_with(&lead) {
         // Another key's sentence goes: one lead at a time.
-        let text = ["n", "g", "o"]
+        let text = ["n", "g", "o", "s"]
             .iter()
             .map(|k| tr!(lang, "banner-key-needs-list", key = *k))
             .find_map(|l| banner.text.strip_prefix(&l).map(str::trim_start))
