@@ -1347,7 +1347,16 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         }
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
-        AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),
+        AuthError::Denied {
+            scopes,
+            said: Some(said),
+        } => tr!(
+            lang,
+            "auth-denied-said",
+            scopes = scopes.clone(),
+            said = said.clone()
+        ),
+        AuthError::Denied { scopes, .. } => tr!(lang, "auth-denied", scopes = scopes.clone()),
         AuthError::UnknownScope { scopes, said } => tr!(
             lang,
             "auth-unknown-scope",

@@ -890,6 +890,7 @@ gw-title-tokens-not-taken = Tokens nicht angenommen
 gw-title-sign-in-failed = Anmeldung fehlgeschlagen
 gw-title-renewal-failed = Token-Erneuerung fehlgeschlagen
 auth-denied = die Anmeldung wurde für die Scopes { $scopes } abgelehnt (access_denied). Hat niemand im Browser abgelehnt, verlangt der Anbieter andere Scopes: beim Betreiber erfragen, mit --scope oder `scopes` in der Konfigurationsdatei setzen und `stepwise login` erneut ausführen
+auth-denied-said = die Anmeldung wurde für die Scopes { $scopes } abgewiesen (access_denied), und der Identitätsanbieter sagt warum: { $said }. Nennt das das Konto (eine Gruppe, eine Rolle), den Administrator des Anbieters bitten, ihm die Anmeldung bei stepwise zu erlauben; nennt es Scopes, sie mit --scope oder `scopes` in der Konfigurationsdatei setzen und `stepwise login` erneut ausführen
 auth-expired = der Code ist abgelaufen, bevor er bestätigt wurde. `stepwise login` erneut ausführen und früher bestätigen
 auth-sign-in-again = { $why }. `stepwise login` ausführen, um sich erneut anzumelden
 auth-client-refused-then = { $why }; dann damit anmelden: `stepwise login --client-id ID`

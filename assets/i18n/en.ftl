@@ -760,6 +760,7 @@ gw-title-renewal-failed = Token renewal failed
 ## A failed sign-in or refresh
 
 auth-denied = the sign-in was refused (access_denied) for the scopes { $scopes }. If nobody refused it in the browser, the provider wants other scopes: ask its operator which, set them with --scope or `scopes` in the config file, and run `stepwise login` again
+auth-denied-said = the sign-in was refused (access_denied) for the scopes { $scopes }, and the identity provider says why: { $said }. If that names the account (a group, a role), ask the provider's administrator to let it sign in to stepwise; if it names scopes, set them with --scope or `scopes` in the config file, and run `stepwise login` again
 auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
 auth-client-refused-then = { $why }; then sign in with it: `stepwise login --client-id ID`

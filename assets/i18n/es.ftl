@@ -893,6 +893,7 @@ gw-title-tokens-not-taken = Tokens no aceptados
 gw-title-sign-in-failed = Inicio de sesión fallido
 gw-title-renewal-failed = Renovación del token fallida
 auth-denied = el inicio de sesión se rechazó (access_denied) para los scopes { $scopes }. Si nadie lo rechazó en el navegador, el proveedor quiere otros scopes: pregunte cuáles a su operador, indíquelos con --scope o `scopes` en el archivo de configuración y ejecute de nuevo `stepwise login`
+auth-denied-said = el inicio de sesión se rechazó (access_denied) para los ámbitos { $scopes }, y el proveedor de identidad dice por qué: { $said }. Si eso nombra la cuenta (un grupo, un rol), pida al administrador del proveedor que le permita iniciar sesión en stepwise; si nombra ámbitos, indíquelos con --scope o `scopes` en el archivo de configuración, y ejecute `stepwise login` de nuevo
 auth-expired = el código caducó antes de ser aprobado. Ejecute `stepwise login` de nuevo y apruébelo antes
 auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a iniciar sesión
 auth-client-refused-then = { $why }; luego inicie sesión con él: `stepwise login --client-id ID`

@@ -893,6 +893,7 @@ gw-title-tokens-not-taken = Jetons non acceptés
 gw-title-sign-in-failed = Échec de la connexion
 gw-title-renewal-failed = Échec du renouvellement du jeton
 auth-denied = la connexion a été refusée (access_denied) pour les scopes { $scopes }. Si personne ne l'a refusée dans le navigateur, le fournisseur veut d'autres scopes : demandez lesquels à son exploitant, indiquez-les avec --scope ou `scopes` dans le fichier de configuration, puis relancez `stepwise login`
+auth-denied-said = la connexion a été refusée (access_denied) pour les portées { $scopes }, et le fournisseur d'identité dit pourquoi : { $said }. Si cela nomme le compte (un groupe, un rôle), demandez à l'administrateur du fournisseur de lui permettre de se connecter à stepwise ; si cela nomme des portées, donnez-les avec --scope ou `scopes` dans le fichier de configuration, et relancez `stepwise login`
 auth-expired = le code a expiré avant d'être approuvé. Relancez `stepwise login` et approuvez-le plus tôt
 auth-sign-in-again = { $why }. Lancez `stepwise login` pour vous reconnecter
 auth-client-refused-then = { $why } ; puis connectez-vous avec lui : `stepwise login --client-id ID`

@@ -890,6 +890,7 @@ gw-title-tokens-not-taken = Token non accettati
 gw-title-sign-in-failed = Accesso non riuscito
 gw-title-renewal-failed = Rinnovo del token non riuscito
 auth-denied = l'accesso è stato rifiutato (access_denied) per gli scope { $scopes }. Se nessuno l'ha rifiutato nel browser, il fornitore vuole altri scope: chiedere quali al suo gestore, impostarli con --scope o `scopes` nel file di configurazione ed eseguire di nuovo `stepwise login`
+auth-denied-said = l'accesso è stato rifiutato (access_denied) per gli scope { $scopes }, e il provider di identità dice perché: { $said }. Se questo nomina l'account (un gruppo, un ruolo), chiedere all'amministratore del provider di consentirgli l'accesso a stepwise; se nomina degli scope, impostarli con --scope o `scopes` nel file di configurazione, ed eseguire di nuovo `stepwise login`
 auth-expired = il codice è scaduto prima di essere approvato. Eseguire di nuovo `stepwise login` e approvarlo prima
 auth-sign-in-again = { $why }. Eseguire `stepwise login` per accedere di nuovo
 auth-client-refused-then = { $why }; poi accedere con esso: `stepwise login --client-id ID`

@@ -892,6 +892,7 @@ gw-title-tokens-not-taken = Tokens niet geaccepteerd
 gw-title-sign-in-failed = Inloggen mislukt
 gw-title-renewal-failed = Token vernieuwen mislukt
 auth-denied = het inloggen werd geweigerd (access_denied) voor de scopes { $scopes }. Weigerde niemand het in de browser, dan wil de provider andere scopes: vraag de beheerder welke, stel ze in met --scope of `scopes` in het configuratiebestand en voer `stepwise login` opnieuw uit
+auth-denied-said = de aanmelding werd geweigerd (access_denied) voor de scopes { $scopes }, en de identiteitsprovider zegt waarom: { $said }. Noemt dat het account (een groep, een rol), vraag dan de beheerder van de provider het te laten aanmelden bij stepwise; noemt het scopes, zet ze met --scope of `scopes` in het configuratiebestand, en voer `stepwise login` opnieuw uit
 auth-expired = de code verliep voordat hij werd goedgekeurd. Voer `stepwise login` opnieuw uit en keur hem eerder goed
 auth-sign-in-again = { $why }. Voer `stepwise login` uit om opnieuw in te loggen
 auth-client-refused-then = { $why }; log daarna daarmee in: `stepwise login --client-id ID`

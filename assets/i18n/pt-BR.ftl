@@ -897,6 +897,7 @@ gw-title-tokens-not-taken = Tokens não aceitos
 gw-title-sign-in-failed = Falha ao entrar
 gw-title-renewal-failed = Falha ao renovar o token
 auth-denied = o login foi recusado (access_denied) para os scopes { $scopes }. Se ninguém o recusou no navegador, o provedor quer outros scopes: pergunte quais ao operador dele, defina-os com --scope ou `scopes` no arquivo de configuração e execute `stepwise login` de novo
+auth-denied-said = o login foi recusado (access_denied) para os escopos { $scopes }, e o provedor de identidade diz por quê: { $said }. Se isso nomeia a conta (um grupo, um papel), peça ao administrador do provedor que a deixe entrar no stepwise; se nomeia escopos, defina-os com --scope ou `scopes` no arquivo de configuração, e rode `stepwise login` de novo
 auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
 auth-sign-in-again = { $why }. Execute `stepwise login` para fazer login de novo
 auth-client-refused-then = { $why }; depois faça login com ele: `stepwise login --client-id ID`

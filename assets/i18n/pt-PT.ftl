@@ -874,6 +874,7 @@ gw-title-tokens-not-taken = Tokens não aceites
 gw-title-sign-in-failed = Falha ao entrar
 gw-title-renewal-failed = Falha ao renovar o token
 auth-denied = o início de sessão foi recusado (access_denied) para os scopes { $scopes }. Se ninguém o recusou no navegador, o provedor quer outros scopes: pergunte quais a quem o opera, defina-os com --scope ou `scopes` no ficheiro de configuração e execute `stepwise login` de novo
+auth-denied-said = o início de sessão foi recusado (access_denied) para os âmbitos { $scopes }, e o fornecedor de identidade diz porquê: { $said }. Se isso nomeia a conta (um grupo, uma função), peça ao administrador do fornecedor que a deixe iniciar sessão no stepwise; se nomeia âmbitos, defina-os com --scope ou `scopes` no ficheiro de configuração, e execute `stepwise login` de novo
 auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
 auth-sign-in-again = { $why }. Execute `stepwise login` para voltar a iniciar sessão
 auth-client-refused-then = { $why }; depois inicie sessão com ele: `stepwise login --client-id ID`

@@ -276,7 +276,10 @@ pub async fn finish(
             error_description: callback.error_description.clone(),
         };
         return Err(match error {
-            "access_denied" => AuthError::Denied { scopes },
+            "access_denied" => AuthError::Denied {
+                scopes,
+                said: super::device::reason(&said),
+            },
             "invalid_scope" => AuthError::UnknownScope {
                 scopes,
                 said: said.said(reqwest::StatusCode::BAD_REQUEST, &[]),

@@ -607,10 +607,18 @@ pub(crate) fn unknown_client(
 }
 
 /// The person refused the sign-in (`access_denied`): the scopes asked.
-fn denied(endpoints: &Endpoints, options: &SignInOptions) -> AuthError {
+fn denied(endpoints: &Endpoints, options: &SignInOptions, error: &OAuthError) -> AuthError {
     AuthError::Denied {
         scopes: sanitize(&endpoints.scopes(options)),
+        said: reason(error),
     }
+}
+
+/// The provider's own words on a refusal (`error_description`), sanitised
+/// and short; none when it gave none (stranger 65, BN5).
+pub(crate) fn reason(error: &OAuthError) -> Option<String> {
+    let said = sanitize(error.error_description.as_deref()?.trim());
+    (!said.is_empty()).then(|| said.chars().take(300).collect())
 }
 
 /// An `unsupported_grant_type` answer: the grant is not served at all
@@ -955,7 +963,7 @@ pub async fn poll(
                 pace.wait(wait).await;
             }
             Some("expired_token") => return Err(expired(deadline, pace.now(), authorization)),
-            Some("access_denied") => return Err(denied(endpoints, options)),
+            Some("access_denied") => return Err(denied(endpoints, options, &error)),
             // A failure for a while (5xx): polled on, after the wait it
             // asks if the code lasts that long; given up after a few in a
             // row, named as the provider's, or as something's in front of
@@ -1049,6 +1057,25 @@ mod tests {
         let error = credential_from(br#"{"access_token":"","token_type":"Bearer"}"#, &url, None)
             .unwrap_err();
         assert_eq!(error, AuthError::Provider(ProviderProblem::EmptyToken));
+    }
+
+    /// A refusal's own reason is kept, sanitised (stranger 65, BN5).
+    #[test]
+    fn a_refusal_s_own_reason_is_kept() {
+        let error = OAuthError {
+            error: Some("access_denied".into()),
+            error_description: Some("user is not in group technicians\u{1b}[31m".into()),
+        };
+        let said = reason(&error).unwrap();
+        assert!(
+            said.starts_with("user is not in group technicians") && !said.contains('\u{1b}'),
+            "{said}"
+        );
+        let none = OAuthError {
+            error: Some("access_denied".into()),
+            error_description: None,
+        };
+        assert_eq!(reason(&none), None);
     }
 
     /// The scopes a token answer says it granted are kept (as words of

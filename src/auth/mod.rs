@@ -250,7 +250,11 @@ pub enum AuthError {
     Setting(crate::net::NetError),
     /// The sign-in was refused (`access_denied`); the scopes asked for.
     #[error("access_denied")]
-    Denied { scopes: String },
+    Denied {
+        scopes: String,
+        /// The provider's own reason (`error_description`), sanitised.
+        said: Option<String>,
+    },
     /// The provider does not know the client id (`invalid_client`), or
     /// does not let it sign in this way; `other` is the other way it
     /// offers, if any.

@@ -328,11 +328,14 @@ async fn a_denied_code_ends_with_a_clear_message() {
     assert_eq!(
         err,
         AuthError::Denied {
-            scopes: "openid offline_access steps:read".into()
+            scopes: "openid offline_access steps:read".into(),
+            said: Some("the person refused".into()),
         },
         "the scopes the gateway's resource metadata names"
     );
     let said = describe::auth_error(Lang::En, &err);
+    // The provider's own reason is said too (stranger 65, BN5).
+    assert!(said.contains("says why: the person refused"), "{said}");
     assert!(
         said.contains("refused")
             && said.contains("openid offline_access steps:read")

@@ -3148,6 +3148,7 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
             id: sign_in,
             result: Err(AuthError::Denied {
                 scopes: "openid offline_access".into(),
+                said: None,
             }),
         },
         2,

@@ -126,7 +126,7 @@ fn failure_words(lang: Lang, e: &AuthError, token_given: Option<&str>) -> String
             gateway = gateway.clone()
         ),
         AuthError::Expired => tr!(lang, "banner-sign-in-expired-text"),
-        AuthError::Denied { scopes } => {
+        AuthError::Denied { scopes, said: None } => {
             tr!(lang, "banner-sign-in-denied-text", scopes = scopes.clone())
         }
         AuthError::Provider(ProviderProblem::Stopped { said }) => {
