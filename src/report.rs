@@ -12,6 +12,16 @@ use crate::steps::{StatusFilter, StepsList};
 use crate::text::Lang;
 use crate::tr;
 
+/// The report's line for a list: its stepsID, steps done of all, the next.
+fn list_event(list: &StepsList) -> Event {
+    Event::List {
+        steps_id: list.steps_id.clone(),
+        done: list.done_count(),
+        total: list.steps.len(),
+        next: list.next().map(|s| s.name.clone()),
+    }
+}
+
 /// One thing the wizard saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -228,15 +238,7 @@ impl SessionLog {
                 }
             }
         }
-        self.push(
-            at,
-            Event::List {
-                steps_id: list.steps_id.clone(),
-                done: list.done_count(),
-                total: list.steps.len(),
-                next: list.next().map(|s| s.name.clone()),
-            },
-        );
+        self.push(at, list_event(list));
         self.last_list = Some(Arc::clone(list));
     }
 
@@ -254,15 +256,7 @@ impl SessionLog {
         if self.answer_due()
             && let Some(list) = self.last_list.clone()
         {
-            self.push(
-                at,
-                Event::List {
-                    steps_id: list.steps_id.clone(),
-                    done: list.done_count(),
-                    total: list.steps.len(),
-                    next: list.next().map(|s| s.name.clone()),
-                },
-            );
+            self.push(at, list_event(&list));
         }
     }
 

@@ -548,6 +548,39 @@ async fn a_stream_refusing_one_of_its_steps_ids_ends_that_list_alone() {
     );
 }
 
+/// The follower's updates until it polls, none of them its end (a start
+/// over, a list dropped); and the failures it said on the way.
+async fn until_polled(
+    updates: &mut stepwise::client::live::LiveStream,
+) -> (Vec<LiveUpdate>, Vec<GatewayError>) {
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|u| matches!(u, LiveUpdate::Mode(Mode::Polling { .. })))
+    {
+        let update = next(updates).await.expect("the follower goes on");
+        assert!(
+            !matches!(
+                update,
+                LiveUpdate::Error {
+                    retrying: false,
+                    ..
+                } | LiveUpdate::Dropped { .. }
+            ),
+            "{seen:?} {update:?}"
+        );
+        seen.push(update);
+    }
+    let said = seen
+        .iter()
+        .filter_map(|u| match u {
+            LiveUpdate::Error { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .collect();
+    (seen, said)
+}
+
 /// "No step for this stepsID" on a stream of two lists that both answer
 /// when asked by their stepsIDs: the gateway contradicts itself. Said once,
 /// as that (naming the stepsID the stream had sent no list of), and the
@@ -582,31 +615,8 @@ async fn a_stream_contradicting_lists_that_answer_is_said_so_and_polled() {
         vec!["1".into(), "2".into()],
         quick(),
     );
-    let mut seen = Vec::new();
-    while !seen
-        .iter()
-        .any(|u| matches!(u, LiveUpdate::Mode(Mode::Polling { .. })))
-    {
-        let update = next(&mut updates).await.expect("the follower goes on");
-        assert!(
-            !matches!(
-                update,
-                LiveUpdate::Error {
-                    retrying: false,
-                    ..
-                } | LiveUpdate::Dropped { .. }
-            ),
-            "{seen:?} {update:?}"
-        );
-        seen.push(update);
-    }
-    let said: Vec<&GatewayError> = seen
-        .iter()
-        .filter_map(|u| match u {
-            LiveUpdate::Error { error, .. } => Some(error),
-            _ => None,
-        })
-        .collect();
+    let (seen, said) = until_polled(&mut updates).await;
+    let said: Vec<&GatewayError> = said.iter().collect();
     assert_eq!(said.len(), 1, "said once: {seen:?}");
     assert!(
         matches!(said[0], GatewayError::Live(LiveFault::Contradicted { lists: 2, unsent, .. }) if unsent == &["1".to_owned()]),
@@ -756,31 +766,8 @@ async fn a_stream_of_one_list_contradicting_it_is_polled_not_started_over() {
     })
     .await;
     let mut updates = follow_with(gateway(&server.url(), 64 * 1024), vec!["1".into()], quick());
-    let mut seen = Vec::new();
-    while !seen
-        .iter()
-        .any(|u| matches!(u, LiveUpdate::Mode(Mode::Polling { .. })))
-    {
-        let update = next(&mut updates).await.expect("the follower goes on");
-        assert!(
-            !matches!(
-                update,
-                LiveUpdate::Error {
-                    retrying: false,
-                    ..
-                } | LiveUpdate::Dropped { .. }
-            ),
-            "{seen:?} {update:?}"
-        );
-        seen.push(update);
-    }
-    let said: Vec<&GatewayError> = seen
-        .iter()
-        .filter_map(|u| match u {
-            LiveUpdate::Error { error, .. } => Some(error),
-            _ => None,
-        })
-        .collect();
+    let (seen, said) = until_polled(&mut updates).await;
+    let said: Vec<&GatewayError> = said.iter().collect();
     assert_eq!(said.len(), 1, "said once: {seen:?}");
     let words = describe::gateway_error(Lang::En, said[0]);
     assert!(

@@ -1177,23 +1177,7 @@ fn a_sign_in_whose_token_lacks_a_scope_does_not_stay_signed_in() {
     for r in &requests(&start_board(&mut s, cars, t(0))) {
         answer(&mut s, r, Err(unauthorized()), 1);
     }
-    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
-        panic!("i on the board signs in");
-    };
-    let signed = stepwise::wizard::state::SignedIn {
-        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
-        new_file: false,
-        keyring_too_small: None,
-        file_chosen: false,
-    };
-    let effects = update(
-        &mut s,
-        Input::Msg(Msg::SignedIn {
-            id,
-            result: Ok(signed),
-        }),
-        t(2),
-    );
+    let effects = signed_in_on_board(&mut s);
     assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
     let scope = GatewayError::ScopeWanted {
         status: 403,
@@ -1252,7 +1236,9 @@ fn footer(s: &State) -> String {
 
 /// `i` on the board, and the sign-in succeeding: every vehicle refused
 /// for want of a token asks again, and its list comes.
-fn sign_in_on_board(s: &mut State) {
+/// `i` on the board, and its sign-in kept: the effects that follow (the
+/// vehicles refused for want of a token ask again).
+fn signed_in_on_board(s: &mut State) -> Vec<Effect> {
     let Some(Effect::SignIn { id, .. }) = ch(s, 'i').first().cloned() else {
         panic!("i on the board signs in");
     };
@@ -1262,14 +1248,18 @@ fn sign_in_on_board(s: &mut State) {
         keyring_too_small: None,
         file_chosen: false,
     };
-    let effects = update(
+    update(
         s,
         Input::Msg(Msg::SignedIn {
             id,
             result: Ok(signed),
         }),
         t(2),
-    );
+    )
+}
+
+fn sign_in_on_board(s: &mut State) {
+    let effects = signed_in_on_board(s);
     for r in &requests(&effects) {
         let own = 10 + u32::from(r.0.as_bytes()[1] - b'0');
         answer(s, r, Ok(list(own, ["todo"; 3])), 3);
