@@ -460,9 +460,11 @@ async fn open_store(data_dir: Option<PathBuf>) -> Result<TokenStore, AuthError> 
 /// Opens a link in a browser, unless there is no graphical session to show
 /// it in (over SSH a text browser would take over the wizard's terminal).
 fn open_in_browser(url: &str) -> Result<String, OpenFailure> {
+    // A variable set empty (`DISPLAY=`) names no display (stranger 64, BM3).
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     let graphical = cfg!(any(target_os = "macos", target_os = "windows"))
-        || std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+        || set("DISPLAY")
+        || set("WAYLAND_DISPLAY");
     if !graphical {
         return Err(OpenFailure::NoGraphicalSession(url.to_owned()));
     }
@@ -470,8 +472,27 @@ fn open_in_browser(url: &str) -> Result<String, OpenFailure> {
         .map(|()| url.to_owned())
         .map_err(|e| OpenFailure::Failed {
             url: url.to_owned(),
-            why: crate::steps::sanitize(&e.to_string()),
+            why: launcher_words(&crate::steps::sanitize(&e.to_string())),
         })
+}
+
+/// The open crate's words for a launcher that ran and failed, without its
+/// debug text: `Launcher "gio" "open" "URL" failed with
+/// ExitStatus(unix_wait_status(512))` is `gio exited with status 2`.
+fn launcher_words(said: &str) -> String {
+    let launcher = said
+        .strip_prefix("Launcher \"")
+        .and_then(|rest| rest.split('"').next());
+    let status = said
+        .split("unix_wait_status(")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse::<i32>().ok())
+        .map(|raw| raw >> 8);
+    match (launcher, status) {
+        (Some(launcher), Some(code)) => format!("{launcher} exited with status {code}"),
+        _ => said.to_owned(),
+    }
 }
 
 /// A request task: waits for a place under way (see [`UNDER_WAY`]), then
@@ -594,6 +615,15 @@ async fn forward_board(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A launcher that failed is said by its name and exit status, never
+    /// the open crate's debug text (stranger 64, BM3).
+    #[test]
+    fn a_failed_launcher_is_said_plainly() {
+        let said = r#"Launcher "gio" "open" "http://127.0.0.1:1/g" failed with ExitStatus(unix_wait_status(512))"#;
+        assert_eq!(launcher_words(said), "gio exited with status 2");
+        assert_eq!(launcher_words("no such file"), "no such file");
+    }
 
     /// A request task holds only what its request will ask until it has a
     /// place under way: ten thousand of them wait at once on a board.
