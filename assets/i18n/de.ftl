@@ -24,6 +24,7 @@ list-title-filtered = Schritte: nur { $filter }
 list-loading = Frage das Gateway nach den Schritten…
 list-loading-held = Zurückgehalten: das Gateway bat jede Anfrage zu warten (HTTP 429, die Kopfzeile zählt herunter); die Schritte werden erfragt, wenn die Wartezeit endet.
 list-none = Noch keine Liste: r fragt erneut.
+list-none-waiting = Noch keine Liste: das Gateway bat zu warten (die Meldung sagt, wie lange); das Beobachten fragt erneut, wenn die Wartezeit vorbei ist.
 list-none-sign-in = Noch keine Liste: das Gateway verlangt ein gültiges Token. i drücken, um sich anzumelden, falls es eine Anmeldung anbietet (sonst mit --token-file neu starten); danach wird die Liste erneut abgefragt.
 list-none-token-given = Noch keine Liste: das Gateway will ein gültiges Token, und die Anmeldung hier scheitert (die Meldung sagt warum). Beenden und mit einem angegebenen Token neu starten: --token-file DATEI oder STEPWISE_TOKEN.
 list-none-unknown-id = Keine Liste: das Gateway kennt diese ID nicht, erneutes Fragen hilft also nicht. Die ID prüfen.

@@ -25,6 +25,7 @@ list-title-filtered = Steps: { $filter } only
 list-loading = Asking the gateway for the steps…
 list-loading-held = Held back: the gateway asked every request to wait (HTTP 429, the header counts it down); the steps are asked for when the wait ends.
 list-none = No list yet: press r to ask again.
+list-none-waiting = No list yet: the gateway asked to wait (the message says how long); watch asks again when the wait is over.
 list-none-sign-in = No list yet: the gateway wants a valid token. Press i to sign in, if it offers sign-in (else start again with --token-file); the list is asked for again after.
 list-none-token-given = No list yet: the gateway wants a valid token, and signing in here fails (the message says why). Quit and start again with a token given: --token-file FILE or STEPWISE_TOKEN.
 list-none-unknown-id = No list: the gateway does not know this id, so asking again will not help. Check the id.

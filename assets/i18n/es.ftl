@@ -24,6 +24,7 @@ list-title-filtered = Pasos: solo «{ $filter }»
 list-loading = Pidiendo los pasos a la pasarela…
 list-loading-held = Retenido: la pasarela pidió a cada petición que esperara (HTTP 429, la cabecera lo cuenta hacia atrás); los pasos se piden cuando termine la espera.
 list-none = Aún no hay lista: r para pedirla de nuevo.
+list-none-waiting = Aún no hay lista: la pasarela pidió esperar (el mensaje dice cuánto); el seguimiento vuelve a preguntar cuando termine la espera.
 list-none-sign-in = Aún no hay lista: la pasarela pide un token válido. Pulse «i» para iniciar sesión, si la pasarela lo ofrece (si no, vuelva a empezar con --token-file); después se vuelve a pedir la lista.
 list-none-token-given = Aún no hay lista: la pasarela quiere un token válido, y el inicio de sesión aquí falla (el mensaje dice por qué). Salga y empiece de nuevo con un token dado: --token-file ARCHIVO o STEPWISE_TOKEN.
 list-none-unknown-id = No hay lista: la pasarela no conoce este id, así que pedirla de nuevo no servirá. Revise el id.

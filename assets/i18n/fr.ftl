@@ -24,6 +24,7 @@ list-title-filtered = Étapes : { $filter } seulement
 list-loading = Demande des étapes à la passerelle…
 list-loading-held = Retenu : la passerelle a demandé à chaque requête d'attendre (HTTP 429, l'en-tête décompte) ; les étapes sont demandées quand l'attente se termine.
 list-none = Pas encore de liste : r pour redemander.
+list-none-waiting = Pas encore de liste : la passerelle a demandé d'attendre (le message dit combien de temps) ; le suivi redemande une fois l'attente finie.
 list-none-sign-in = Pas encore de liste : la passerelle demande un jeton valide. Appuyez sur i pour vous connecter, si elle propose la connexion (sinon relancez avec --token-file) ; la liste sera redemandée ensuite.
 list-none-token-given = Pas encore de liste : la passerelle veut un jeton valide, et la connexion ici échoue (le message dit pourquoi). Quittez et relancez avec un jeton donné : --token-file FICHIER ou STEPWISE_TOKEN.
 list-none-unknown-id = Pas de liste : la passerelle ne connaît pas cet id, redemander n'y changera rien. Vérifiez l'id.

@@ -24,6 +24,7 @@ list-title-filtered = Passi: solo { $filter }
 list-loading = Richiesta dei passi al gateway…
 list-loading-held = Trattenuto: il gateway ha chiesto a ogni richiesta di attendere (HTTP 429, l'intestazione fa il conto alla rovescia); i passi vengono chiesti quando l'attesa finisce.
 list-none = Ancora nessuna lista: r per richiedere.
+list-none-waiting = Nessun elenco ancora: il gateway ha chiesto di attendere (il messaggio dice quanto); il monitoraggio chiede di nuovo quando l'attesa è finita.
 list-none-sign-in = Ancora nessuna lista: il gateway vuole un token valido. Premere i per accedere, se il gateway offre l'accesso (altrimenti ripartire con --token-file); poi la lista viene richiesta di nuovo.
 list-none-token-given = Ancora nessun elenco: il gateway vuole un token valido, e l'accesso qui non riesce (il messaggio dice perché). Uscire e ricominciare con un token fornito: --token-file FILE o STEPWISE_TOKEN.
 list-none-unknown-id = Nessuna lista: il gateway non conosce questo id, quindi richiedere non serve. Controllare l'id.

@@ -24,6 +24,7 @@ list-title-filtered = Stappen: alleen { $filter }
 list-loading = Stappen opvragen bij de gateway…
 list-loading-held = Tegengehouden: de gateway vroeg elk verzoek te wachten (HTTP 429, de kopregel telt af); de stappen worden gevraagd als het wachten voorbij is.
 list-none = Nog geen lijst: r vraagt opnieuw.
+list-none-waiting = Nog geen lijst: de gateway vroeg te wachten (de melding zegt hoe lang); het volgen vraagt opnieuw als het wachten voorbij is.
 list-none-sign-in = Nog geen lijst: de gateway wil een geldig token. Druk op i om in te loggen, als de gateway dat aanbiedt (anders opnieuw starten met --token-file); daarna wordt de lijst opnieuw gevraagd.
 list-none-token-given = Nog geen lijst: de gateway wil een geldig token, en aanmelden lukt hier niet (de melding zegt waarom). Sluit af en begin opnieuw met een gegeven token: --token-file BESTAND of STEPWISE_TOKEN.
 list-none-unknown-id = Geen lijst: de gateway kent deze id niet, dus opnieuw vragen helpt niet. Controleer de id.

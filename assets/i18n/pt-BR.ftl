@@ -25,6 +25,7 @@ list-title-filtered = Passos: só «{ $filter }»
 list-loading = Pedindo os passos ao gateway…
 list-loading-held = Retido: o gateway pediu que toda requisição esperasse (HTTP 429, o cabeçalho faz a contagem regressiva); os passos são pedidos quando a espera acabar.
 list-none = Ainda sem lista: r pede de novo.
+list-none-waiting = Ainda sem lista: o gateway pediu para esperar (a mensagem diz quanto); o acompanhamento pergunta de novo quando a espera acabar.
 list-none-sign-in = Ainda sem lista: o gateway quer um token válido. Pressione i para entrar, se o gateway oferecer login (senão, comece de novo com --token-file); depois a lista é pedida de novo.
 list-none-token-given = Ainda sem lista: o gateway quer um token válido, e o login aqui falha (a mensagem diz por quê). Saia e comece de novo com um token dado: --token-file ARQUIVO ou STEPWISE_TOKEN.
 list-none-unknown-id = Sem lista: o gateway não conhece este id, então pedir de novo não adianta. Confira o id.

@@ -24,6 +24,7 @@ list-title-filtered = Passos: só «{ $filter }»
 list-loading = A pedir os passos ao gateway…
 list-loading-held = Retido: o gateway pediu que todos os pedidos esperassem (HTTP 429, o cabeçalho faz a contagem decrescente); os passos são pedidos quando a espera terminar.
 list-none = Ainda sem lista: r pede de novo.
+list-none-waiting = Ainda sem lista: o gateway pediu para esperar (a mensagem diz quanto); o acompanhamento pergunta de novo quando a espera acabar.
 list-none-sign-in = Ainda sem lista: o gateway quer um token válido. Prima i para iniciar sessão, se o gateway o permitir (senão, comece de novo com --token-file); depois a lista é pedida de novo.
 list-none-token-given = Ainda sem lista: o gateway quer um token válido, e o início de sessão aqui falha (a mensagem diz porquê). Saia e comece de novo com um token dado: --token-file FICHEIRO ou STEPWISE_TOKEN.
 list-none-unknown-id = Sem lista: o gateway não conhece este id, por isso pedir de novo não adianta. Verifique o id.

@@ -45,7 +45,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     // guidance below at full width, where long sentences read best.
     // Without a list, the words in its place get the lines they need, so
     // a long one is not cut at one line.
-    let rows = match no_list_text(lang, session, state.limited_for().is_some()) {
+    let held = (state.limited_for().is_some(), state.now());
+    let rows = match no_list_text(lang, session, held) {
         Some(text) => cells(
             Paragraph::new(text)
                 .wrap(Wrap { trim: true })
@@ -59,14 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
         Constraint::Min(0),
     ])
     .areas(body);
-    draw_list(
-        frame,
-        list,
-        lang,
-        session,
-        theme,
-        state.limited_for().is_some(),
-    );
+    draw_list(frame, list, lang, session, theme, held);
     if session.all_done() && session.filter() == StatusFilter::All {
         draw_ready(frame, guide, lang, theme);
         None
@@ -212,7 +206,13 @@ fn badge_style(status: &Status, theme: Theme) -> Style {
 
 /// What stands where the list would: why there is none, or that it is
 /// empty; `None` when there are steps to show.
-fn no_list_text(lang: Lang, session: &VehicleSession, held: bool) -> Option<String> {
+/// `held`: a 429's pause holds every request, and the time now (a
+/// vehicle's own Retry-After may hold its watch).
+fn no_list_text(
+    lang: Lang,
+    session: &VehicleSession,
+    (held, now): (bool, std::time::SystemTime),
+) -> Option<String> {
     if session.list().is_some_and(|l| !l.steps.is_empty()) {
         return None;
     }
@@ -227,6 +227,11 @@ fn no_list_text(lang: Lang, session: &VehicleSession, held: bool) -> Option<Stri
             tr!(lang, "list-none-token-given")
         }
         (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
+        // Watch keeps the wait the failure asked: r is no way on, and the
+        // panel does not say it is (stranger 65, BN6).
+        (None, None) if session.watch() && !session.may_ask(now) => {
+            tr!(lang, "list-none-waiting")
+        }
         (None, None) => match session.remedy() {
             Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
             Some(Remedy::FixCause) => tr!(lang, "list-none-fix-cause"),
@@ -249,7 +254,7 @@ fn draw_list(
     lang: Lang,
     session: &VehicleSession,
     theme: Theme,
-    held: bool,
+    held: (bool, std::time::SystemTime),
 ) {
     let title = match session.filter() {
         StatusFilter::All => tr!(lang, "list-title"),

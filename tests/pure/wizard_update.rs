@@ -550,6 +550,10 @@ fn watch_keeps_the_wait_a_failure_asked() {
             "asked at {at} s, within the wait"
         );
     }
+    // The panel does not send to r while the wait lasts (stranger 65, BN6).
+    let screen = render(&s);
+    assert!(screen.contains("the gateway asked to wait"), "{screen}");
+    assert!(!screen.contains("press r to ask again"), "{screen}");
     let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(123)));
     answer(
         &mut s,
