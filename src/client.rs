@@ -688,6 +688,8 @@ impl GatewayError {
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
+            // A proxy's own limit passes by itself.
+            GatewayError::Proxy { status: 429, .. } => Recovery::Retry { now: false },
             // A connection the proxy closed may go through at the next try.
             GatewayError::ProxyGarbled {
                 what: ProxyAnswer::Closed | ProxyAnswer::TunnelClosed,

@@ -947,6 +947,9 @@ fn proxy_answer(
         // variable answers, or a web server's behind it, which nothing does.
         401 if credentials => tr!(lang, "gw-proxy-401-basic-refused-todo"),
         401 => tr!(lang, "gw-proxy-401-basic-todo"),
+        // Its own limit: waiting is the way, not the proxy variable
+        // (stranger 65, BN2).
+        429 => tr!(lang, "gw-proxy-429-todo"),
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
         _ => tr!(lang, "gw-proxy-other-todo"),
     };

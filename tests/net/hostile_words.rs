@@ -1640,3 +1640,32 @@ fn a_tunnel_cut_in_the_handshake_names_a_plain_http_gateway_too() {
         "{said}"
     );
 }
+
+/// A proxy's own 429 (squid's page, marked as the proxy's) is its limit:
+/// wait and retry, action retry; never "check the proxy variable"
+/// (stranger 65, BN2).
+#[tokio::test]
+async fn a_proxy_s_own_429_is_its_limit_not_its_variable() {
+    let proxy = canned(
+        "429 Too Many Requests",
+        &[
+            "Retry-After: 120",
+            "Server: squid/5.7",
+            "X-Squid-Error: ERR_TOO_MANY 0",
+            "Content-Type: text/html",
+        ],
+        "<html><body>Too many requests (squid)</body></html>",
+    )
+    .await;
+    let error = list("http://gateway.invalid:8080", Some(&proxy.url)).await;
+    let line = words(&error);
+    assert!(
+        line.contains("The proxy is limiting requests")
+            && !line.contains("Check the proxy variable"),
+        "{line}"
+    );
+    assert_eq!(
+        error.recovery(),
+        stepwise::client::Recovery::Retry { now: false }
+    );
+}
