@@ -951,7 +951,7 @@ fn proxy_answer(
         // (stranger 65, BN2).
         429 => tr!(lang, "gw-proxy-429-todo"),
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
-        _ => tr!(lang, "gw-proxy-other-todo"),
+        _ => tr!(lang, "gw-proxy-other-todo", from = from.to_owned()),
     };
     tr!(
         lang,

@@ -615,7 +615,7 @@ gw-401-login-unreadable = HTTP 401: o gateway quer um token, e nenhum foi enviad
 gw-401-config-no-signin = HTTP 401: o gateway recusou o token do arquivo de configuração (`token` ou `token_file`). Ele não oferece login: seu token vem de quem o administra. Coloque lá o token atual deste gateway
 gw-401-environment-no-signin = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Ele não oferece login: seu token vem de quem o administra. Defina STEPWISE_TOKEN com o token atual deste gateway
 gw-401-token-file-no-signin = HTTP 401: o gateway recusou o token de --token-file. Ele não oferece login: seu token vem de quem o administra. Coloque nesse arquivo o token atual deste gateway
-gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
+gw-proxy-other-todo = Confira { $from } (a variável do proxy em uso), defina NO_PROXY para o host do gateway se ele for alcançável sem o proxy, ou pergunte a quem opera o proxy
 gw-proxy-429-todo = O proxy está limitando as requisições: espere alguns minutos (seu Retry-After, se deu um) e tente de novo; se continuar, pergunte a quem opera o proxy
 gw-proxy-unset-407 = um proxy desta rede respondeu ele mesmo HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, então a requisição nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://usuario:senha@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy

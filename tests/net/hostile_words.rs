@@ -1669,3 +1669,27 @@ async fn a_proxy_s_own_429_is_its_limit_not_its_variable() {
         stepwise::client::Recovery::Retry { now: false }
     );
 }
+
+/// A proxy's own 404 names the variable in use (not the upper-case names
+/// of all of them) and NO_PROXY as a way round (stranger 62, BK4).
+#[tokio::test]
+async fn a_proxy_s_own_404_names_the_variable_in_use() {
+    let proxy = canned(
+        "404 Not Found",
+        &[
+            "Server: squid/5.7",
+            "X-Squid-Error: ERR_INVALID_URL 0",
+            "Content-Type: text/html",
+        ],
+        "<html><body>not found (squid)</body></html>",
+    )
+    .await;
+    let error = list("http://gateway.invalid:8080", Some(&proxy.url)).await;
+    let line = words(&error);
+    assert!(
+        line.contains("Check ALL_PROXY (the proxy variable in use)")
+            && line.contains("NO_PROXY")
+            && !line.contains("HTTPS_PROXY, HTTP_PROXY"),
+        "{line}"
+    );
+}
