@@ -1069,6 +1069,10 @@ board-live-stopped-unknown-text = { $why }. Weiter verfolgen brächte nur diesel
 board-row-id-fix = Die ID einer Zeile lässt sich nicht an Ort und Stelle korrigieren: in der Übersicht (Esc von einem Fahrzeug aus) entfernt d die Zeile und a fügt die richtige ID hinzu.
 board-live-stopped-all-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort, und Live ist nun für jedes Fahrzeug der Übersicht gestoppt. Bekam jedes Fahrzeug dieselbe Antwort, ist das Gateway oder etwas davor die Ursache, nicht jede einzelne ID. Nach der Behebung w drücken, um sie wieder zu verfolgen (Live ist aus).
 board-vehicle-said = { $car }: { $what }
+board-all-failed = { $count ->
+    [one] Das Fahrzeug ist gescheitert
+   *[other] Alle { $count } Fahrzeuge sind gleich gescheitert
+}: { $what }
 board-stream-said = Live-Stream von { $count } Fahrzeugen: { $what }
 board-nothing-to-watch-text = Alle Fahrzeuge sind bereit.
 help-section-board = Die Übersicht

@@ -1039,6 +1039,10 @@ board-live-stopped-unknown-text = { $why }. Following it would only repeat this 
 board-row-id-fix = A row's id cannot be corrected in place: on the board (Esc from a vehicle), d removes the row and a adds the right id.
 board-live-stopped-all-text = { $why }. Following it would only repeat this answer, and live has now stopped for every vehicle of the board. When every vehicle met the same answer, the gateway or something in front of it is the cause, not each id. Once it is fixed, press w to follow them again (live is off).
 board-vehicle-said = { $car }: { $what }
+board-all-failed = { $count ->
+    [one] The vehicle failed
+   *[other] All { $count } vehicles failed the same way
+}: { $what }
 board-stream-said = Live stream of { $count } vehicles: { $what }
 board-nothing-to-watch-text = Every vehicle is ready.
 help-section-board = The board

@@ -1075,6 +1075,10 @@ board-live-stopped-unknown-text = { $why }. Seguirlo solo repetiría esta respue
 board-row-id-fix = El id de una fila no se corrige en su sitio: en el tablero (Esc desde un vehículo), d quita la fila y a añade el id correcto.
 board-live-stopped-all-text = { $why }. Seguirlo solo repetiría esta respuesta, y el tiempo real se ha detenido ya para todos los vehículos del tablero. Si todos recibieron la misma respuesta, la causa es la pasarela o algo delante de ella, no cada id. Cuando esté resuelto, pulse w para volver a seguirlos (el tiempo real está apagado).
 board-vehicle-said = { $car }: { $what }
+board-all-failed = { $count ->
+    [one] El vehículo falló
+   *[other] Los { $count } vehículos fallaron de la misma manera
+}: { $what }
 board-stream-said = Flujo en directo de { $count } vehículos: { $what }
 board-nothing-to-watch-text = Todos los vehículos están listos.
 help-section-board = El panel

@@ -1075,6 +1075,10 @@ board-live-stopped-unknown-text = { $why }. Le suivre ne ferait que répéter ce
 board-row-id-fix = L'id d'une ligne ne se corrige pas sur place : sur le tableau (Échap depuis un véhicule), d retire la ligne et a ajoute le bon id.
 board-live-stopped-all-text = { $why }. Le suivre ne ferait que répéter cette réponse, et le direct est maintenant arrêté pour tous les véhicules du tableau. Si chaque véhicule a reçu la même réponse, la cause est la passerelle ou ce qui est devant elle, pas chaque id. Une fois le problème réglé, appuyez sur w pour les suivre à nouveau (le direct est arrêté).
 board-vehicle-said = { $car } : { $what }
+board-all-failed = { $count ->
+    [one] Le véhicule a échoué
+   *[other] Les { $count } véhicules ont tous échoué de la même façon
+} : { $what }
 board-stream-said = Flux en direct de { $count } véhicules : { $what }
 board-nothing-to-watch-text = tous les véhicules sont prêts.
 help-section-board = Le tableau

@@ -1072,6 +1072,10 @@ board-live-stopped-unknown-text = { $why }. Seguirlo ripeterebbe solo questa ris
 board-row-id-fix = L'id di una riga non si corregge sul posto: nel pannello (Esc da un veicolo), d toglie la riga e a aggiunge l'id giusto.
 board-live-stopped-all-text = { $why }. Seguirlo ripeterebbe solo questa risposta, e la diretta ora è ferma per tutti i veicoli della bacheca. Se ogni veicolo ha avuto la stessa risposta, la causa è il gateway o qualcosa davanti a esso, non ogni id. Risolto il problema, premere w per seguirli di nuovo (la diretta è spenta).
 board-vehicle-said = { $car }: { $what }
+board-all-failed = { $count ->
+    [one] Il veicolo non è riuscito
+   *[other] Tutti i { $count } veicoli non sono riusciti allo stesso modo
+}: { $what }
 board-stream-said = Flusso in diretta di { $count } veicoli: { $what }
 board-nothing-to-watch-text = tutti i veicoli sono pronti.
 help-section-board = Il pannello

@@ -1071,6 +1071,10 @@ board-live-stopped-unknown-text = { $why }. Het volgen herhaalt alleen dit antwo
 board-row-id-fix = Het id van een rij is niet ter plekke te verbeteren: op het overzicht (Esc vanuit een voertuig) verwijdert d de rij en voegt a het juiste id toe.
 board-live-stopped-all-text = { $why }. Het volgen herhaalt alleen dit antwoord, en live is nu gestopt voor elk voertuig van het overzicht. Kreeg elk voertuig hetzelfde antwoord, dan is de gateway of iets ervoor de oorzaak, niet elke id. Druk na het oplossen op w om ze weer te volgen (live staat uit).
 board-vehicle-said = { $car }: { $what }
+board-all-failed = { $count ->
+    [one] Het voertuig mislukte
+   *[other] Alle { $count } voertuigen mislukten op dezelfde manier
+}: { $what }
 board-stream-said = Livestream van { $count } voertuigen: { $what }
 board-nothing-to-watch-text = Alle voertuigen zijn klaar.
 help-section-board = Het overzicht

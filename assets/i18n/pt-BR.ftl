@@ -1082,6 +1082,10 @@ board-live-stopped-unknown-text = { $why }. Acompanhá-lo só repetiria esta res
 board-row-id-fix = O id de uma linha não se corrige no lugar: no painel (Esc a partir de um veículo), d remove a linha e a adiciona o id certo.
 board-live-stopped-all-text = { $why }. Acompanhá-lo só repetiria esta resposta, e o ao vivo agora parou para todos os veículos do painel. Se todos receberam a mesma resposta, a causa é o gateway ou algo na frente dele, não cada id. Depois de resolver, pressione w para acompanhá-los de novo (o ao vivo está desligado).
 board-vehicle-said = { $car }: { $what }
+board-all-failed = { $count ->
+    [one] O veículo falhou
+   *[other] Todos os { $count } veículos falharam da mesma forma
+}: { $what }
 board-stream-said = Fluxo ao vivo de { $count } veículos: { $what }
 board-nothing-to-watch-text = Todos os veículos estão prontos.
 help-section-board = O painel

@@ -1227,6 +1227,43 @@ fn live_on_keeps_the_wait_a_vehicle_s_failure_asked() {
     assert!(later.iter().any(|r| r.0 == "B2"), "{later:?}");
 }
 
+/// Every vehicle of a board failing the same way (an address that answers
+/// web pages) is said on the board with that failure, not left to the
+/// rows (stranger 60, BI16); different failures are each their row's.
+#[test]
+fn a_board_whose_every_vehicle_fails_the_same_way_says_so() {
+    let page = || GatewayError::BadAnswer(stepwise::wire::DecodeError::Html);
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Err(page()), 1);
+    }
+    let banner = s.board().unwrap().banner().cloned().expect("a banner");
+    assert!(
+        banner
+            .title
+            .starts_with("All 2 vehicles failed the same way: "),
+        "{banner:?}"
+    );
+    let mut mixed = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut mixed, cars, t(0))) {
+        match r.0.as_str() {
+            "A1" => answer(&mut mixed, r, Err(page()), 1),
+            _ => answer(&mut mixed, r, Err(timed_out()), 1),
+        };
+    }
+    assert!(
+        mixed
+            .board()
+            .unwrap()
+            .banner()
+            .is_none_or(|b| !b.title.contains("failed the same way")),
+        "{:?}",
+        mixed.board().unwrap().banner()
+    );
+}
+
 /// The board's key bar, drawn at 120×20.
 fn footer(s: &State) -> String {
     let screen = drawn(s, 120, 20);

@@ -689,6 +689,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             "board: every vehicle has data"
         );
         super::board::say_shared_steps_ids(state, judge.lang, now);
+        super::board::say_all_failed(state, judge.lang);
     }
     effects
 }

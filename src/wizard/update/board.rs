@@ -16,6 +16,8 @@ use crate::wizard::session::VehicleSession;
 use crate::wizard::start::StartField;
 use crate::wizard::state::{Banner, BannerKind, Effect, Purpose, Screen, State, WATCH_SECS};
 
+pub(super) use super::shared::{say_all_failed, say_shared_steps_ids, shares_steps_id};
+
 pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
     let lang = lang(state);
     let board = &mut state.vehicles;
@@ -594,91 +596,6 @@ pub(super) fn say_turned(state: &mut State, car: &str, ready: bool, lang: Lang) 
         )
     });
     board.turned = Some((ready, cars));
-}
-
-/// Whether `car`'s stepsID is another vehicle's too.
-pub(super) fn shares_steps_id(state: &State, car: &str) -> bool {
-    let sessions = state.vehicles.sessions();
-    let Some(id) = sessions
-        .iter()
-        .find(|s| s.car() == car)
-        .and_then(VehicleSession::steps_id)
-    else {
-        return false;
-    };
-    sessions
-        .iter()
-        .any(|s| s.car() != car && s.steps_id() == Some(id))
-}
-
-/// Vehicles given lists under one stepsID: the board says it, and so does
-/// each of their rows (counted failing, its report too), and live stops
-/// for them: one stepsID's updates cannot tell whose list they are
-/// (stranger 47, AV3; stranger 55, BD3). `r` asks them again.
-pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTime) {
-    let groups: Vec<(String, Vec<String>)> = {
-        let sessions = state.vehicles.sessions();
-        let pairs = sessions
-            .iter()
-            .filter_map(|s| Some((s.car(), s.steps_id()?)));
-        crate::steps::shared_steps_ids(pairs)
-            .into_iter()
-            .map(|(id, cars)| (id.to_owned(), cars.into_iter().map(str::to_owned).collect()))
-            .collect()
-    };
-    let banner_of = |id: &str, cars: &[String]| {
-        super::error(
-            tr!(
-                lang,
-                "board-shared-steps-id",
-                id = id.to_owned(),
-                count = num(cars.len())
-            ),
-            tr!(
-                lang,
-                "board-shared-steps-id-text",
-                cars = crate::text::few(cars)
-            ),
-        )
-    };
-    let Some(first) = groups.first().map(|(id, cars)| banner_of(id, cars)) else {
-        return;
-    };
-    for (id, cars) in &groups {
-        let banner = banner_of(id, cars);
-        for car in cars {
-            let Some(session) = state.vehicles.session_mut(car) else {
-                continue;
-            };
-            session.set_watch(false);
-            // Not its own, maybe: `r` asks it again by carAssociationID
-            // (stranger 58, BG4).
-            session.forget_steps_id();
-            if session.banner() != Some(&banner) {
-                session.log_event(
-                    now,
-                    crate::report::Event::Error {
-                        what: banner.title.clone(),
-                        detail: banner.text.clone(),
-                    },
-                );
-                session.say(banner.clone());
-            }
-        }
-    }
-    // The report, which outlives the board, says it too (stranger 47,
-    // AV3).
-    let event = crate::report::Event::Error {
-        what: first.title.clone(),
-        detail: first.text.clone(),
-    };
-    state.note(now, event);
-    // Said for the first vehicle named: its own list asked again ends it
-    // (stranger 58, BG1).
-    match groups.first().and_then(|(_, cars)| cars.first()) {
-        Some(car) => state.vehicles.say_for(car, first),
-        None => state.vehicles.say(first),
-    }
 }
 
 /// An error is on the board's banner: words of lesser weight wait.

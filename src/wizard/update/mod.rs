@@ -15,6 +15,7 @@ mod follow;
 mod messages;
 mod notes;
 mod refused;
+mod shared;
 mod sign_in;
 mod steps;
 
