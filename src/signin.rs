@@ -601,6 +601,11 @@ fn not_a_gateway(error: &GatewayError) -> bool {
         error,
         GatewayError::NotAGateway { .. }
             | GatewayError::BadAnswer(crate::wire::DecodeError::Html)
+            // JSON of another service (a health check's) where a list of
+            // steps belongs (stranger 60, BI12).
+            | GatewayError::BadAnswer(crate::wire::DecodeError::WrongShape(
+                crate::wire::Shape::NoSteps(_) | crate::wire::Shape::NotAList(_)
+            ))
             | GatewayError::ProxyGarbled {
                 what: crate::client::ProxyAnswer::Html,
                 ..

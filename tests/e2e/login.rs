@@ -941,6 +941,31 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
     assert!(!said.contains("fix --api"), "{said}");
 }
 
+/// An address that answers the token's check with JSON of another service
+/// (a health check's) is no steps gateway, as one that answers a web page:
+/// the token is not kept, exit 1 (stranger 60, BI12).
+#[test]
+fn a_token_for_an_address_answering_a_health_check_is_not_kept() {
+    let health = crate::canned::answering(crate::canned::reply(
+        "200 OK",
+        "application/json",
+        r#"{"status":"UP","components":{"db":{"status":"UP"}}}"#,
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &health],
+        Some("some-token-123\n"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Token not kept: ") && err.contains("JSON of another shape"),
+        "{err}"
+    );
+    assert!(!logins_file(home.path()).exists());
+}
+
 #[test]
 fn login_with_token_reads_standard_input_only() {
     let provider = Provider::fixed("sim-at-by-hand");
