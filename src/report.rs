@@ -260,37 +260,29 @@ impl SessionLog {
         }
     }
 
+    /// The last start over by carAssociationID logged (the latest events
+    /// are always kept).
+    fn last_start_over(&self) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| {
+            matches!(
+                e.event,
+                Event::StartedOver { .. } | Event::StepsIdChanged { .. }
+            )
+        })
+    }
+
     /// The stepsID the last start over by carAssociationID let go, if it
     /// was a refusal's (stranger 65, BN1).
     pub fn last_started_over_from(&self) -> Option<&str> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| {
-                matches!(
-                    e.event,
-                    Event::StartedOver { .. } | Event::StepsIdChanged { .. }
-                )
-            })
-            .and_then(|e| match &e.event {
-                Event::StartedOver { from, .. } => from.as_deref(),
-                _ => None,
-            })
+        match &self.last_start_over()?.event {
+            Event::StartedOver { from, .. } => from.as_deref(),
+            _ => None,
+        }
     }
 
-    /// When the last start over by carAssociationID was logged (the latest
-    /// events are always kept).
+    /// When the last start over by carAssociationID was logged.
     pub fn last_started_over(&self) -> Option<SystemTime> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| {
-                matches!(
-                    e.event,
-                    Event::StartedOver { .. } | Event::StepsIdChanged { .. }
-                )
-            })
-            .map(|e| e.at)
+        self.last_start_over().map(|e| e.at)
     }
 
     /// Logs a filtered list: it says nothing of the steps it left out, so
