@@ -1830,6 +1830,7 @@ doctor-filter-bad = stepsStatus=todo liefert { $count ->
         [one] { $count } Schritt
        *[other] { $count } Schritte
     } ({ $stray } davon nicht offen); die Liste hat { $todo } offen
+doctor-filter-unknown = { $bad }; dazu { $unknown } mit einem Status außerhalb des Vertrags, die stepwise als nicht erledigt zählt
 doctor-filter-fix = Dem Betreiber des Gateways melden: stepsStatus wird nicht angewendet
 doctor-events-ok = angeboten, und das erste Ereignis (die aktuelle Liste) kam sofort: der Assistent folgt Änderungen live
 doctor-events-silent = der Stream wurde geöffnet, aber binnen { $secs } s kam kein Ereignis, obwohl ein Gateway die aktuelle Liste sofort sendet: etwas auf dem Weg (ein Proxy) hält Ereignisse zurück. Der Assistent verbindet sich neu und fragt dann regelmäßig ab

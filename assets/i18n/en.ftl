@@ -1840,6 +1840,7 @@ doctor-filter-bad = stepsStatus=todo gives { $count ->
         [one] { $count } step
        *[other] { $count } steps
     } ({ $stray } not to do); the list has { $todo } to do
+doctor-filter-unknown = { $bad }; { $unknown } more of a status outside the contract, which stepwise counts as not done
 doctor-filter-fix = Tell the gateway's operator: stepsStatus is not applied
 doctor-events-ok = offered, and its first event (the current list) came at once: the wizard follows changes live
 doctor-events-silent = the stream opened, but no event came within { $secs } s, though a gateway sends the current list at once: something on the way (a proxy) holds events back. The wizard reconnects, then polls

@@ -1848,6 +1848,7 @@ doctor-filter-bad = stepsStatus=todo devuelve { $count ->
         [one] { $count } paso
        *[other] { $count } pasos
     } ({ $stray } no pendientes); la lista tiene { $todo } pendientes
+doctor-filter-unknown = { $bad }; y { $unknown } más con un estado fuera del contrato, que stepwise cuenta como no hechos
 doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
 doctor-events-ok = ofrecidos, y su primer evento (la lista actual) llegó al instante: el asistente sigue los cambios en tiempo real
 doctor-events-silent = el flujo se abrió, pero no llegó ningún evento en { $secs } s, aunque una pasarela envía la lista actual al instante: algo en el camino (un proxy) retiene los eventos. El asistente se reconecta y luego consulta periódicamente

@@ -1845,6 +1845,7 @@ doctor-filter-bad = stepsStatus=todo donne { $count ->
         [one] { $count } étape
        *[other] { $count } étapes
     } (dont { $stray } pas à faire) ; la liste en a { $todo } à faire
+doctor-filter-unknown = { $bad } ; plus { $unknown } d'un statut hors du contrat, que stepwise compte comme non faites
 doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
 doctor-events-ok = proposés, et leur premier événement (la liste actuelle) est arrivé aussitôt : l'assistant suit les changements en direct
 doctor-events-silent = le flux s'est ouvert, mais aucun événement n'est arrivé en { $secs } s, alors qu'une passerelle envoie la liste actuelle aussitôt : quelque chose en chemin (un proxy) retient les événements. L'assistant se reconnecte, puis interroge périodiquement

@@ -1842,6 +1842,7 @@ doctor-filter-bad = stepsStatus=todo restituisce { $count ->
         [one] { $count } passo
        *[other] { $count } passi
     } ({ $stray } non da fare); l'elenco ne ha { $todo } da fare
+doctor-filter-unknown = { $bad }; più { $unknown } con uno stato fuori dal contratto, che stepwise conta come non fatti
 doctor-filter-fix = Segnalare a chi gestisce il gateway: stepsStatus non viene applicato
 doctor-events-ok = offerti, e il primo evento (l'elenco attuale) è arrivato subito: la procedura segue le modifiche in diretta
 doctor-events-silent = lo stream si è aperto, ma nessun evento è arrivato entro { $secs } s, benché un gateway invii subito l'elenco attuale: qualcosa lungo la strada (un proxy) trattiene gli eventi. La procedura si riconnette, poi interroga periodicamente

@@ -1835,6 +1835,7 @@ doctor-filter-bad = stepsStatus=todo geeft { $count ->
         [one] { $count } stap
        *[other] { $count } stappen
     } ({ $stray } niet te doen); de lijst heeft er { $todo } te doen
+doctor-filter-unknown = { $bad }; plus { $unknown } met een status buiten het contract, die stepwise als niet gedaan telt
 doctor-filter-fix = Laat de beheerder van de gateway weten: stepsStatus wordt niet toegepast
 doctor-events-ok = aangeboden, en het eerste event (de huidige lijst) kwam meteen: de wizard volgt wijzigingen live
 doctor-events-silent = de stream ging open, maar binnen { $secs } s kwam geen event, hoewel een gateway de huidige lijst meteen stuurt: iets onderweg (een proxy) houdt events tegen. De wizard maakt opnieuw verbinding en vraagt daarna periodiek

@@ -1869,6 +1869,7 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
         [one] { $count } passo
        *[other] { $count } passos
     } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
+doctor-filter-unknown = { $bad }; e mais { $unknown } com um status fora do contrato, que o stepwise conta como não feitos
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou na hora: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual na hora: algo no caminho (um proxy) segura os eventos. O assistente se reconecta e depois consulta periodicamente

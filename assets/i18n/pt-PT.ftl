@@ -1819,6 +1819,7 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
         [one] { $count } passo
        *[other] { $count } passos
     } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
+doctor-filter-unknown = { $bad }; e mais { $unknown } com um estado fora do contrato, que o stepwise conta como não feitos
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou de imediato: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual de imediato: algo no caminho (um proxy) retém os eventos. O assistente volta a ligar-se e depois consulta periodicamente

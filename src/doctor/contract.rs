@@ -1333,16 +1333,25 @@ fn status_filter<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             let todo = list.steps.len();
             return Line::new(Mark::Ok, words!("doctor-filter-ok", todo = todo));
         }
-        Line::new(
-            Mark::Failed,
-            words!(
-                "doctor-filter-bad",
-                count = list.steps.len(),
-                stray = stray,
-                todo = todo
-            ),
-        )
-        .fix(words!("doctor-filter-fix"))
+        let bad = words!(
+            "doctor-filter-bad",
+            count = list.steps.len(),
+            stray = stray,
+            todo = todo
+        );
+        // Steps of a status outside the contract are not done, as the
+        // wizard counts them: never "0 to do" alone (stranger 62, BK5).
+        let unknown = on
+            .first
+            .steps
+            .iter()
+            .filter(|s| matches!(s.status, Status::Other(_)))
+            .count();
+        let detail = match unknown {
+            0 => bad,
+            _ => words!("doctor-filter-unknown", bad = bad, unknown = unknown),
+        };
+        Line::new(Mark::Failed, detail).fix(words!("doctor-filter-fix"))
     })
 }
 

@@ -3158,6 +3158,15 @@ fn a_status_outside_the_contract_says_nothing_of_the_filter() {
     ));
     assert!(line(&text, "Status filter").starts_with("✗"), "{text}");
     assert!(text.contains("stepsStatus is not applied"), "{text}");
+    // Its steps of a status outside the contract are counted as not done,
+    // never "0 to do" alone (stranger 62, BK5).
+    assert!(
+        line(&text, "Status filter").contains(
+            "the list has 0 to do; 2 more of a status outside the contract, \
+             which stepwise counts as not done"
+        ),
+        "{text}"
+    );
 }
 
 /// A gateway whose 400 names the status filter doctor did not choose (it
