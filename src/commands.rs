@@ -480,16 +480,15 @@ pub async fn steps_many(
             track.spawn(async move { gateway.list(&request).await })
         })
         .collect();
-    let (label, on) = (backend.label(lang), json.then_some(backend));
+    let on = json.then_some(backend);
     let mut out = ManyOutcome {
-        stdout: if reset && !json {
-            format!("{}\n", tr!(lang, "steps-reset-asked"))
-        } else {
-            String::new()
-        },
+        stdout: String::new(),
         failures: Vec::new(),
         code: EXIT_CLEAR,
     };
+    // What each vehicle prints, in the order given: its list is printed
+    // once every list is in, so that lists under one stepsID are marked.
+    let mut slots: Vec<Slot> = Vec::new();
     let mut failed: Vec<&str> = Vec::new();
     // Without a list by the deadline: not answered, and held back by 429.
     let (mut late, mut limited_cars): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
@@ -512,7 +511,12 @@ pub async fn steps_many(
                     Late::Limited => limited_cars.push(car),
                     Late::Unanswered => late.push(car),
                 }
-                out.failed((on, lang), car, words, (met, limited));
+                slots.push(Slot::Said(out.failed(
+                    (on, lang),
+                    car,
+                    words,
+                    (met, limited),
+                )));
                 continue;
             }
         };
@@ -522,20 +526,7 @@ pub async fn steps_many(
                 if let Some(id) = &list.steps_id {
                     ids.push((car.as_str(), id.clone()));
                 }
-                if json {
-                    let line = serde_json::to_string(
-                        &ListJson::new(&list, Some(car), status).after_reset(reset),
-                    )
-                    .expect("plain data serialises");
-                    out.stdout.push_str(&line);
-                    out.stdout.push('\n');
-                } else {
-                    if !out.stdout.is_empty() {
-                        out.stdout.push('\n');
-                    }
-                    out.stdout
-                        .push_str(&checklist(&list, Some(car), &label, status, lang));
-                }
+                slots.push(Slot::Listed(car, list));
             }
             Err(e) => {
                 failed.push(car);
@@ -543,24 +534,26 @@ pub async fn steps_many(
                     crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
                     crate::text::with_car(&explainer.words(lang, &e).await, car),
                 );
-                out.failed((on, lang), car, words, (Some(&e), false));
+                slots.push(Slot::Said(out.failed(
+                    (on, lang),
+                    car,
+                    words,
+                    (Some(&e), false),
+                )));
             }
         }
     }
-    if !json {
-        if !out.stdout.is_empty() {
-            out.stdout.push('\n');
-        }
-        out.stdout.push_str(&many_summary(
-            lang,
-            cars.len(),
-            &failed,
-            (&late, &limited_cars),
-            secs,
-        ));
-        out.stdout.push('\n');
-    }
-    let mixed = out.shared(lang, &ids);
+    let shared = out.shared(lang, &ids);
+    out.stdout = many_stdout(
+        &slots,
+        &shared,
+        (backend, json, lang),
+        (status, reset),
+        &failed,
+        (&late, &limited_cars),
+        secs,
+    );
+    let mixed = !shared.is_empty();
     out.code = if !failed.is_empty() || !late.is_empty() || !limited_cars.is_empty() || mixed {
         EXIT_ERROR
     } else if pending {
@@ -569,6 +562,72 @@ pub async fn steps_many(
         EXIT_CLEAR
     };
     out
+}
+
+/// What one vehicle of `steps` over several vehicles prints: its list, or
+/// its failure's JSON line (empty without `--json`).
+enum Slot<'a> {
+    Listed(&'a str, crate::steps::StepsList),
+    Said(String),
+}
+
+/// The stdout of `steps` over several vehicles: each vehicle's list or
+/// failure in the order given, then (plain) the summary. A list that came
+/// under a stepsID `shared` with another vehicle's (the stepsID, and the
+/// English words said of it) is marked: with `--json` its line has that
+/// `error` and the action `stop` (stranger 61, BJ6).
+fn many_stdout(
+    slots: &[Slot<'_>],
+    shared: &[(String, Vec<String>, String)],
+    (backend, json, lang): (&Backend, bool, Lang),
+    (status, reset): (StatusFilter, bool),
+    failed: &[&str],
+    (late, limited): (&[&str], &[&str]),
+    secs: u64,
+) -> String {
+    let label = backend.label(lang);
+    let mut stdout = if reset && !json {
+        format!("{}\n", tr!(lang, "steps-reset-asked"))
+    } else {
+        String::new()
+    };
+    let shared_of = |car: &str| {
+        shared
+            .iter()
+            .find(|(_, cars, _)| cars.iter().any(|c| c == car))
+    };
+    let mut marked: Vec<&str> = Vec::new();
+    for slot in slots {
+        match slot {
+            Slot::Said(line) => stdout.push_str(line),
+            Slot::Listed(car, list) if json => {
+                let mut line = ListJson::new(list, Some(car), status).after_reset(reset);
+                if let Some((_, _, english)) = shared_of(car) {
+                    line = line.shared(english);
+                }
+                stdout.push_str(&serde_json::to_string(&line).expect("plain data serialises"));
+                stdout.push('\n');
+            }
+            Slot::Listed(car, list) => {
+                if shared_of(car).is_some() {
+                    marked.push(car);
+                }
+                if !stdout.is_empty() {
+                    stdout.push('\n');
+                }
+                stdout.push_str(&checklist(list, Some(car), &label, status, lang));
+            }
+        }
+    }
+    if !json {
+        if !stdout.is_empty() {
+            stdout.push('\n');
+        }
+        let counts = (failed, late, limited, marked.as_slice());
+        stdout.push_str(&many_summary(lang, slots.len(), counts, secs));
+        stdout.push('\n');
+    }
+    stdout
 }
 
 /// What one vehicle's request of `steps` over several vehicles went
@@ -671,43 +730,50 @@ impl ManyOutcome {
     /// English, `words.0`), and its cause on stderr (`words.1`).
     /// `error`: the failure it met (none when nothing answered by the
     /// deadline, or 429s held it back: `limited`).
+    /// Returns its JSON line (empty without `json`).
     fn failed(
         &mut self,
         (json, lang): (Option<&Backend>, Lang),
         car: &str,
         words: (String, String),
         (error, limited): (Option<&GatewayError>, bool),
-    ) {
-        if let Some(backend) = json {
+    ) -> String {
+        let line = json.map_or_else(String::new, |backend| {
             let lookup = Lookup::Car(car.to_owned());
-            let line = FailedJson::new(&lookup, words.0, error, limited)
+            FailedJson::new(&lookup, words.0, error, limited)
                 .on(backend)
-                .line();
-            self.stdout.push_str(&line);
-        }
+                .line()
+        });
         let colon = crate::text::colon(lang);
         let words = &words.1;
         self.failures
             .push(format!("stepwise{colon}{car}{colon}{words}"));
+        line
     }
 
     /// Vehicles whose lists came under one stepsID, said on stderr: those
-    /// lists may be another vehicle's. Whether there were any.
-    fn shared(&mut self, lang: Lang, ids: &[(&str, String)]) -> bool {
+    /// lists may be another vehicle's. Each such stepsID, its vehicles and
+    /// the words in English.
+    fn shared(&mut self, lang: Lang, ids: &[(&str, String)]) -> Vec<(String, Vec<String>, String)> {
         let pairs = ids.iter().map(|(car, id)| (*car, id.as_str()));
         let shared = crate::steps::shared_steps_ids(pairs);
+        let mut out = Vec::new();
         for (id, cars) in &shared {
-            let line = tr!(
-                lang,
-                "cli-shared-steps-id",
-                id = (*id).to_owned(),
-                cars = crate::text::few(cars),
-                count = num(cars.len())
-            );
+            let said = |lang| {
+                tr!(
+                    lang,
+                    "cli-shared-steps-id",
+                    id = (*id).to_owned(),
+                    cars = crate::text::few(cars),
+                    count = num(cars.len())
+                )
+            };
             let colon = crate::text::colon(lang);
-            self.failures.push(format!("stepwise{colon}{line}"));
+            self.failures.push(format!("stepwise{colon}{}", said(lang)));
+            let cars = cars.iter().map(|c| (*c).to_owned()).collect();
+            out.push(((*id).to_owned(), cars, said(Lang::En)));
         }
-        !shared.is_empty()
+        out
     }
 }
 
@@ -775,8 +841,7 @@ fn asked_wait(error: &GatewayError) -> Option<u64> {
 fn many_summary(
     lang: Lang,
     total: usize,
-    failed: &[&str],
-    (late, limited): (&[&str], &[&str]),
+    (failed, late, limited, shared): (&[&str], &[&str], &[&str], &[&str]),
     secs: u64,
 ) -> String {
     let ids = |cars: &[&str]| {
@@ -789,7 +854,7 @@ fn many_summary(
     let mut line = tr!(
         lang,
         "steps-many-summary",
-        listed = num(total - failed.len() - late.len() - limited.len()),
+        listed = num(total - failed.len() - late.len() - limited.len() - shared.len()),
         total = num(total)
     );
     if !failed.is_empty() {
@@ -819,6 +884,15 @@ fn many_summary(
             n = num(limited.len()),
             secs = secs,
             ids = ids(limited)
+        ));
+    }
+    if !shared.is_empty() {
+        line.push_str(crate::text::semicolon(lang));
+        line.push_str(&tr!(
+            lang,
+            "steps-many-summary-shared",
+            n = num(shared.len()),
+            ids = ids(shared)
         ));
     }
     line
@@ -910,6 +984,13 @@ pub struct ListJson<'a> {
     /// Whether the steps-cache reset was asked for (`--reset`): the list is
     /// the gateway's answer after it.
     pub reset: bool,
+    /// What is wrong with a list that came all the same (in English): it
+    /// came under a stepsID another vehicle's list came under too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// With `error`: what a script does (`stop`: do not rely on it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
 }
 
 impl<'a> ListJson<'a> {
@@ -930,12 +1011,23 @@ impl<'a> ListJson<'a> {
                 _ => None,
             },
             reset: false,
+            error: None,
+            action: None,
         }
     }
 
     /// With `reset`: whether the steps-cache reset was asked for.
     pub fn after_reset(mut self, reset: bool) -> Self {
         self.reset = reset;
+        self
+    }
+
+    /// Marked as a list that came under a stepsID another vehicle's list
+    /// came under too (`english`, the words said of it): not to be relied
+    /// on, action `stop`.
+    pub fn shared(mut self, english: &str) -> Self {
+        self.error = Some(english.to_owned());
+        self.action = Some(Action::Stop);
         self
     }
 }

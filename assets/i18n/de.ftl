@@ -570,6 +570,7 @@ steps-many-limited-again = das Gateway hat Anfragen (HTTP 429) bis zur Frist von
 steps-many-held-unsent = nicht abgefragt: das Limit des Gateways (HTTP 429, auf eine andere Anfrage geantwortet) hielt jede Anfrage bis zur Frist von { $secs } s (--deadline) zurück. Ist die verlangte Wartezeit (auf stderr genannt) länger als { $secs } s, eine --deadline länger als diese Wartezeit angeben; sonst begrenzt es diesen Client weiter: später erneut versuchen oder den Betreiber des Gateways nach seiner Grenze fragen
 steps-many-retry-held = Sein neuer Versuch wurde dann von der Begrenzung des Gateways (HTTP 429, für eine andere Anfrage verlangt) bis zur Frist von { $secs } s (--deadline) zurückgehalten.
 steps-many-summary-limited = bis { $secs } s durch HTTP 429 zurückgehalten: { $n } ({ $ids })
+steps-many-summary-shared = unter einer stepsID, unter der auch die Liste eines anderen Fahrzeugs kam, nicht verlässlich (stderr sagt, warum): { $n } ({ $ids })
 gw-title-token-refused = Token abgelehnt
 gw-title-scope = Scope fehlt
 gw-title-proxy = Antwort des Proxys

@@ -713,6 +713,7 @@ steps-many-limited-again = the gateway kept limiting requests (HTTP 429) until t
 steps-many-held-unsent = not asked: the gateway's limit (HTTP 429, answered to another request) held every request back until the deadline of { $secs } s (--deadline). If the wait it asked for (said on stderr) is longer than { $secs } s, give a --deadline longer than that wait; if not, it keeps limiting this client: retry later, or ask the gateway's operator about its limit
 steps-many-retry-held = Its retry was then held back by the gateway's limit (HTTP 429, asked of another request) until the deadline of { $secs } s (--deadline).
 steps-many-summary-limited = held back by HTTP 429 until { $secs } s: { $n } ({ $ids })
+steps-many-summary-shared = under a stepsID another vehicle's list came under too, not to be relied on (stderr says why): { $n } ({ $ids })
 gw-title-unreachable = Gateway unreachable
 gw-title-timed-out = Gateway timed out
 gw-title-timed-out-proxy = No answer through the proxy

@@ -573,6 +573,7 @@ steps-many-limited-again = la pasarela siguió limitando las peticiones (HTTP 42
 steps-many-held-unsent = no consultado: el límite de la pasarela (HTTP 429, respondido a otra petición) retuvo cada petición hasta el plazo de { $secs } s (--deadline). Si la espera pedida (dicha en stderr) supera { $secs } s, indique un --deadline más largo que esa espera; si no, sigue limitando a este cliente: reintente más tarde, o pregunte al operador de la pasarela por su límite
 steps-many-retry-held = Su reintento quedó luego retenido por el límite de la pasarela (HTTP 429, pedido a otra petición) hasta el plazo de { $secs } s (--deadline).
 steps-many-summary-limited = retenidos por HTTP 429 hasta { $secs } s: { $n } ({ $ids })
+steps-many-summary-shared = bajo un stepsID con el que también llegó la lista de otro vehículo, no fiables (stderr dice por qué): { $n } ({ $ids })
 gw-title-token-refused = Token rechazado
 gw-title-scope = Falta un ámbito
 gw-title-proxy = Respuesta del proxy

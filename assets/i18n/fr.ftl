@@ -573,6 +573,7 @@ steps-many-limited-again = la passerelle a continué de limiter les requêtes (H
 steps-many-held-unsent = non demandé : la limite de la passerelle (HTTP 429, répondu à une autre requête) a retenu chaque requête jusqu'au délai de { $secs } s (--deadline). Si l'attente demandée (dite sur stderr) dépasse { $secs } s, donnez un --deadline plus long que cette attente ; sinon, elle continue de limiter ce client : réessayez plus tard, ou interrogez l'exploitant de la passerelle sur sa limite
 steps-many-retry-held = Sa nouvelle tentative a ensuite été retenue par la limite de la passerelle (HTTP 429, demandé à une autre requête) jusqu'au délai de { $secs } s (--deadline).
 steps-many-summary-limited = retenus par HTTP 429 jusqu'à { $secs } s : { $n } ({ $ids })
+steps-many-summary-shared = sous un stepsID sous lequel la liste d'un autre véhicule est aussi venue, à ne pas croire (stderr dit pourquoi) : { $n } ({ $ids })
 gw-title-token-refused = Jeton refusé
 gw-title-scope = Portée manquante
 gw-title-proxy = Réponse du proxy

@@ -570,6 +570,7 @@ steps-many-limited-again = il gateway ha continuato a limitare le richieste (HTT
 steps-many-held-unsent = non chiesto: il limite del gateway (HTTP 429, risposto a un'altra richiesta) ha trattenuto ogni richiesta fino alla scadenza di { $secs } s (--deadline). Se l'attesa chiesta (detta su stderr) supera { $secs } s, indicare un --deadline più lungo di quell'attesa; altrimenti continua a limitare questo client: riprovare più tardi, o chiedere al gestore del gateway del suo limite
 steps-many-retry-held = Il suo nuovo tentativo è stato poi trattenuto dal limite del gateway (HTTP 429, chiesto a un'altra richiesta) fino alla scadenza di { $secs } s (--deadline).
 steps-many-summary-limited = trattenuti da HTTP 429 fino a { $secs } s: { $n } ({ $ids })
+steps-many-summary-shared = sotto uno stepsID con cui è arrivato anche l'elenco di un altro veicolo, non affidabili (stderr dice perché): { $n } ({ $ids })
 gw-title-token-refused = Token rifiutato
 gw-title-scope = Scope mancante
 gw-title-proxy = Risposta del proxy

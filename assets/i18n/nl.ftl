@@ -572,6 +572,7 @@ steps-many-limited-again = de gateway bleef verzoeken beperken (HTTP 429) tot de
 steps-many-held-unsent = niet gevraagd: de limiet van de gateway (HTTP 429, geantwoord op een ander verzoek) hield elk verzoek tegen tot de termijn van { $secs } s (--deadline). Is de gevraagde wachttijd (op stderr genoemd) langer dan { $secs } s, geef dan een --deadline langer dan die wachttijd; zo niet, dan blijft hij deze client beperken: probeer het later opnieuw, of vraag de beheerder van de gateway naar zijn limiet
 steps-many-retry-held = Zijn nieuwe poging werd daarna tegengehouden door de limiet van de gateway (HTTP 429, gevraagd aan een ander verzoek) tot de deadline van { $secs } s (--deadline).
 steps-many-summary-limited = tot { $secs } s tegengehouden door HTTP 429: { $n } ({ $ids })
+steps-many-summary-shared = onder een stepsID waaronder ook de lijst van een ander voertuig kwam, niet betrouwbaar (stderr zegt waarom): { $n } ({ $ids })
 gw-title-token-refused = Token geweigerd
 gw-title-scope = Scope ontbreekt
 gw-title-proxy = Antwoord van de proxy

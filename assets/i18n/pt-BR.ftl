@@ -577,6 +577,7 @@ steps-many-limited-again = o gateway continuou limitando as requisições (HTTP 
 steps-many-held-unsent = não consultado: o limite do gateway (HTTP 429, respondido a outra requisição) segurou cada requisição até o prazo de { $secs } s (--deadline). Se a espera pedida (dita no stderr) for maior que { $secs } s, informe um --deadline maior que essa espera; se não, ele continua limitando este cliente: tente mais tarde, ou pergunte ao operador do gateway sobre o limite
 steps-many-retry-held = A nova tentativa foi então retida pelo limite do gateway (HTTP 429, pedido a outra requisição) até o prazo de { $secs } s (--deadline).
 steps-many-summary-limited = retidos por HTTP 429 até { $secs } s: { $n } ({ $ids })
+steps-many-summary-shared = sob um stepsID com que também veio a lista de outro veículo, não confiáveis (o stderr diz por quê): { $n } ({ $ids })
 gw-title-token-refused = Token recusado
 gw-title-scope = Falta um escopo
 gw-title-proxy = Resposta do proxy

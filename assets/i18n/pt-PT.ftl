@@ -631,6 +631,7 @@ steps-many-limited-again = o gateway continuou a limitar os pedidos (HTTP 429) a
 steps-many-held-unsent = não consultado: o limite do gateway (HTTP 429, respondido a outro pedido) reteve cada pedido até ao prazo de { $secs } s (--deadline). Se a espera pedida (dita no stderr) for maior que { $secs } s, indique um --deadline maior do que essa espera; se não, continua a limitar este cliente: tente mais tarde, ou pergunte ao operador do gateway pelo limite
 steps-many-retry-held = A nova tentativa foi então retida pelo limite do gateway (HTTP 429, pedido a outro pedido) até ao prazo de { $secs } s (--deadline).
 steps-many-summary-limited = retidos por HTTP 429 até { $secs } s: { $n } ({ $ids })
+steps-many-summary-shared = sob um stepsID com que também veio a lista de outro veículo, não fiáveis (o stderr diz porquê): { $n } ({ $ids })
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-timed-out-proxy = Sem resposta através do proxy

@@ -489,14 +489,44 @@ fn lists_of_several_vehicles_under_one_steps_id_are_said() {
             "{stderr}"
         );
         assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert_eq!(
-            text(&out.stdout)
-                .lines()
-                .filter(|l| l.contains("132324"))
-                .count(),
-            3
-        );
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.lines().filter(|l| l.contains("132324")).count(), 3);
+        // Stdout says it too, for a script and for the summary's reader
+        // (stranger 61, BJ6).
+        if json {
+            for line in stdout.lines() {
+                let line: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert_eq!(line["action"], "stop", "{stdout}");
+                assert!(
+                    line["error"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("one stepsID (132324) came for 3 vehicles"),
+                    "{stdout}"
+                );
+            }
+        } else {
+            assert!(
+                stdout.contains(
+                    "Vehicles listed: 0 of 3; under a stepsID another vehicle's list came \
+                     under too, not to be relied on (stderr says why): 3 (111111, 222222, 333333)"
+                ),
+                "{stdout}"
+            );
+        }
     }
+    // A list of its own stepsID has neither.
+    let own = crate::canned::answering(crate::canned::reply("200 OK", "application/json", body));
+    let ids = ids_file(&home, "111111\n");
+    let out = run(
+        home.path(),
+        &["steps", "--api", &own, "--cars", &ids, "--json"],
+    );
+    let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert!(
+        line.get("error").is_none() && line.get("action").is_none(),
+        "{line}"
+    );
 }
 
 /// In French, the colons and semicolons that join a status, a vehicle or
