@@ -836,9 +836,22 @@ pub fn error_said(body: &crate::wire::ErrorBody) -> String {
 fn live_line(lang: Lang, fault: &LiveFault) -> String {
     match fault {
         LiveFault::Cut => tr!(lang, "gw-live-cut"),
-        LiveFault::Silent { after } => tr!(
+        LiveFault::Silent {
+            after,
+            kept_alive: true,
+        } => tr!(
             lang,
             "gw-live-silent",
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        // Nothing after its first events: no network to blame first, when
+        // a gateway on loopback does it (stranger 61, BJ9).
+        LiveFault::Silent {
+            after,
+            kept_alive: false,
+        } => tr!(
+            lang,
+            "gw-live-silent-no-keepalive",
             secs = format!("{:.1}", after.as_secs_f64())
         ),
         LiveFault::NoFirstEvent { after } => tr!(

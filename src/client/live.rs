@@ -54,8 +54,11 @@ pub enum Mode {
 pub enum LiveFault {
     /// The stream ended in the middle of an event.
     Cut,
-    /// No byte came for this long, keep-alives included.
-    Silent { after: Duration },
+    /// No byte came for this long, keep-alives included. `kept_alive`:
+    /// bytes came after its first events (keep-alives or changes), or no
+    /// list came at all; without, the stream sent its lists and then
+    /// nothing, as a gateway that sends no keep-alives does.
+    Silent { after: Duration, kept_alive: bool },
     /// The stream opened, and no event came for this long (keep-alives at
     /// most): the current lists it owes at once never came.
     NoFirstEvent { after: Duration },
@@ -663,20 +666,25 @@ impl Follower {
     async fn relay(&mut self, response: reqwest::Response) -> Result<StreamEnd, Gone> {
         let opened = std::time::Instant::now();
         let idle = self.options.idle_timeout;
-        let chunks = stream::unfold(response, move |mut response| async move {
+        // Bytes a third of the idle limit after opening (the contract's
+        // keep-alive every 15 s, of 45 s) show the stream alive after its
+        // first events: its later silence is then no gateway's habit.
+        let alive_after = opened + idle / 3;
+        let chunks = stream::unfold((response, false), move |(mut response, kept)| async move {
+            let alive = |kept: bool| kept || std::time::Instant::now() >= alive_after;
             match tokio::time::timeout(idle, response.chunk()).await {
                 // Bytes that came while this process did not run (a laptop
                 // asleep, `kill -STOP`) are read before silence is said: on
                 // waking, the timer may fire before the connection's task
                 // has read what waits in the socket (stranger 49, AX3).
                 Err(_) => match tokio::time::timeout(SILENCE_GRACE, response.chunk()).await {
-                    Ok(Ok(Some(chunk))) => Some((Ok(chunk), response)),
+                    Ok(Ok(Some(chunk))) => Some((Ok(chunk), (response, alive(kept)))),
                     Ok(Ok(None)) => None,
-                    Ok(Err(e)) => Some((Err(Fault::Transport(e)), response)),
-                    Err(_) => Some((Err(Fault::Silent(idle)), response)),
+                    Ok(Err(e)) => Some((Err(Fault::Transport(e)), (response, kept))),
+                    Err(_) => Some((Err(Fault::Silent(idle, kept)), (response, kept))),
                 },
-                Ok(Err(e)) => Some((Err(Fault::Transport(e)), response)),
-                Ok(Ok(Some(chunk))) => Some((Ok(chunk), response)),
+                Ok(Err(e)) => Some((Err(Fault::Transport(e)), (response, kept))),
+                Ok(Ok(Some(chunk))) => Some((Ok(chunk), (response, alive(kept)))),
                 Ok(Ok(None)) => None,
             }
         });
@@ -753,7 +761,11 @@ impl Follower {
                     }
                 }
                 Err(error) => {
-                    let error = self.stream_error(error);
+                    let mut error = self.stream_error(error);
+                    // Silent before any list: not "after its first events".
+                    if let GatewayError::Live(LiveFault::Silent { kept_alive, .. }) = &mut error {
+                        *kept_alive |= !delivered;
+                    }
                     // The gateway's own word that the stepsID is gone: no
                     // reconnect would hear otherwise.
                     if !error.is_passing() {
@@ -1093,7 +1105,8 @@ fn poll_interval(headers: &HeaderMap) -> Option<Duration> {
 #[derive(Debug)]
 enum Fault {
     Transport(reqwest::Error),
-    Silent(Duration),
+    /// Nothing for this long; whether bytes came after its first events.
+    Silent(Duration, bool),
     TooLong(usize),
     CutMidEvent,
     /// Bytes that are no UTF-8 (the parser would hold them, and all that
@@ -1115,7 +1128,9 @@ impl From<EventStreamError<Fault>> for StreamError {
             EventStreamError::Utf8(_) => live(LiveFault::NotText),
             EventStreamError::Parser(_) => live(LiveFault::BadLine),
             EventStreamError::Transport(Fault::Transport(e)) => StreamError::Transport(e),
-            EventStreamError::Transport(Fault::Silent(after)) => live(LiveFault::Silent { after }),
+            EventStreamError::Transport(Fault::Silent(after, kept_alive)) => {
+                live(LiveFault::Silent { after, kept_alive })
+            }
             EventStreamError::Transport(Fault::TooLong(limit)) => {
                 StreamError::Gateway(GatewayError::TooLarge { limit })
             }

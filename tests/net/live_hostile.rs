@@ -937,6 +937,64 @@ async fn a_silent_stream_is_taken_as_dead_and_reopened() {
     ));
 }
 
+/// A stream that sends its list and then nothing, not even a keep-alive:
+/// said as a gateway that sends none (its operator's to fix), never "check
+/// the network" alone, which a gateway on loopback sends nowhere; one that
+/// kept alive before it went silent is said as before (stranger 61, BJ9).
+#[tokio::test]
+async fn a_stream_silent_after_its_lists_names_the_keep_alives_it_never_sent() {
+    for kept in [false, true] {
+        let server = serve(move |_, _, mut stream| async move {
+            let first = format!("{SSE_HEAD}{}", event(1, &list("todo")));
+            if stream.write_all(first.as_bytes()).await.is_err() {
+                return;
+            }
+            if kept {
+                // The gateway's own pace: a keep-alive well after the list.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let _ = stream.write_all(b":\n\n").await;
+            }
+            std::future::pending::<()>().await;
+        })
+        .await;
+        let options = LiveOptions {
+            idle_timeout: Duration::from_millis(600),
+            ..quick()
+        };
+        let mut updates = follow(&server.url(), options);
+        let mut seen = Vec::new();
+        let error = loop {
+            match next(&mut updates).await {
+                Some(LiveUpdate::Error { error, .. }) => break error,
+                Some(other) => seen.push(other),
+                None => panic!("ended without the silence said: {seen:?}"),
+            }
+        };
+        assert!(
+            seen.iter().any(|u| matches!(u, LiveUpdate::List(_))),
+            "{seen:?}"
+        );
+        assert!(
+            matches!(
+                error,
+                GatewayError::Live(LiveFault::Silent { kept_alive, .. }) if kept_alive == kept
+            ),
+            "{error:?}"
+        );
+        let words = describe::gateway_error(Lang::En, &error);
+        if kept {
+            assert!(words.contains("check the network"), "{words}");
+        } else {
+            assert!(
+                words.contains("then nothing for 0.6 s, not even the keep-alive the contract asks")
+                    && words.contains("tell the gateway's operator")
+                    && !words.contains("check the network"),
+                "{words}"
+            );
+        }
+    }
+}
+
 /// A follower on a stream whose first opening sends `first` (and no list
 /// of the contract's) and whose next sends the list: the fault said for
 /// the first, which is retried, and then the list comes.
