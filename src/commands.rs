@@ -495,12 +495,18 @@ pub async fn steps_many(
     let mut pending = false;
     let mut ids: Vec<(&str, String)> = Vec::new();
     let secs = deadline.as_secs();
+    // Whether any vehicle asked got an answer, and whether one met silence
+    // (a busy or hung gateway): one never asked then waited on the hang,
+    // not on its turn (stranger 60, BI7).
+    let (mut heard, mut hung) = (false, false);
     for ((car, task), track) in cars.iter().zip(tasks.iter_mut()).zip(&tracks) {
         let result = match tokio::time::timeout_at(until, &mut *task).await {
             Ok(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
             Err(_) => {
                 task.abort();
-                let (words, into) = track.late_words(explainer, (car, lang), secs).await;
+                let asked = (car.as_str(), lang, hung && !heard);
+                let (words, into) = track.late_words(explainer, asked, secs).await;
+                hung |= matches!(into, Late::Unanswered);
                 let (met, limited) = match &into {
                     Late::Failed(e) => (Some(e), false),
                     Late::Limited => (None, true),
@@ -522,7 +528,7 @@ pub async fn steps_many(
         };
         match result {
             Ok(list) => {
-                pending |= list.has_pending();
+                (pending, heard) = (pending || list.has_pending(), true);
                 if let Some(id) = &list.steps_id {
                     ids.push((car.as_str(), id.clone()));
                 }
@@ -530,6 +536,8 @@ pub async fn steps_many(
             }
             Err(e) => {
                 failed.push(car);
+                hung |= matches!(e, GatewayError::TimedOut { .. });
+                heard |= e.answered_status().is_some();
                 let words = (
                     crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
                     crate::text::with_car(&explainer.words(lang, &e).await, car),
@@ -665,10 +673,11 @@ impl Track {
     /// The words (English, then `lang`) of a vehicle without a list by the
     /// deadline: its own failure when it met one and its retry was then
     /// held back by another request's 429; else held back, or unanswered.
+    /// `hung`: the vehicles asked before got no answer, and none any.
     async fn late_words(
         &self,
         explainer: &Explainer<'_>,
-        (car, lang): (&str, Lang),
+        (car, lang, hung): (&str, Lang, bool),
         secs: u64,
     ) -> ((String, String), Late) {
         let limited = self.held.load(Ordering::Relaxed);
@@ -687,7 +696,10 @@ impl Track {
             // Its turn among the vehicles asked a few at a time never came
             // (stranger 49, AX5): not "no answer".
             None if !sent && !limited => {
-                let said = |lang| tr!(lang, "steps-many-unsent", secs = secs);
+                let said = |lang| match hung {
+                    true => tr!(lang, "steps-many-unsent-hung", secs = secs),
+                    false => tr!(lang, "steps-many-unsent", secs = secs),
+                };
                 ((said(Lang::En), said(lang)), Late::Unanswered)
             }
             Some(e) if limited => {

@@ -1,8 +1,9 @@
 //! Loopback servers written in a few lines for the end-to-end tests: one
 //! that answers every request with the same bytes, one that holds its
 //! event stream silent, one that greets each
-//! connection with the same bytes and then waits (as an SSH server does), and
-//! one that takes connections and never answers. Each runs on a thread of its own until the
+//! connection with the same bytes and then waits (as an SSH server does),
+//! one that answers some requests and holds the others, and one that takes
+//! connections and never answers. Each runs on a thread of its own until the
 //! test binary ends.
 
 use std::io::{Read, Write};
@@ -72,6 +73,27 @@ pub fn routing(routes: Vec<(&'static str, Vec<u8>)>, fallback: Vec<u8>) -> Strin
                 .find(|(needle, _)| head.contains(needle))
                 .map_or(&fallback, |(_, answer)| answer);
             let _ = stream.write_all(answer);
+        }
+    });
+    url
+}
+
+/// A server that answers each request whose head holds the text of a
+/// route with that route's answer, and holds every other connection open
+/// without a word (a gateway hung for some requests). Its base URL.
+pub fn answering_some(routes: Vec<(&'static str, Vec<u8>)>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let head = read_head(&mut stream);
+            match routes.iter().find(|(needle, _)| head.contains(needle)) {
+                Some((_, answer)) => {
+                    let _ = stream.write_all(answer);
+                }
+                None => held.push(stream),
+            }
         }
     });
     url

@@ -178,13 +178,30 @@ fn one_vehicle_stops_at_the_deadline_too() {
 
 /// A vehicle whose turn never came before the deadline (vehicles are
 /// asked a few at a time) is said not asked, never "no answer", which
-/// blames the gateway (stranger 49, AX5).
+/// blames the gateway (stranger 49, AX5); where the vehicles asked before
+/// it got no answer at all, a longer deadline or more at a time cannot
+/// help, and it says so (stranger 60, BI7).
 #[test]
 fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
-    let api = crate::canned::silent();
+    let list = r#"{"stepsID":1,"trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1}}"#;
+    let answer = crate::canned::reply("200 OK", "application/json", list);
+    let api = crate::canned::answering_some(vec![("carAssociationID=222222", answer)]);
     let home = tempfile::tempdir().unwrap();
     let ids = home.path().join("ids.txt");
-    std::fs::write(&ids, "987654\n111111\n").unwrap();
+    std::fs::write(&ids, "222222\n987654\n111111\n").unwrap();
+    let args = ["steps", "--api", &api, "--cars", ids.to_str().unwrap()];
+    let out = run(
+        home.path(),
+        &[&args[..], &["--concurrency", "1", "--deadline", "1"]].concat(),
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "111111: not asked before the deadline of 1 s (--deadline): it waited its turn"
+        ),
+        "{err}"
+    );
+    let api = crate::canned::silent();
     let args = ["steps", "--api", &api, "--cars", ids.to_str().unwrap()];
     let out = run(
         home.path(),
@@ -197,22 +214,24 @@ fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.contains("987654: no answer within the deadline of 1 s"),
+        err.contains("222222: no answer within the deadline of 1 s"),
         "{err}"
     );
     assert!(
         err.contains(
-            "111111: not asked before the deadline of 1 s (--deadline): it waited its turn"
+            "987654: not asked before the deadline of 1 s (--deadline): the vehicles asked \
+             before it got no answer (the gateway is busy or hung), so a longer --deadline"
         ),
         "{err}"
     );
+    assert!(!err.contains("it waited its turn"), "{err}");
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(lines[1]["action"], "retry", "{lines:?}");
-    // The plain summary names both without "no answer" for either.
+    // The plain summary names them all without "no answer" for any.
     let out = run(
         home.path(),
         &[&args[..], &["--concurrency", "1", "--deadline", "1"]].concat(),
@@ -220,7 +239,7 @@ fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
     let summary = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         summary
-            .contains("no list within 1 s (not answered, or not asked yet: stderr says which): 2"),
+            .contains("no list within 1 s (not answered, or not asked yet: stderr says which): 3"),
         "{summary}"
     );
 }
