@@ -665,29 +665,7 @@ impl Follower {
     /// Relays the events of an open stream until it ends.
     async fn relay(&mut self, response: reqwest::Response) -> Result<StreamEnd, Gone> {
         let opened = std::time::Instant::now();
-        let idle = self.options.idle_timeout;
-        // Bytes a third of the idle limit after opening (the contract's
-        // keep-alive every 15 s, of 45 s) show the stream alive after its
-        // first events: its later silence is then no gateway's habit.
-        let alive_after = opened + idle / 3;
-        let chunks = stream::unfold((response, false), move |(mut response, kept)| async move {
-            let alive = |kept: bool| kept || std::time::Instant::now() >= alive_after;
-            match tokio::time::timeout(idle, response.chunk()).await {
-                // Bytes that came while this process did not run (a laptop
-                // asleep, `kill -STOP`) are read before silence is said: on
-                // waking, the timer may fire before the connection's task
-                // has read what waits in the socket (stranger 49, AX3).
-                Err(_) => match tokio::time::timeout(SILENCE_GRACE, response.chunk()).await {
-                    Ok(Ok(Some(chunk))) => Some((Ok(chunk), (response, alive(kept)))),
-                    Ok(Ok(None)) => None,
-                    Ok(Err(e)) => Some((Err(Fault::Transport(e)), (response, kept))),
-                    Err(_) => Some((Err(Fault::Silent(idle, kept)), (response, kept))),
-                },
-                Ok(Err(e)) => Some((Err(Fault::Transport(e)), (response, kept))),
-                Ok(Ok(Some(chunk))) => Some((Ok(chunk), (response, alive(kept)))),
-                Ok(Ok(None)) => None,
-            }
-        });
+        let chunks = chunks_of(response, self.options.idle_timeout, opened);
         let events = events_of(chunks, self.gateway.options.max_body);
         futures_util::pin_mut!(events);
         self.streamed.clear();
@@ -1097,6 +1075,37 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 fn poll_interval(headers: &HeaderMap) -> Option<Duration> {
     crate::net::header_seconds(headers, POLL_INTERVAL_HEADER)
         .map(|d| d.min(Duration::from_secs(3600)))
+}
+
+/// The chunks of an open stream's `response`, each read within `idle`
+/// (past it, the stream is silent); `opened`: when it opened.
+fn chunks_of(
+    response: reqwest::Response,
+    idle: Duration,
+    opened: std::time::Instant,
+) -> impl Stream<Item = Result<impl AsRef<[u8]> + use<>, Fault>> + use<> {
+    // Bytes a third of the idle limit after opening (the contract's
+    // keep-alive every 15 s, of 45 s) show the stream alive after its
+    // first events: its later silence is then no gateway's habit.
+    let alive_after = opened + idle / 3;
+    stream::unfold((response, false), move |(mut response, kept)| async move {
+        let alive = |kept: bool| kept || std::time::Instant::now() >= alive_after;
+        match tokio::time::timeout(idle, response.chunk()).await {
+            // Bytes that came while this process did not run (a laptop
+            // asleep, `kill -STOP`) are read before silence is said: on
+            // waking, the timer may fire before the connection's task
+            // has read what waits in the socket (stranger 49, AX3).
+            Err(_) => match tokio::time::timeout(SILENCE_GRACE, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => Some((Ok(chunk), (response, alive(kept)))),
+                Ok(Ok(None)) => None,
+                Ok(Err(e)) => Some((Err(Fault::Transport(e)), (response, kept))),
+                Err(_) => Some((Err(Fault::Silent(idle, kept)), (response, kept))),
+            },
+            Ok(Err(e)) => Some((Err(Fault::Transport(e)), (response, kept))),
+            Ok(Ok(Some(chunk))) => Some((Ok(chunk), (response, alive(kept)))),
+            Ok(Ok(None)) => None,
+        }
+    })
 }
 
 // ------------------------------------------------------------ the parser
