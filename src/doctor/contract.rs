@@ -462,6 +462,12 @@ fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         (407, _) if proxied == Some(true) => words!("doctor-fix-proxy-password-refused").into(),
         (407, _) if proxied.is_some() => words!("doctor-fix-proxy-password").into(),
         (407, _) => words!("doctor-fix-network-proxy").into(),
+        // A wait of days is no limit of requests: as `steps` says it, the
+        // gateway's clock or setting (stranger 66, BO4).
+        (429, Some(secs)) if secs > 86_400 => {
+            let wait = Arg::each(|lang| crate::text::duration(lang, secs));
+            words!("gw-429-todo-absurd", wait = wait).into()
+        }
         (429 | 503, Some(secs)) => words!("doctor-fix-wait", secs = secs).into(),
         (429, None) => words!("doctor-fix-limited").into(),
         (403, _) if !contract_body && proxied.is_some() => {
