@@ -1141,7 +1141,7 @@ fn on_a_desktop_enter_opens_the_verification_address_in_the_browser() {
     );
     tui.wait_text("Press Enter to open the address in the browser", WAIT);
     tui.key(Key::Enter);
-    tui.wait_text("Opened the browser", WAIT);
+    tui.wait_text("Handed the address to the browser", WAIT);
     let address = crate::wait::until("the browser started with an address", WAIT, || {
         let text = std::fs::read_to_string(&opened).unwrap_or_default();
         (!text.is_empty()).then_some(text)
@@ -1359,7 +1359,7 @@ fn on_a_desktop_login_signs_in_in_the_browser_with_pkce_and_a_loopback_redirect(
     .env("PATH", &path)
     .size(200, 40)
     .start();
-    tui.wait_text("Opened the browser", WAIT);
+    tui.wait_text("Handed the address to the browser", WAIT);
     let address = wait_for_file(&opened);
     let url = url::Url::parse(&address).unwrap();
     assert!(
