@@ -1449,7 +1449,7 @@ async fn renewal_now(
     settings: &Settings,
     gateway: &str,
     now: u64,
-) -> Option<(String, String)> {
+) -> Option<(String, String, bool)> {
     let login = settings
         .login
         .as_ref()
@@ -1472,6 +1472,7 @@ async fn renewal_now(
     Some((
         crate::describe::auth_error(Lang::En, &error),
         crate::describe::auth_error(lang, &error),
+        error.needs_login(),
     ))
 }
 
@@ -1521,7 +1522,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
                     (Some(at), _) if l.credential.over.is_some() => {
                         tr!(lang, "status-expires-ended", time = rfc3339(at))
                     }
-                    (Some(at), Some(0)) if refreshable => {
+                    (Some(at), Some(0)) if refreshable && renewal.is_none() => {
                         tr!(lang, "status-expired-refreshable", time = rfc3339(at))
                     }
                     (Some(at), Some(0)) => tr!(lang, "status-expired", time = rfc3339(at)),
@@ -1549,6 +1550,10 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
                     client = l.credential.client_id().to_owned()
                 ),
                 Some(said) => tr!(lang, "status-over", said = said.clone()),
+                // Renewed just now, and refused: no promise of the next
+                // (stranger 66, BO7).
+                None if renewal.as_ref().is_some_and(|r| r.2) => tr!(lang, "status-refresh-ended"),
+                None if renewal.is_some() => tr!(lang, "status-refresh-failing"),
                 None if refreshable => tr!(lang, "status-refresh-auto"),
                 // A token given by hand: no sign-in renews it, the gateway's
                 // current one does.

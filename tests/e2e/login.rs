@@ -1839,6 +1839,16 @@ fn auth_status_says_a_renewal_that_fails_now() {
         said.contains("Renewal:   tried just now, and failed: "),
         "{said}"
     );
+    // Nor does any other line promise what was just refused (stranger
+    // 66, BO7).
+    assert!(
+        said.contains("Refresh:   automatic, but the renewal just now failed"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("fetched on next use") && !said.contains("before it expires"),
+        "{said}"
+    );
     let out = run(
         home.path(),
         &["auth", "status", "--json", "--api", &api],
@@ -1847,6 +1857,31 @@ fn auth_status_says_a_renewal_that_fails_now() {
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(value["renewal_error"].is_string(), "{value}");
     assert_no_secret("status", &out.stdout);
+    // A provider that ends the login (invalid_grant): no renewal is
+    // promised at all.
+    let ended = crate::canned::answering(crate::canned::reply(
+        "400 Bad Request",
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+    ));
+    let mut kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for login in kept["logins"].as_object_mut().unwrap().values_mut() {
+        login["expires_at"] = serde_json::json!(1_000);
+        login["token_endpoint"] = serde_json::json!(format!("{ended}/token"));
+    }
+    std::fs::write(&file, kept.to_string()).unwrap();
+    let out = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("Refresh:   none: the identity provider ended the login just now"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("fetched on next use") && !said.contains("automatic"),
+        "{said}"
+    );
 }
 
 /// A revocation that could not be asked (the proxy is down): the login is
