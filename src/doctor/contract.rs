@@ -60,6 +60,9 @@ struct Caller<'a> {
     failing: std::cell::Cell<bool>,
     /// A request was answered with success (2xx).
     answered_ok: std::cell::Cell<bool>,
+    /// A request was answered, with what stepwise cannot use (compressed,
+    /// a redirect, too large, not a list): asking again gets the same.
+    unusable: std::cell::Cell<bool>,
     /// The gateway is on this machine behind a proxy, and nothing listens
     /// at its port (tried directly): its port, for the Proxy line's fix.
     loopback_down: Option<u16>,
@@ -92,6 +95,9 @@ pub(super) struct Judged {
     /// Some request was answered with a failure (5xx) and none with a
     /// success: what was not checked was held back by that failure.
     pub failing: bool,
+    /// An answer came that stepwise cannot use (compressed, a redirect):
+    /// not "nothing answered".
+    pub unusable: bool,
     /// The gateway took the token, and answers without any token too: it
     /// checks none (asked once more, without it).
     pub needs_none: bool,
@@ -131,6 +137,7 @@ impl<'a> Caller<'a> {
                 limited: std::cell::Cell::new(false),
                 failing: std::cell::Cell::new(false),
                 answered_ok: std::cell::Cell::new(false),
+                unusable: std::cell::Cell::new(false),
                 loopback_down: None,
             }),
             Err(GatewayError::Net(e)) => {
@@ -224,6 +231,8 @@ impl<'a> Caller<'a> {
             Ok(Err(e)) => {
                 self.silent
                     .set(self.silent.get() || matches!(e, GatewayError::TimedOut { .. }));
+                self.unusable
+                    .set(self.unusable.get() || answered_unusable(&e));
                 Err(why(e))
             }
             Ok(Ok(answer)) => {
@@ -351,6 +360,20 @@ fn decode_arg(error: &wire::DecodeError) -> Arg {
 /// Why a request failed: a TLS problem by its code, the system's words for
 /// a connection, the client's words for anything else (an answer too
 /// large, a redirect loop), in every language.
+/// An answer came, one stepwise cannot use: asking again gets the same,
+/// and its words say what to change (stranger 66, BO3).
+fn answered_unusable(error: &GatewayError) -> bool {
+    matches!(
+        error,
+        GatewayError::Compressed { .. }
+            | GatewayError::Redirected(_)
+            | GatewayError::TooLarge { .. }
+            | GatewayError::BadAnswer(_)
+            | GatewayError::NotAGateway { .. }
+            | GatewayError::ForeignList { .. }
+    )
+}
+
 fn why(error: GatewayError) -> Arg {
     match error {
         GatewayError::Tls { problem, .. } => Arg::Text(problem.code().to_owned()),
@@ -606,6 +629,7 @@ pub(super) async fn checks(
         challenge,
         limited,
         failing: caller.failing.get() && !caller.answered_ok.get(),
+        unusable: caller.unusable.get(),
         needs_none: false,
         login_beside: None,
     }
@@ -646,7 +670,13 @@ async fn checks_with(
         Err((line, failure)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
             // No answer to either: the first list's line says why.
-            if reach.dropped {
+            if reach.dropped && caller.unusable.get() {
+                report.set(
+                    "error_body",
+                    Mark::Skipped,
+                    words!("doctor-error-body-unjudged-unusable"),
+                );
+            } else if reach.dropped {
                 report.set(
                     "error_body",
                     Mark::Skipped,
@@ -791,6 +821,16 @@ fn clock_line(report: &mut Report, answer: &Answer, gateways: bool) {
     }
 }
 
+/// Why the clock was not read when the call with no id failed: nothing
+/// answered, or what answered could not be used.
+fn clock_unrun(caller: &Caller<'_>) -> super::Words {
+    if caller.unusable.get() {
+        words!("doctor-clock-unusable")
+    } else {
+        words!("doctor-clock-skipped")
+    }
+}
+
 /// A request with neither id: a 400 with a JSON body, and the gateway's
 /// `Date` for the clock. `None` when nothing answered. `with_car`: the
 /// first list follows, to tell a gateway from any other server.
@@ -813,7 +853,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
                     words!("doctor-error-body-dropped", why = why),
                     Some(words!("doctor-fix-error-json")),
                 );
-                report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+                report.set("clock", Mark::Skipped, clock_unrun(caller));
                 return Some(Reach {
                     unauthorized: false,
                     gateway: false,
@@ -836,7 +876,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
                 words!("doctor-error-body-no-answer", why = why),
                 fix,
             );
-            report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+            report.set("clock", Mark::Skipped, clock_unrun(caller));
             return None;
         }
         // Go's (Caddy's, Traefik's) 400 for plain HTTP at a TLS port: the
@@ -850,7 +890,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
                 words!("doctor-why-wants-tls", base = base),
                 Some(words!("doctor-fix-use-https")),
             );
-            report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+            report.set("clock", Mark::Skipped, clock_unrun(caller));
             return None;
         }
         Ok(answer) => answer,
@@ -1102,6 +1142,10 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
     {
         // The connection worked (the lines above): what to do now
         // (stranger 60, BI14).
+        Err(why) if caller.unusable.get() => {
+            let line = Line::no_answer(Mark::Failed, why).fix(words!("doctor-fix-unusable"));
+            return Err((line, Failure::NoGateway));
+        }
         Err(why) => {
             let line = Line::no_answer(Mark::Failed, why).fix(words!("doctor-fix-no-answer"));
             return Err((line, Failure::NoGateway));

@@ -466,6 +466,12 @@ fn no_token(
         report.set("token", Mark::Skipped, words!("doctor-token-none-limited"));
     } else if unauthorized != Some(true) && failing {
         report.set("token", Mark::Skipped, words!("doctor-token-none-failing"));
+    } else if unauthorized.is_none() && judged.unusable {
+        report.set(
+            "token",
+            Mark::Skipped,
+            words!("doctor-token-not-checked-unusable"),
+        );
     } else if unauthorized.is_none() {
         // Nothing answered: whether the gateway wants a token is unknown.
         report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));

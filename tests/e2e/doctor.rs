@@ -2879,6 +2879,44 @@ fn a_redirect_to_https_on_the_same_host_says_to_use_it() {
     let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
     assert!(text.contains("Use the https:// address in --api"), "{text}");
     assert!(!text.contains("not secure"), "{text}");
+    // An answer came: never "Retry … drops this call" under it, nor "no
+    // steps gateway answered" (stranger 66, BO3).
+    assert!(
+        text.contains(
+            "→ An answer came, but none stepwise can use, and asking again gets the same"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("drops this call") && !text.contains("no steps gateway answered"),
+        "{text}"
+    );
+}
+
+/// A gateway whose answers come compressed though none was asked: the
+/// First list line says so, and what to do is never "Retry" (stranger 66,
+/// BO3).
+#[test]
+fn a_compressed_answer_is_not_said_dropped() {
+    let api = crate::canned::answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00"
+            .to_vec(),
+    );
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    let first = line(&text, "First list");
+    assert!(
+        first.starts_with("✗") && first.contains("compressed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ An answer came, but none stepwise can use"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("drops this call") && !text.contains("got no answer either"),
+        "{text}"
+    );
 }
 
 /// A proxy's own 503 page (it could not reach the gateway) is the proxy's
