@@ -114,6 +114,7 @@ banner-simulated-text = The simulated customer completed { $title }; asking the 
 banner-simulate-demo-only = s plays the customer on the demo backend only
 banner-simulate-demo-only-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: the token this wizard sends)
+banner-simulate-demo-only-fixed-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: the gateway's token you kept with `stepwise login --with-token`)
 banner-simulate-demo-only-login-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: one the gateway takes. This wizard's comes from a sign-in and is never shown: start `stepwise serve --auth` with `--token T` as well, and send T)
 banner-sign-in-none-text = The gateway wants a token, and none was sent (HTTP 401). Press i to sign in here, if it offers sign-in (i says so if not).
 banner-sign-in-login-unreadable-text = The gateway wants a token, and none was sent (HTTP 401): the login kept by `stepwise login` cannot be read. Quit and run `stepwise auth status`, which names the file and what to do.

@@ -865,6 +865,7 @@ banner-simulated-text = El cliente simulado completó { $title }; pidiendo la li
 banner-simulate-demo-only = «s» simula al cliente solo en el backend de demo
 banner-simulate-demo-only-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: el token que envía este asistente)
+banner-simulate-demo-only-fixed-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: el token de la pasarela que guardó con `stepwise login --with-token`)
 banner-simulate-demo-only-login-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: uno que la pasarela acepte. El de este asistente viene de un inicio de sesión y nunca se muestra: inicie `stepwise serve --auth` también con `--token T` y envíe T)
 banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse «i» para iniciar sesión aquí, si la pasarela lo ofrece («i» le avisará si no).
 banner-sign-in-login-unreadable-text = La pasarela pide un token, y no se envió ninguno (HTTP 401): el inicio de sesión guardado por `stepwise login` no se puede leer. Salga y ejecute `stepwise auth status`, que indica el archivo y qué hacer.

@@ -862,6 +862,7 @@ banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la 
 banner-simulate-demo-only = s simula il cliente solo sul backend demo
 banner-simulate-demo-only-text = qui il cliente agisce sul telefono. Con `stepwise serve` un passo si completa con: curl -X POST { $url }
 banner-simulate-demo-only-token-text = qui il cliente agisce sul telefono. Con `stepwise serve`, un passo si completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: il token che questo assistente invia)
+banner-simulate-demo-only-fixed-text = qui il cliente agisce sul telefono. Con `stepwise serve`, un passo si completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: il token del gateway che ha conservato con `stepwise login --with-token`)
 banner-simulate-demo-only-login-text = qui il cliente agisce sul telefono. Con `stepwise serve`, un passo si completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: uno che il gateway accetta. Quello di questo assistente viene da un accesso e non è mai mostrato: avviare `stepwise serve --auth` anche con `--token T` e inviare T)
 banner-sign-in-none-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice).
 banner-sign-in-login-unreadable-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401): l'accesso conservato da `stepwise login` non è leggibile. Uscire ed eseguire `stepwise auth status`, che indica il file e cosa fare.

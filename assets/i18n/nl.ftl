@@ -864,6 +864,7 @@ banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijs
 banner-simulate-demo-only = s speelt de klant alleen op de demo-backend
 banner-simulate-demo-only-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` rondt u een stap af met: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` wordt een stap voltooid met: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: het token dat deze assistent stuurt)
+banner-simulate-demo-only-fixed-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` wordt een stap voltooid met: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: het token van de gateway dat u bewaarde met `stepwise login --with-token`)
 banner-simulate-demo-only-login-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` wordt een stap voltooid met: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: een token dat de gateway aanneemt. Dat van deze assistent komt uit een aanmelding en wordt nooit getoond: start `stepwise serve --auth` ook met `--token T` en stuur T)
 banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen, als de gateway dat aanbiedt (anders zegt i het).
 banner-sign-in-login-unreadable-text = De gateway wil een token, en er is geen verstuurd (HTTP 401): de door `stepwise login` bewaarde aanmelding is onleesbaar. Sluit af en voer `stepwise auth status` uit, dat het bestand noemt en zegt wat te doen.

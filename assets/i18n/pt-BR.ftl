@@ -869,6 +869,7 @@ banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista 
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telefone. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aqui o cliente age no celular. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token que este assistente envia)
+banner-simulate-demo-only-fixed-text = Aqui o cliente age no celular. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token do gateway que você guardou com `stepwise login --with-token`)
 banner-simulate-demo-only-login-text = Aqui o cliente age no celular. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: um que o gateway aceite. O deste assistente vem de um login e nunca é mostrado: inicie `stepwise serve --auth` também com `--token T` e envie T)
 banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui, se o gateway oferecer login (senão, i avisa).
 banner-sign-in-login-unreadable-text = O gateway quer um token, e nenhum foi enviado (HTTP 401): o login guardado por `stepwise login` não pode ser lido. Saia e execute `stepwise auth status`, que indica o arquivo e o que fazer.

@@ -846,6 +846,7 @@ banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista 
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token que este assistente envia)
+banner-simulate-demo-only-fixed-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token do gateway que guardou com `stepwise login --with-token`)
 banner-simulate-demo-only-login-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: um que o gateway aceite. O deste assistente vem de uma autenticação e nunca é mostrado: inicie `stepwise serve --auth` também com `--token T` e envie T)
 banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui, se o gateway o permitir (senão, i avisa).
 banner-sign-in-login-unreadable-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401): a sessão guardada por `stepwise login` não pode ser lida. Saia e execute `stepwise auth status`, que indica o ficheiro e o que fazer.

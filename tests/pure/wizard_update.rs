@@ -4227,6 +4227,43 @@ fn s_after_a_sign_in_in_the_wizard_prints_the_call_with_a_token() {
     );
 }
 
+/// A token kept by `login --with-token` is the technician's own: `s`
+/// says to send it, never to restart the gateway with `--auth` for a
+/// token of a sign-in (stranger 66, BO2); after a sign-in in the wizard,
+/// the kept login is the sign-in's.
+#[test]
+fn s_with_a_fixed_token_kept_names_that_token() {
+    let options = Options {
+        backend_label: "test".into(),
+        gateway_url: "http://gw.example:8080/".into(),
+        complete_call: format!(
+            "http://gw.example:8080/{}",
+            stepwise::wire::SIM_COMPLETE_ROUTE
+        ),
+        complete_needs_token: true,
+        login_fixed: true,
+        ..Options::default()
+    };
+    let mut s = State::new(options);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    ch(&mut s, 's');
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner
+            .text
+            .contains("(TOKEN: the gateway's token you kept with `stepwise login --with-token`)"),
+        "{banner:?}"
+    );
+    assert!(!banner.text.contains("--auth"), "{banner:?}");
+}
+
 /// The `s` banner's command percent-encodes a step's name: one with a
 /// space, `?`, `#` or `/` stays one path segment, and the command works.
 #[test]

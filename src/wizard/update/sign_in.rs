@@ -268,6 +268,8 @@ pub(super) fn signed_in(
     // Tokens go out from now on: the control call `s` prints needs one too
     // (stranger 47, AV5).
     state.options.complete_needs_token = true;
+    // The kept login is now this sign-in's, no fixed token.
+    state.options.login_fixed = false;
     let open = state.open.clone();
     let board = state.on_a_board;
     let next_id = &mut state.next_id;

@@ -236,6 +236,7 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
         // A token given by hand is the technician's own; one from a sign-in
         // is never shown (stranger 48, AW8).
         let by_hand = state.options.token_given.is_some();
+        let fixed = state.options.login_fixed;
         if let Some(session) = state.session_mut() {
             let step = session
                 .next_step()
@@ -247,6 +248,10 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
                 .replace("{name}", &path_segment(&step));
             let text = if state_needs_token && by_hand {
                 tr!(lang, "banner-simulate-demo-only-token-text", url = url)
+            } else if state_needs_token && fixed {
+                // Kept by `login --with-token`: the technician's own token,
+                // not a sign-in's (stranger 66, BO2).
+                tr!(lang, "banner-simulate-demo-only-fixed-text", url = url)
             } else if state_needs_token {
                 tr!(lang, "banner-simulate-demo-only-login-text", url = url)
             } else {
