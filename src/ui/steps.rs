@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     .areas(body);
     draw_list(frame, list, lang, session, theme, held);
     if session.all_done() && session.filter() == StatusFilter::All {
-        draw_ready(frame, guide, lang, theme);
+        draw_ready(frame, guide, session, lang, theme);
         None
     } else {
         draw_guidance(frame, guide, state, session, theme)
@@ -481,19 +481,7 @@ fn draw_guidance(
     let total = cells(paragraph.line_count(inner.width));
     let max_scroll = total.saturating_sub(inner.height);
     let scroll = session.guide_scroll().min(max_scroll);
-    let mark = if scroll < max_scroll {
-        Some(tr!(lang, "guide-more-below"))
-    } else if scroll > 0 {
-        Some(tr!(lang, "guide-more-above"))
-    } else {
-        None
-    };
-    let block = match mark {
-        Some(mark) => block.title_bottom(
-            Line::from(Span::styled(format!(" {mark} "), theme.info())).right_aligned(),
-        ),
-        None => block,
-    };
+    let block = scroll_mark(block, (scroll, max_scroll), lang, theme);
     frame.render_widget(block, area);
     frame.render_widget(paragraph.scroll((scroll, 0)), inner);
     (link_fits && scroll == 0).then(|| Link {
@@ -504,7 +492,29 @@ fn draw_guidance(
     })
 }
 
-fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
+/// `block` with a mark on its bottom border where its text, scrolled to
+/// `scroll` of `max_scroll`, has more below or above.
+fn scroll_mark(
+    block: Block<'_>,
+    (scroll, max_scroll): (u16, u16),
+    lang: Lang,
+    theme: Theme,
+) -> Block<'_> {
+    let mark = if scroll < max_scroll {
+        tr!(lang, "guide-more-below")
+    } else if scroll > 0 {
+        tr!(lang, "guide-more-above")
+    } else {
+        return block;
+    };
+    block.title_bottom(Line::from(Span::styled(format!(" {mark} "), theme.info())).right_aligned())
+}
+
+/// The panel of a vehicle whose every step is done; scrolled as the
+/// guidance is (PgDn/PgUp), with a mark where more is below or above: on
+/// a small screen its last sentence, the stale cache's cure, must not be
+/// cut unseen (stranger 66, BO5).
+fn draw_ready(frame: &mut Frame, area: Rect, session: &VehicleSession, lang: Lang, theme: Theme) {
     let block = Block::new().borders(Borders::ALL).title(Span::styled(
         format!(" ✔ {} ", tr!(lang, "ready-title")),
         theme.success(),
@@ -520,10 +530,13 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
             Span::raw(tr!(lang, "ready-stale-after")),
         ]),
     ];
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: true });
+    let inner = block.inner(area);
+    let max_scroll = cells(paragraph.line_count(inner.width)).saturating_sub(inner.height);
+    let scroll = session.guide_scroll().min(max_scroll);
+    let block = scroll_mark(block, (scroll, max_scroll), lang, theme);
+    frame.render_widget(block, area);
+    frame.render_widget(paragraph.scroll((scroll, 0)), inner);
 }
 
 /// Lines the banner's text takes when wrapped at word boundaries, as the

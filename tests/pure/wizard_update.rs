@@ -4582,3 +4582,24 @@ fn a_lost_renewal_says_r_is_the_way_on_and_is_logged_once() {
         .count();
     assert_eq!(errors, 1);
 }
+
+/// At 60×16 the panel of a vehicle whose every step is done says more is
+/// below, and PgDn shows its last sentence, the stale cache's cure (R),
+/// never cut unseen (stranger 66, BO5).
+#[test]
+fn the_ready_panel_scrolls_on_a_small_screen() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "alreadyDone"]);
+    let screen = render_at(&s, 60, 16);
+    assert!(screen.contains("Service ready"), "{screen}");
+    assert!(screen.contains("↓ more: PgDn"), "{screen}");
+    assert!(!screen.contains("to reset it"), "{screen}");
+    for _ in 0..3 {
+        key(&mut s, KeyCode::PageDown);
+    }
+    let screen = render_at(&s, 60, 16);
+    assert!(
+        screen.replace(['│', '\n'], " ").contains("reset it"),
+        "{screen}"
+    );
+    assert!(!screen.contains("↓ more: PgDn"), "{screen}");
+}
