@@ -604,6 +604,14 @@ impl Follower {
             status,
             StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         ) {
+            // A list refused for good (the token, say) ends the following
+            // with its own error, never "live stream given up" with an
+            // older trouble as its cause (stranger 66, BO1).
+            if status != StatusCode::BAD_REQUEST
+                && let Some(refused) = self.list_refused().await
+            {
+                return Ok(StreamEnd::Fatal(refused));
+            }
             tracing::info!(%status, "the gateway refuses the events call; polling instead");
             return Ok(StreamEnd::NotOffered);
         }
@@ -916,6 +924,14 @@ impl Follower {
         poll_once(&self.gateway, &self.options, id, None, false, &mut token)
             .await
             .is_ok()
+    }
+
+    /// The first list's refusal for good, asked now, if it is refused so.
+    async fn list_refused(&self) -> Option<GatewayError> {
+        let id = self.ids.first()?;
+        let mut token = None;
+        let asked = poll_once(&self.gateway, &self.options, id, None, false, &mut token).await;
+        asked.err().map(|(e, _)| e).filter(|e| !e.is_passing())
     }
 
     /// Follows `id` no more (its stepsID was refused for good).
