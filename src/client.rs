@@ -290,6 +290,10 @@ pub enum GatewayError {
         /// A 401 asking for Windows sign-in (Negotiate, NTLM), not a
         /// user name and password.
         windows: bool,
+        /// Lists came from this address in this run: it is a steps
+        /// gateway, and this one request is what it does not answer (an
+        /// id it does not know, most likely).
+        listed: bool,
     },
     /// A 403 without the contract's error body: something in front of the
     /// gateway (a firewall, a web application firewall, a reverse proxy)
@@ -2240,6 +2244,7 @@ impl Gateway {
                 proxy: self.proxy.clone(),
                 call: None,
                 windows: false,
+                listed: self.list_came(),
             });
         }
         // The gateway's own Bearer challenge: the token is good, its scope
@@ -2278,6 +2283,7 @@ impl Gateway {
                 proxy: None,
                 call: None,
                 windows,
+                listed: false,
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {

@@ -285,6 +285,21 @@ fn not_a_gateway_line(lang: Lang, error: &GatewayError) -> String {
             status = *status,
             call = *call
         ),
+        // Lists of other vehicles came from this address: --api is right,
+        // and this one id is what it does not answer (stranger 67, BP6).
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy,
+            call: None,
+            listed: true,
+            ..
+        } => tr!(
+            lang,
+            "gw-not-a-gateway-listed",
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
+            status = *status
+        ),
         // Through a proxy, the page may be the proxy's own (a name it
         // could not resolve, a host it cannot reach): named first.
         GatewayError::NotAGateway {
@@ -1735,6 +1750,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             call: Some(_),
             ..
         } => tr!(lang, "gw-title-call-not-offered"),
+        GatewayError::NotAGateway {
+            call: None,
+            listed: true,
+            ..
+        } => tr!(lang, "gw-title-no-list-here"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
         // Through a proxy that may or may not have answered itself.
         GatewayError::ProxyGarbled {

@@ -578,6 +578,7 @@ gw-title-scope = Scope fehlt
 gw-title-proxy = Antwort des Proxys
 gw-title-proxy-unreachable = Proxy nicht erreichbar
 gw-title-not-a-gateway = Kein Steps-Gateway
+gw-title-no-list-here = Keine Liste für diese ID
 gw-title-call-not-offered = Aufruf nicht angeboten
 gw-title-refused = Zugriff abgewiesen
 gw-title-captive-portal = Netzwerkanmeldung nötig
@@ -641,6 +642,7 @@ gw-proxy-407-todo = Der Proxy verlangt Benutzername und Passwort: diese in die P
 gw-proxy-windows-todo = Der Proxy verlangt eine Windows-Anmeldung (Negotiate oder NTLM), die stepwise nicht leisten kann: kein Benutzername und Passwort in der Proxy-Variable beantwortet sie. Den Betreiber des Proxys bitten, die Adresse des Gateways ohne sie durchzulassen (oder Basic anzubieten), oder NO_PROXY für den Host des Gateways setzen, wenn es direkt erreichbar ist
 gw-proxy = der Proxy { $proxy } (aus { $from }) antwortete selbst mit HTTP { $status }{ $said }; die Anfrage hat das Gateway nie erreicht. { $todo }
 gw-not-a-gateway = { $base } antwortete mit HTTP { $status } ohne den Fehlerinhalt eines Gateways: diese Adresse ist kein Steps-Gateway (ein falscher Pfad in --api oder ein anderer Webserver). --api die Basis-URL geben, unter der pims/subscription/steps liegt, etwa https://gateway.example/ oder https://host/praefix/
+gw-not-a-gateway-listed = { $base } antwortete mit HTTP { $status } ohne den Fehlerinhalt eines Gateways, obwohl in diesem Lauf Listen anderer Fahrzeuge von dieser Adresse kamen: --api stimmt, und das Gateway kennt diese ID höchstwahrscheinlich nicht. Die ID prüfen; stimmt sie, dem Betreiber des Gateways melden (eine Route davor kann diese eine Anfrage ablehnen)
 gw-not-a-gateway-proxy = { $base } antwortete über den Proxy { $proxy } mit HTTP { $status } ohne den Fehlerinhalt eines Gateways: die eigene Seite des Proxys (ein Hostname, den er nicht auflösen oder erreichen konnte) oder eine Adresse, die kein Steps-Gateway ist. Den Hostnamen in --api prüfen oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; stimmt der Host, --api die Basis-URL geben, unter der pims/subscription/steps liegt, etwa https://gateway.example/
 gw-call-not-offered = { $base } antwortete HTTP { $status } ohne Fehlerkörper eines Gateways auf den Aufruf { $call }. Funktioniert die Liste per carAssociationID unter dieser Adresse (`stepwise steps --car ID`), stimmt --api und das Gateway bietet diesen Aufruf nicht an, oder etwas davor leitet ihn nicht weiter: dem Betreiber des Gateways melden. Sonst ist --api nicht die Basis-URL eines Schritte-Gateways: die angeben, unter der pims/subscription/steps liegt, etwa https://gateway.example/
 gw-not-a-gateway-path = { $base } antwortete mit HTTP { $status }: --api enthält den Pfad des Aufrufs ({ $path }), den stepwise selbst anfügt. --api die Adresse davor geben: { $suggested }

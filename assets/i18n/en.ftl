@@ -626,6 +626,7 @@ gw-app-code = App code { $code }: { $meaning }; { $remedy }
 gw-app-code-meaning = App code { $code }: { $meaning }.
 gw-code = code { $code }
 gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error body: this address is not a steps gateway (a wrong path in --api, or another web server). Give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/ or https://host/prefix/
+gw-not-a-gateway-listed = { $base } answered HTTP { $status } without a gateway's error body, though lists of other vehicles came from this address in this run: --api is right, and the gateway most likely does not know this id. Check the id; if it is right, tell the gateway's operator (a route in front of it may refuse this one request)
 gw-not-a-gateway-proxy = { $base } answered HTTP { $status } through the proxy { $proxy }, without a gateway's error body: the proxy's own page (a host name it could not resolve or reach), or an address that is not a steps gateway. Check the host name in --api, or set NO_PROXY={ $host } if the gateway can be reached without the proxy; if the host is right, give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/
 gw-call-not-offered = { $base } answered HTTP { $status } without a gateway's error body to the call { $call }. If the list by carAssociationID works at this address (`stepwise steps --car ID`), --api is right and the gateway does not offer this call, or something in front of it does not route it: tell the gateway's operator. If it does not, --api is not a steps gateway's base URL: give it the one that pims/subscription/steps sits under, such as https://gateway.example/
 gw-not-a-gateway-path = { $base } answered HTTP { $status }: --api holds the call's own path ({ $path }), which stepwise adds itself. Give --api the address before it: { $suggested }
@@ -695,6 +696,7 @@ gw-port-tls-silent = the server at { $base } took the connection but gave no TLS
 gw-redirects = the gateway at { $base } sends redirects in a loop, or too many of them. Check --api (the address may have moved); if it is right, tell the gateway's operator
 gw-connect-timed-out = no connection to { $base } within { $secs } s: nothing accepted it (the server is overloaded, or a firewall drops the packets). Check the network and --api, then retry
 gw-title-not-a-gateway = Not a steps gateway
+gw-title-no-list-here = No list for this id
 gw-title-call-not-offered = Call not offered
 gw-title-refused = Access refused
 gw-title-captive-portal = Network sign-in needed

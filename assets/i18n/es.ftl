@@ -581,6 +581,7 @@ gw-title-scope = Falta un ámbito
 gw-title-proxy = Respuesta del proxy
 gw-title-proxy-unreachable = Proxy inalcanzable
 gw-title-not-a-gateway = No es una pasarela de pasos
+gw-title-no-list-here = Sin lista para este id
 gw-title-call-not-offered = Llamada no ofrecida
 gw-title-refused = Acceso denegado
 gw-title-captive-portal = Hace falta iniciar sesión en la red
@@ -644,6 +645,7 @@ gw-proxy-407-todo = El proxy pide usuario y contraseña: póngalos en la variabl
 gw-proxy-windows-todo = El proxy pide un inicio de sesión de Windows (Negotiate o NTLM), que stepwise no puede dar: ningún usuario y contraseña en la variable del proxy lo responde. Pida a quien gestiona el proxy que deje pasar la dirección de la pasarela sin él (o que ofrezca Basic), o defina NO_PROXY para el host de la pasarela si se puede alcanzar directamente
 gw-proxy = el proxy { $proxy } (de { $from }) respondió él mismo HTTP { $status }{ $said }: la petición nunca llegó a la pasarela. { $todo }
 gw-not-a-gateway = { $base } respondió HTTP { $status } sin el cuerpo de error de una pasarela: esta dirección no es una pasarela de pasos (una ruta errónea en --api, u otro servidor web). Dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/ o https://host/prefijo/
+gw-not-a-gateway-listed = { $base } respondió HTTP { $status } sin el cuerpo de error de una pasarela, aunque en esta ejecución llegaron de esta dirección listas de otros vehículos: --api es correcto, y lo más probable es que la pasarela no conozca este id. Revise el id; si es correcto, avise a quien gestiona la pasarela (una ruta delante de ella puede rechazar esta única solicitud)
 gw-not-a-gateway-proxy = { $base } respondió HTTP { $status } a través del proxy { $proxy }, sin el cuerpo de error de una pasarela: la página propia del proxy (un nombre de host que no pudo resolver o alcanzar), o una dirección que no es una pasarela de pasos. Revise el nombre de host en --api, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy; si el host es correcto, dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/
 gw-call-not-offered = { $base } respondió HTTP { $status } sin cuerpo de error de pasarela a la llamada { $call }. Si la lista por carAssociationID funciona en esta dirección (`stepwise steps --car ID`), --api es correcta y la pasarela no ofrece esta llamada, o algo delante de ella no la encamina: avise al operador de la pasarela. Si no, --api no es la URL base de una pasarela de pasos: dele aquella bajo la que está pims/subscription/steps, como https://gateway.example/
 gw-not-a-gateway-path = { $base } respondió HTTP { $status }: --api contiene la ruta de la llamada ({ $path }), que stepwise añade por sí mismo. Dé a --api la dirección anterior: { $suggested }

@@ -581,6 +581,7 @@ gw-title-scope = Portée manquante
 gw-title-proxy = Réponse du proxy
 gw-title-proxy-unreachable = Proxy injoignable
 gw-title-not-a-gateway = Pas une passerelle d'étapes
+gw-title-no-list-here = Pas de liste pour cet identifiant
 gw-title-call-not-offered = Appel non offert
 gw-title-refused = Accès refusé
 gw-title-captive-portal = Connexion au réseau requise
@@ -644,6 +645,7 @@ gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : 
 gw-proxy-windows-todo = Le proxy demande une connexion Windows (Negotiate ou NTLM), que stepwise ne sait pas fournir : aucun nom d'utilisateur ni mot de passe dans la variable du proxy n'y répond. Demandez à qui gère le proxy de laisser passer l'adresse de la passerelle sans elle (ou de proposer Basic), ou définissez NO_PROXY pour l'hôte de la passerelle si elle est joignable directement
 gw-proxy = le proxy { $proxy } (de { $from }) a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
 gw-not-a-gateway = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle : cette adresse n'est pas une passerelle d'étapes (un mauvais chemin dans --api, ou un autre serveur web). Donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/ ou https://hote/prefixe/
+gw-not-a-gateway-listed = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle, alors que les listes d'autres véhicules sont venues de cette adresse pendant cette session : --api est juste, et la passerelle ne connaît très probablement pas cet identifiant. Vérifiez l'identifiant ; s'il est juste, signalez-le à l'exploitant de la passerelle (une route placée devant elle peut refuser cette seule requête)
 gw-not-a-gateway-proxy = { $base } a répondu HTTP { $status } à travers le proxy { $proxy }, sans le corps d'erreur d'une passerelle : la page du proxy lui-même (un nom d'hôte qu'il n'a pas pu résoudre ou joindre), ou une adresse qui n'est pas une passerelle d'étapes. Vérifiez le nom d'hôte dans --api, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; si l'hôte est juste, donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/
 gw-call-not-offered = { $base } a répondu HTTP { $status } sans corps d'erreur de passerelle à l'appel { $call }. Si la liste par carAssociationID fonctionne à cette adresse (`stepwise steps --car ID`), --api est juste et la passerelle n'offre pas cet appel, ou quelque chose devant elle ne le transmet pas : prévenez l'exploitant de la passerelle. Sinon, --api n'est pas l'URL de base d'une passerelle d'étapes : donnez-lui celle sous laquelle se trouve pims/subscription/steps, comme https://gateway.example/
 gw-not-a-gateway-path = { $base } a répondu HTTP { $status } : --api contient le chemin de l'appel ({ $path }), que stepwise ajoute lui-même. Donnez à --api l'adresse qui le précède : { $suggested }

@@ -578,6 +578,7 @@ gw-title-scope = Scope mancante
 gw-title-proxy = Risposta del proxy
 gw-title-proxy-unreachable = Proxy irraggiungibile
 gw-title-not-a-gateway = Non è un gateway dei passi
+gw-title-no-list-here = Nessun elenco per questo id
 gw-title-call-not-offered = Chiamata non offerta
 gw-title-refused = Accesso rifiutato
 gw-title-captive-portal = Accesso alla rete richiesto
@@ -641,6 +642,7 @@ gw-proxy-407-todo = Il proxy vuole nome utente e password: inserirli nella varia
 gw-proxy-windows-todo = Il proxy chiede un accesso Windows (Negotiate o NTLM), che stepwise non può dare: nessun nome utente e password nella variabile del proxy vi risponde. Chiedere a chi gestisce il proxy di lasciar passare l'indirizzo del gateway senza di esso (o di offrire Basic), oppure impostare NO_PROXY per l'host del gateway se è raggiungibile direttamente
 gw-proxy = il proxy { $proxy } (da { $from }) ha risposto da sé HTTP { $status }{ $said }: la richiesta non ha mai raggiunto il gateway. { $todo }
 gw-not-a-gateway = { $base } ha risposto HTTP { $status } senza il corpo d'errore di un gateway: questo indirizzo non è un gateway dei passi (un percorso sbagliato in --api, o un altro server web). Dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/ o https://host/prefisso/
+gw-not-a-gateway-listed = { $base } ha risposto HTTP { $status } senza il corpo d'errore di un gateway, anche se in questa sessione da questo indirizzo sono arrivati elenchi di altri veicoli: --api è giusto, e molto probabilmente il gateway non conosce questo id. Controllare l'id; se è giusto, segnalarlo a chi gestisce il gateway (una rotta davanti a esso può rifiutare questa sola richiesta)
 gw-not-a-gateway-proxy = { $base } ha risposto HTTP { $status } attraverso il proxy { $proxy }, senza il corpo d'errore di un gateway: la pagina del proxy stesso (un nome host che non ha potuto risolvere o raggiungere), o un indirizzo che non è un gateway dei passi. Controllare il nome host in --api, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; se l'host è giusto, dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/
 gw-call-not-offered = { $base } ha risposto HTTP { $status } senza corpo di errore di un gateway alla chiamata { $call }. Se l'elenco per carAssociationID funziona a questo indirizzo (`stepwise steps --car ID`), --api è giusto e il gateway non offre questa chiamata, o qualcosa davanti a lui non la inoltra: avvisare il gestore del gateway. Altrimenti --api non è l'URL di base di un gateway dei passi: dargli quello sotto cui si trova pims/subscription/steps, come https://gateway.example/
 gw-not-a-gateway-path = { $base } ha risposto HTTP { $status }: --api contiene il percorso della chiamata ({ $path }), che stepwise aggiunge da sé. Dare a --api l'indirizzo che lo precede: { $suggested }

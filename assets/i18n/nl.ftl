@@ -580,6 +580,7 @@ gw-title-scope = Scope ontbreekt
 gw-title-proxy = Antwoord van de proxy
 gw-title-proxy-unreachable = Proxy onbereikbaar
 gw-title-not-a-gateway = Geen steps-gateway
+gw-title-no-list-here = Geen lijst voor deze id
 gw-title-call-not-offered = Aanroep niet aangeboden
 gw-title-refused = Toegang geweigerd
 gw-title-captive-portal = Aanmelding bij het netwerk nodig
@@ -643,6 +644,7 @@ gw-proxy-407-todo = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de 
 gw-proxy-windows-todo = De proxy vraagt om Windows-aanmelding (Negotiate of NTLM), die stepwise niet kan geven: geen gebruikersnaam en wachtwoord in de proxyvariabele beantwoordt die. Vraag wie de proxy beheert het adres van de gateway zonder die door te laten (of Basic aan te bieden), of zet NO_PROXY voor de host van de gateway als die direct bereikbaar is
 gw-proxy = de proxy { $proxy } (uit { $from }) antwoordde zelf HTTP { $status }{ $said }; het verzoek heeft de gateway nooit bereikt. { $todo }
 gw-not-a-gateway = { $base } antwoordde HTTP { $status } zonder de foutinhoud van een gateway: dit adres is geen steps-gateway (een verkeerd pad in --api, of een andere webserver). Geef --api de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/ of https://host/prefix/
+gw-not-a-gateway-listed = { $base } antwoordde HTTP { $status } zonder de foutinhoud van een gateway, hoewel in deze sessie lijsten van andere voertuigen van dit adres kwamen: --api klopt, en de gateway kent deze id hoogstwaarschijnlijk niet. Controleer de id; klopt die, laat het de beheerder van de gateway weten (een route ervoor kan dit ene verzoek weigeren)
 gw-not-a-gateway-proxy = { $base } antwoordde HTTP { $status } via de proxy { $proxy }, zonder de foutinhoud van een gateway: de eigen pagina van de proxy (een hostnaam die hij niet kon opzoeken of bereiken), of een adres dat geen steps-gateway is. Controleer de hostnaam in --api, of stel NO_PROXY={ $host } in als de gateway zonder de proxy bereikbaar is; klopt de host, geef --api dan de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/
 gw-call-not-offered = { $base } antwoordde HTTP { $status } zonder foutinhoud van een gateway op de aanroep { $call }. Werkt de lijst per carAssociationID op dit adres (`stepwise steps --car ID`), dan klopt --api en biedt de gateway deze aanroep niet aan, of iets ervoor stuurt hem niet door: meld het aan de beheerder van de gateway. Zo niet, dan is --api niet de basis-URL van een stappengateway: geef die waaronder pims/subscription/steps staat, zoals https://gateway.example/
 gw-not-a-gateway-path = { $base } antwoordde HTTP { $status }: --api bevat het pad van de aanroep ({ $path }), dat stepwise zelf toevoegt. Geef --api het adres ervoor: { $suggested }

@@ -585,6 +585,7 @@ gw-title-scope = Falta um escopo
 gw-title-proxy = Resposta do proxy
 gw-title-proxy-unreachable = Proxy inacessível
 gw-title-not-a-gateway = Não é um gateway de passos
+gw-title-no-list-here = Sem lista para este id
 gw-title-call-not-offered = Chamada não oferecida
 gw-title-refused = Acesso recusado
 gw-title-captive-portal = É preciso entrar na rede
@@ -648,6 +649,7 @@ gw-proxy-407-todo = O proxy quer usuário e senha: coloque-os na variável do pr
 gw-proxy-windows-todo = O proxy pede login do Windows (Negotiate ou NTLM), que o stepwise não consegue dar: nenhum usuário e senha na variável do proxy o responde. Peça a quem administra o proxy que deixe passar o endereço do gateway sem ele (ou que ofereça Basic), ou defina NO_PROXY para o host do gateway se ele puder ser alcançado diretamente
 gw-proxy = o proxy { $proxy } (de { $from }) respondeu ele mesmo HTTP { $status }{ $said }: a requisição nunca chegou ao gateway. { $todo }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-not-a-gateway-listed = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway, embora listas de outros veículos tenham vindo deste endereço nesta execução: o --api está certo, e o gateway muito provavelmente não conhece este id. Verifique o id; se estiver certo, avise quem opera o gateway (uma rota na frente dele pode recusar este único pedido)
 gw-not-a-gateway-proxy = { $base } respondeu HTTP { $status } através do proxy { $proxy }, sem o corpo de erro de um gateway: a página do próprio proxy (um nome de host que ele não conseguiu resolver ou alcançar), ou um endereço que não é um gateway de passos. Confira o nome de host em --api, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy; se o host estiver certo, dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/
 gw-call-not-offered = { $base } respondeu HTTP { $status } sem corpo de erro de gateway à chamada { $call }. Se a lista por carAssociationID funciona neste endereço (`stepwise steps --car ID`), --api está certo e o gateway não oferece esta chamada, ou algo na frente dele não a encaminha: avise o operador do gateway. Se não, --api não é a URL base de um gateway de passos: dê a que fica acima de pims/subscription/steps, como https://gateway.example/
 gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o caminho da chamada ({ $path }), que o stepwise acrescenta sozinho. Dê a --api o endereço anterior: { $suggested }

@@ -543,6 +543,7 @@ gw-app-code = Código da aplicação { $code }: { $meaning }; { $remedy }
 gw-app-code-meaning = Código da aplicação { $code }: { $meaning }.
 gw-code = código { $code }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-not-a-gateway-listed = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway, embora listas de outros veículos tenham vindo deste endereço nesta execução: o --api está certo, e o gateway muito provavelmente não conhece este id. Verifique o id; se estiver certo, avise quem opera o gateway (uma rota à frente dele pode recusar este único pedido)
 gw-not-a-gateway-proxy = { $base } respondeu HTTP { $status } através do proxy { $proxy }, sem o corpo de erro de um gateway: a página do próprio proxy (um nome de anfitrião que não conseguiu resolver ou alcançar), ou um endereço que não é um gateway de passos. Verifique o nome de anfitrião em --api, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy; se o anfitrião estiver certo, indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/
 gw-call-not-offered = { $base } respondeu HTTP { $status } sem corpo de erro de gateway à chamada { $call }. Se a lista por carAssociationID funciona neste endereço (`stepwise steps --car ID`), --api está certo e o gateway não oferece esta chamada, ou algo à frente dele não a encaminha: avise o operador do gateway. Se não, --api não é o URL base de um gateway de passos: dê o que fica acima de pims/subscription/steps, como https://gateway.example/
 gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o caminho da chamada ({ $path }), que o stepwise acrescenta sozinho. Dê a --api o endereço anterior: { $suggested }
@@ -612,6 +613,7 @@ gw-port-tls-silent = o servidor em { $base } aceitou a ligação mas não fez ha
 gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. Verifique --api (o endereço pode ter mudado); se estiver certo, avise quem opera o gateway
 gw-connect-timed-out = nenhuma ligação a { $base } em { $secs } s: ninguém a aceitou (o servidor está sobrecarregado, ou uma firewall descarta os pacotes). Verifique a rede e --api, e tente de novo
 gw-title-not-a-gateway = Não é um gateway de passos
+gw-title-no-list-here = Sem lista para este id
 gw-title-call-not-offered = Chamada não oferecida
 gw-title-refused = Acesso recusado
 gw-title-captive-portal = É preciso iniciar sessão na rede

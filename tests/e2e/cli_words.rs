@@ -1047,3 +1047,48 @@ fn watch_as_a_command_says_how_to_watch() {
     );
     assert!(!err.contains("did you mean"), "{err}");
 }
+
+/// One vehicle's bare 404 (no error body) from the address the other
+/// vehicles' lists came from in the same run: --api is right, and the id
+/// is what to check, never "this address is not a steps gateway … give
+/// --api" (stranger 67, BP6).
+#[test]
+fn a_bare_404_for_one_vehicle_among_listed_ones_names_the_id() {
+    let list = r#"{"stepsID":1,"trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1}}"#;
+    let api = crate::canned::routing(
+        vec![(
+            "carAssociationID=222222",
+            crate::canned::reply("404 Not Found", "text/plain", ""),
+        )],
+        crate::canned::reply("200 OK", "application/json", list),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let ids = home.path().join("ids.txt");
+    std::fs::write(&ids, "111111\n222222\n").unwrap();
+    let ids = ids.to_str().unwrap();
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--cars", ids, "--concurrency", "1"],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("222222: http://127.0.0.1:")
+            && err.contains(
+                "answered HTTP 404 without a gateway's error body, though lists of other vehicles \
+             came from this address in this run: --api is right"
+            ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("this address is not a steps gateway"),
+        "{err}"
+    );
+    // Alone, nothing says the address is a gateway: the --api advice stays.
+    let out = run(home.path(), &["steps", "--api", &api, "--car", "222222"]);
+    assert!(
+        stderr(&out).contains("this address is not a steps gateway"),
+        "{}",
+        stderr(&out)
+    );
+}

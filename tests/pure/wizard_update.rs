@@ -845,6 +845,7 @@ fn bare_404() -> GatewayError {
         proxy: None,
         call: None,
         windows: false,
+        listed: false,
     }
 }
 
@@ -3080,6 +3081,7 @@ fn i_on_a_web_server_s_login_starts_no_sign_in() {
         proxy: None,
         call: None,
         windows: false,
+        listed: false,
     };
     let mut s = refused_with(state(false), basic);
     assert!(ch(&mut s, 'i').is_empty(), "no sign-in effect");
