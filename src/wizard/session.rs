@@ -527,6 +527,26 @@ impl VehicleSession {
     /// Takes a list answer: keeps the stepsID, judges changes on the whole
     /// list, logs changes (not repeats), and moves the selection to NEXT
     /// unless a quiet watch refresh found nothing new.
+    /// The steps not done in the whole list kept of this stepsID that
+    /// `list` (asked for every step, of the same stepsID) no longer holds:
+    /// a gateway's list is never short of steps it held, and one that is
+    /// must not read as ready (stranger 67, BP9).
+    pub fn lost_steps(&self, list: &StepsList, asked: StatusFilter) -> Vec<String> {
+        let Some(before) = self.whole.as_ref().filter(|_| asked == StatusFilter::All) else {
+            return Vec::new();
+        };
+        if list.steps_id.is_none() || list.steps_id != self.steps_id {
+            return Vec::new();
+        }
+        let lost = |s: &&Step| !s.status.is_done() && list.find(&s.name).is_none();
+        before
+            .steps
+            .iter()
+            .filter(lost)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
     pub fn take_list(
         &mut self,
         list: StepsList,

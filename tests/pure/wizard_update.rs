@@ -4605,3 +4605,44 @@ fn the_ready_panel_scrolls_on_a_small_screen() {
     );
     assert!(!screen.contains("↓ more: PgDn"), "{screen}");
 }
+
+/// A list of the same stepsID that no longer holds steps not done before
+/// (a filtered list given as the whole one) is not taken: the vehicle is
+/// never said ready on it, the error names the steps lost, said once; the
+/// whole list, when it comes again, is taken (stranger 67, BP9).
+#[test]
+fn a_list_short_of_steps_not_done_is_not_said_ready() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let short = decode_list(
+        br#"{"stepsID":132324,"trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1}}"#,
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+        answer(&mut s, id, purpose, Ok(short.clone()), 1);
+        assert!(!session(&s).all_done());
+        assert_eq!(session(&s).shown().len(), 3);
+        let banner = session(&s).banner().cloned().unwrap();
+        assert_eq!(banner.kind, BannerKind::Error);
+        assert_eq!(banner.title, "List short of steps");
+        assert!(
+            banner.text.contains(
+                "stepsID 132324 no longer holds deviceActivation, mediumCarKey, which were not done"
+            ),
+            "{}",
+            banner.text
+        );
+    }
+    let md = session(&s).log().to_markdown();
+    assert_eq!(md.matches("List short of steps").count(), 1, "{md}");
+    assert!(!md.contains("nothing left") && !md.contains("service ready"), "{md}");
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        3,
+    );
+    assert_eq!(session(&s).list().unwrap().done_count(), 2);
+}

@@ -158,6 +158,10 @@ fn took(
     lang: Lang,
 ) -> Outcome {
     session.hold_until(None);
+    let lost = session.lost_steps(&list, asked);
+    if !lost.is_empty() {
+        return super::steps::short_list(session, &lost, now, lang);
+    }
     let was_ready = session.all_done();
     // A gateway that ignored the status filter: said, as `steps` says it.
     let ignored = list

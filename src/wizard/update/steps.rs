@@ -226,6 +226,36 @@ fn toggle_watch(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// A list of the stepsID on show that no longer holds steps not done
+/// before (`lost`): not taken, so the vehicle keeps the list it had and is
+/// never said ready on it; said once as the gateway's fault (stranger 67,
+/// BP9).
+pub(super) fn short_list(
+    session: &mut VehicleSession,
+    lost: &[String],
+    now: SystemTime,
+    lang: Lang,
+) -> super::answers::Outcome {
+    let title = tr!(lang, "banner-list-lost-steps");
+    let text = tr!(
+        lang,
+        "banner-list-lost-steps-text",
+        id = session.steps_id().unwrap_or_default().to_owned(),
+        steps = lost.join(", ")
+    );
+    if session.banner().is_none_or(|b| b.title != title) {
+        session.log_event(
+            now,
+            Event::Error {
+                what: title.clone(),
+                detail: text.clone(),
+            },
+        );
+        session.say(error(title, text));
+    }
+    super::answers::Outcome::Failed { unknown_id: None }
+}
+
 pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
     let lang = lang(state);
     if !state.options.demo {
