@@ -897,6 +897,19 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+        LiveFault::LeftOut { missing, lists } => {
+            let ids: Vec<String> = missing
+                .iter()
+                .map(|id| crate::steps::sanitize(id))
+                .collect();
+            tr!(
+                lang,
+                "gw-live-left-out",
+                count = num(missing.len()),
+                ids = ids.join(", "),
+                lists = num(*lists)
+            )
+        }
         LiveFault::Contradicted {
             said,
             lists,
@@ -1728,6 +1741,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Live(LiveFault::Contradicted { .. }) => {
             tr!(lang, "gw-title-live-contradicted")
         }
+        GatewayError::Live(LiveFault::LeftOut { .. }) => tr!(lang, "gw-title-live-left-out"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(AuthError::SignInAgain(Over::ClientRefused { .. })) => {

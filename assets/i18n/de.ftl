@@ -488,6 +488,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] Der Stream hatte für die stepsID { $ids } keine Liste gesendet: vielleicht die gemeinte
    *[other] Der Stream hatte für die stepsIDs { $ids } keine Liste gesendet: vielleicht ist eine davon gemeint
 }
+gw-live-left-out = der Live-Stream des Gateways sandte die aktuellen Listen von { $lists } stepsIDs sofort, außer { $count ->
+        [one] der von stepsID { $ids }, die er ebenso schuldet
+       *[other] denen der stepsIDs { $ids }, die er ebenso schuldet
+    }: ein ausgelassenes Fahrzeug würde nie verfolgt. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
 gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
     [one] die erfragte Liste antwortet
    *[other] die { $count } erfragten Listen antworten
@@ -701,6 +705,7 @@ page-step-mediumCarKey-needs =
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Stream gestört
 gw-title-live-contradicted = Live-Stream widerspricht den Listen
+gw-title-live-left-out = Live-Stream lässt Listen aus
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

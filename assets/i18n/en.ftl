@@ -574,6 +574,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] The stream had sent no list for stepsID { $ids }: the one it may have meant
    *[other] The stream had sent no list for the stepsIDs { $ids }: one of them it may have meant
 }
+gw-live-left-out = the gateway's live stream sent the current lists of { $lists } stepsIDs at once, except { $count ->
+        [one] that of stepsID { $ids }, which it owes as well
+       *[other] those of the stepsIDs { $ids }, which it owes as well
+    }: a vehicle left out would never be followed. The lists are asked for instead; tell the gateway's operator
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
    *[other] { $count } lists it was asked for answer
@@ -741,6 +745,7 @@ gw-title-config = Bad configuration
 gw-title-tls = Secure connection failed
 gw-title-live = Live stream broken
 gw-title-live-contradicted = Live stream contradicts the lists
+gw-title-live-left-out = Live stream leaves out lists
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

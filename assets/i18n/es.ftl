@@ -491,6 +491,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] El flujo no había enviado ninguna lista del stepsID { $ids }: quizá el que quería decir
    *[other] El flujo no había enviado ninguna lista de los stepsID { $ids }: quizá se refería a uno de ellos
 }
+gw-live-left-out = el flujo en tiempo real de la pasarela envió enseguida las listas actuales de { $lists } stepsIDs, salvo { $count ->
+        [one] la del stepsID { $ids }, que también debe
+       *[other] las de los stepsIDs { $ids }, que también debe
+    }: un vehículo omitido nunca se seguiría. En su lugar se piden las listas; avise a quien gestiona la pasarela
 gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
     [one] la lista pedida responde
    *[other] las { $count } listas pedidas responden
@@ -704,6 +708,7 @@ page-step-mediumCarKey-needs =
 gw-title-tls = Falló la conexión segura
 gw-title-live = Flujo en tiempo real averiado
 gw-title-live-contradicted = El flujo en directo contradice las listas
+gw-title-live-left-out = El flujo en tiempo real omite listas
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

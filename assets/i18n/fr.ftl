@@ -491,6 +491,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] Le flux n'avait envoyé aucune liste pour le stepsID { $ids } : peut-être celui qu'il visait
    *[other] Le flux n'avait envoyé aucune liste pour les stepsID { $ids } : il visait peut-être l'un d'eux
 }
+gw-live-left-out = le flux en direct de la passerelle a envoyé tout de suite les listes actuelles de { $lists } stepsIDs, sauf { $count ->
+        [one] celle du stepsID { $ids }, qu'il doit aussi
+       *[other] celles des stepsIDs { $ids }, qu'il doit aussi
+    } : un véhicule omis ne serait jamais suivi. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
 gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
     [one] la liste demandée répond
    *[other] les { $count } listes demandées répondent
@@ -704,6 +708,7 @@ page-step-mediumCarKey-needs =
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Flux en direct perturbé
 gw-title-live-contradicted = Flux en direct contredit par les listes
+gw-title-live-left-out = Le flux en direct omet des listes
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -488,6 +488,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] Il flusso non aveva inviato alcun elenco per lo stepsID { $ids }: forse quello che intendeva
    *[other] Il flusso non aveva inviato alcun elenco per gli stepsID { $ids }: forse intendeva uno di questi
 }
+gw-live-left-out = il flusso in diretta del gateway ha inviato subito gli elenchi attuali di { $lists } stepsID, tranne { $count ->
+        [one] quello dello stepsID { $ids }, che deve anch'esso
+       *[other] quelli degli stepsID { $ids }, che deve anch'essi
+    }: un veicolo omesso non sarebbe mai seguito. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
    *[other] i { $count } elenchi chiesti rispondono
@@ -701,6 +705,7 @@ page-step-mediumCarKey-needs =
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Flusso in diretta guasto
 gw-title-live-contradicted = Il flusso in diretta contraddice gli elenchi
+gw-title-live-left-out = Il flusso in diretta omette elenchi
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -490,6 +490,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] De stream had voor stepsID { $ids } geen lijst gestuurd: misschien de bedoelde
    *[other] De stream had voor de stepsIDs { $ids } geen lijst gestuurd: misschien was een daarvan bedoeld
 }
+gw-live-left-out = de livestream van de gateway stuurde meteen de huidige lijsten van { $lists } stepsIDs, behalve { $count ->
+        [one] die van stepsID { $ids }, die hij ook verschuldigd is
+       *[other] die van de stepsIDs { $ids }, die hij ook verschuldigd is
+    }: een weggelaten voertuig zou nooit gevolgd worden. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
    *[other] de { $count } gevraagde lijsten antwoorden
@@ -703,6 +707,7 @@ page-step-mediumCarKey-needs =
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Livestream verstoord
 gw-title-live-contradicted = Livestream spreekt de lijsten tegen
+gw-title-live-left-out = Livestream laat lijsten weg
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -495,6 +495,10 @@ gw-live-contradicted-unsent = { $count ->
     [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que ele quis dizer
    *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles
 }
+gw-live-left-out = o fluxo ao vivo do gateway enviou na hora as listas atuais de { $lists } stepsIDs, exceto { $count ->
+        [one] a do stepsID { $ids }, que também deve
+       *[other] as dos stepsIDs { $ids }, que também deve
+    }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
@@ -708,6 +712,7 @@ page-step-mediumCarKey-needs =
 gw-title-tls = Falha na conexão segura
 gw-title-live = Fluxo ao vivo com falha
 gw-title-live-contradicted = Fluxo ao vivo contradiz as listas
+gw-title-live-left-out = O fluxo ao vivo omite listas
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

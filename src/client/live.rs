@@ -96,6 +96,9 @@ pub enum LiveFault {
     /// (`answered`, sanitised), while each of its `lists` answers when asked
     /// by its stepsID: no vehicle was started over (stranger 63, BL3, BL4).
     Foreign { answered: String, lists: usize },
+    /// The stream sent the lists of some of its stepsIDs at once, and not
+    /// of these (`missing`), of its `lists`.
+    LeftOut { missing: Vec<String>, lists: usize },
 }
 
 /// How long a stream found silent is given to hand over what already
@@ -320,6 +323,9 @@ enum StreamEnd {
         delivered: bool,
         wait: Option<Duration>,
     },
+    /// It sent some of its lists at once, and not these stepsIDs' by the
+    /// time the first are owed: poll them all.
+    LeftOut(Vec<String>),
 }
 
 struct Follower {
@@ -382,6 +388,20 @@ impl Follower {
             let end = self.connect_once().await?;
             let wait = match end {
                 StreamEnd::NotOffered => return Ok(true),
+                // Reopened, it would leave them out again: said once, and
+                // every list polled.
+                StreamEnd::LeftOut(missing) => {
+                    let error = GatewayError::Live(LiveFault::LeftOut {
+                        missing,
+                        lists: self.ids.len(),
+                    });
+                    self.send(LiveUpdate::Error {
+                        error,
+                        retrying: true,
+                    })
+                    .await?;
+                    return Ok(true);
+                }
                 // "No step for this stepsID" to a stream of several lists:
                 // one of them, maybe. Each is asked, and only those the
                 // gateway refuses end (stranger 58, BG6).
@@ -686,11 +706,14 @@ impl Follower {
         loop {
             // The current lists come at once: a stream of keep-alives only
             // is held back somewhere, and is not followed for ever.
-            let next = if delivered {
+            // So do each list's: one the stream leaves out would never be
+            // followed (stranger 67, BP1).
+            let next = if delivered && self.left_out().is_empty() {
                 events.next().await
             } else {
                 match tokio::time::timeout_at(first_by, events.next()).await {
                     Ok(next) => next,
+                    Err(_) if delivered => return Ok(StreamEnd::LeftOut(self.left_out())),
                     Err(_) => {
                         let after = self.options.first_event_timeout;
                         let fault = match other.take() {
@@ -912,6 +935,17 @@ impl Follower {
                 Vec::new()
             },
         })
+    }
+
+    /// The stepsIDs followed whose list the stream open now has not sent.
+    fn left_out(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for id in self.ids.iter() {
+            if !self.streamed.contains(id) && !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+        out
     }
 
     /// Whether a list asked now (the first followed) comes: the gateway

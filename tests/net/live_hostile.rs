@@ -993,6 +993,62 @@ async fn a_stream_silent_after_its_lists_names_the_keep_alives_it_never_sent() {
     }
 }
 
+/// A stream of two stepsIDs that sends one's list at once and never the
+/// other's: said once, naming the stepsID left out, and both are polled
+/// (the one left out would never be followed: stranger 67, BP1).
+#[tokio::test]
+async fn a_stream_that_leaves_out_a_list_is_said_and_polled() {
+    let second = r#"{"stepsID":"2","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let server = serve(move |_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            format!("{SSE_HEAD}{}: keep-alive\n\n", event(1, &list("todo"))).into_bytes()
+        } else if head.contains("stepsid=2") {
+            json("200 OK", "", second)
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_hold(stream, bytes).await;
+    })
+    .await;
+    let options = LiveOptions {
+        first_event_timeout: Duration::from_millis(300),
+        ..quick()
+    };
+    let client = gateway(&server.url(), 64 * 1024);
+    let mut updates = follow_with(client, vec!["1".into(), "2".into()], options);
+    let mut seen = Vec::new();
+    let error = loop {
+        match next(&mut updates).await {
+            Some(LiveUpdate::Error { error, retrying }) => {
+                assert!(retrying, "{error:?}");
+                break error;
+            }
+            Some(other) => seen.push(other),
+            None => panic!("ended without the list left out said: {seen:?}"),
+        }
+    };
+    assert!(
+        matches!(&error, GatewayError::Live(LiveFault::LeftOut { missing, lists: 2 }) if missing == &["2".to_owned()]),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("sent the current lists of 2 stepsIDs at once, except that of stepsID 2"),
+        "{words}"
+    );
+    // Then polled: the list left out comes.
+    let mode = next(&mut updates).await;
+    assert!(
+        matches!(mode, Some(LiveUpdate::Mode(Mode::Polling { .. }))),
+        "{mode:?}"
+    );
+    until(
+        &mut updates,
+        |u| matches!(u, LiveUpdate::List(l) if l.steps_id.as_deref() == Some("2")),
+    )
+    .await;
+}
+
 /// A follower on a stream whose first opening sends `first` (and no list
 /// of the contract's) and whose next sends the list: the fault said for
 /// the first, which is retried, and then the list comes.

@@ -4635,7 +4635,10 @@ fn a_list_short_of_steps_not_done_is_not_said_ready() {
     }
     let md = session(&s).log().to_markdown();
     assert_eq!(md.matches("List short of steps").count(), 1, "{md}");
-    assert!(!md.contains("nothing left") && !md.contains("service ready"), "{md}");
+    assert!(
+        !md.contains("nothing left") && !md.contains("service ready"),
+        "{md}"
+    );
     let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
     answer(
         &mut s,

@@ -29,15 +29,16 @@ pub(super) fn mode_changed(
             .map(|what| (every.as_secs().max(1), what.to_owned())),
         _ => None,
     };
-    // A stream that contradicts the lists was given up at once, not after
-    // failing again and again; doctor (of one vehicle) would not see it.
+    // A stream that contradicts the lists, or leaves some out, was given
+    // up at once, not after failing again and again; doctor (of one
+    // vehicle) would not see it.
     let contradicted = gave_up.is_some() && {
-        let title = tr!(
-            lang,
-            "banner-live-trouble",
-            what = tr!(lang, "gw-title-live-contradicted")
-        );
-        session.banner().is_some_and(|b| b.title == title)
+        let trouble = |what| tr!(lang, "banner-live-trouble", what = what);
+        let titles = [
+            trouble(tr!(lang, "gw-title-live-contradicted")),
+            trouble(tr!(lang, "gw-title-live-left-out")),
+        ];
+        session.banner().is_some_and(|b| titles.contains(&b.title))
     };
     // Streaming again is being back; polling is not until a poll answers.
     if mode == Mode::Live || gave_up.is_some() {
