@@ -101,6 +101,17 @@ pub enum LiveFault {
     LeftOut { missing: Vec<String>, lists: usize },
 }
 
+/// No answer in time, or a proxy that cannot pass requests now.
+fn unanswered(error: &GatewayError) -> bool {
+    matches!(
+        error,
+        GatewayError::TimedOut { .. }
+            | GatewayError::ConnectTimedOut { .. }
+            | GatewayError::ProxyUnreachable { .. }
+            | GatewayError::ProxyTunnel { .. }
+    ) || matches!(error, GatewayError::Proxy { status, .. } if *status >= 500)
+}
+
 /// How long a stream found silent is given to hand over what already
 /// waits in its connection before the silence is said.
 const SILENCE_GRACE: Duration = Duration::from_millis(250);
@@ -391,10 +402,8 @@ impl Follower {
                 // Reopened, it would leave them out again: said once, and
                 // every list polled.
                 StreamEnd::LeftOut(missing) => {
-                    let error = GatewayError::Live(LiveFault::LeftOut {
-                        missing,
-                        lists: self.ids.len(),
-                    });
+                    let lists = self.ids.len();
+                    let error = GatewayError::Live(LiveFault::LeftOut { missing, lists });
                     self.send(LiveUpdate::Error {
                         error,
                         retrying: true,
@@ -431,25 +440,7 @@ impl Follower {
                     return Ok(false);
                 }
                 StreamEnd::Closed { delivered, lived } => {
-                    // A close after good events is routine (a proxy's idle
-                    // timeout): reconnect quietly, at once unless it keeps
-                    // happening quickly.
-                    if delivered {
-                        failures = 0;
-                        short = if lived < MIN_CALM_STREAM {
-                            short + 1
-                        } else {
-                            0
-                        };
-                        if short > 1 {
-                            self.backoff(short - 1)
-                        } else {
-                            Duration::ZERO
-                        }
-                    } else {
-                        failures += 1;
-                        self.backoff(failures)
-                    }
+                    self.after_close((delivered, lived), &mut failures, &mut short)
                 }
                 StreamEnd::Failed {
                     error,
@@ -467,13 +458,7 @@ impl Follower {
                     // it too: the polls would go the same way (stranger 58,
                     // BG3). A list that comes is a stream held back (a
                     // buffering proxy): polling is the way on.
-                    let silent = matches!(
-                        error,
-                        GatewayError::TimedOut { .. }
-                            | GatewayError::ConnectTimedOut { .. }
-                            | GatewayError::ProxyUnreachable { .. }
-                            | GatewayError::ProxyTunnel { .. }
-                    ) || matches!(error, GatewayError::Proxy { status, .. } if status >= 500);
+                    let silent = unanswered(&error);
                     if matches!(
                         error,
                         GatewayError::Unreachable { .. } | GatewayError::Auth(_)
@@ -935,6 +920,34 @@ impl Follower {
                 Vec::new()
             },
         })
+    }
+
+    /// The wait before reopening a stream closed between events, having
+    /// `delivered` lists and `lived` so long. A close after good events is
+    /// routine (a proxy's idle timeout): reconnect quietly, at once unless
+    /// it keeps happening quickly (`short`: such closes in a row).
+    fn after_close(
+        &self,
+        (delivered, lived): (bool, Duration),
+        failures: &mut u32,
+        short: &mut u32,
+    ) -> Duration {
+        if delivered {
+            *failures = 0;
+            *short = if lived < MIN_CALM_STREAM {
+                *short + 1
+            } else {
+                0
+            };
+            if *short > 1 {
+                self.backoff(*short - 1)
+            } else {
+                Duration::ZERO
+            }
+        } else {
+            *failures += 1;
+            self.backoff(*failures)
+        }
     }
 
     /// The stepsIDs followed whose list the stream open now has not sent.
