@@ -897,6 +897,7 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+        LiveFault::ClosedSoon { times } => tr!(lang, "gw-live-closed-soon", times = *times),
         LiveFault::LeftOut { missing, lists } => {
             let ids: Vec<String> = missing
                 .iter()

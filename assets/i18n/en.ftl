@@ -578,6 +578,7 @@ gw-live-left-out = the gateway's live stream sent the current lists of { $lists 
         [one] that of stepsID { $ids }, which it owes as well
        *[other] those of the stepsIDs { $ids }, which it owes as well
     }: a vehicle left out would never be followed. The lists are asked for instead; tell the gateway's operator
+gw-live-closed-soon = the gateway's live stream closed soon after sending its lists, { $times } times in a row (each within a minute): it keeps no stream open, so a change would show late. The lists are asked for instead; tell the gateway's operator
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
    *[other] { $count } lists it was asked for answer

@@ -162,7 +162,7 @@ banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), absente de la liste affichée ; f change le filtre.
 banner-filter-ignored = Filtre non appliqué
 banner-list-lost-steps = Liste amputée d'étapes
-banner-list-lost-steps-text = La liste de la passerelle pour le stepsID { $id } ne contient plus { $steps }, qui n'étaient pas faites : une liste ne perd jamais les étapes qu'elle avait (une liste filtrée donnée pour la liste entière ?). Elle n'est pas prise, et le véhicule n'est pas dit prêt : la liste à l'écran est la dernière entière. Appuyez sur r pour redemander ; si cela reste ainsi, signalez-le à l'exploitant de la passerelle
+banner-list-lost-steps-text = la liste de la passerelle pour le stepsID { $id } ne contient plus { $steps }, qui n'étaient pas faites : une liste ne perd jamais les étapes qu'elle avait (une liste filtrée donnée pour la liste entière ?). Elle n'est pas prise, et le véhicule n'est pas dit prêt : la liste à l'écran est la dernière entière. Appuyez sur r pour redemander ; si cela reste ainsi, signalez-le à l'exploitant de la passerelle
 banner-nothing-left = Plus rien à faire
 banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune étape, le service est prêt.
 banner-next-list-older = La liste à l'écran est plus ancienne que cette réponse : elle est demandée à nouveau.
@@ -495,6 +495,7 @@ gw-live-left-out = le flux en direct de la passerelle a envoyé tout de suite le
         [one] celle du stepsID { $ids }, qu'il doit aussi
        *[other] celles des stepsIDs { $ids }, qu'il doit aussi
     } : un véhicule omis ne serait jamais suivi. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
+gw-live-closed-soon = le flux en direct de la passerelle s'est fermé peu après avoir envoyé ses listes, { $times } fois de suite (chaque fois en moins d'une minute) : il ne reste pas ouvert, un changement s'afficherait donc en retard. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
 gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
     [one] la liste demandée répond
    *[other] les { $count } listes demandées répondent

@@ -162,7 +162,7 @@ banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostrata; f cambia il filtro.
 banner-filter-ignored = Filtro non applicato
 banner-list-lost-steps = Elenco privo di passi
-banner-list-lost-steps-text = L'elenco del gateway per lo stepsID { $id } non contiene più { $steps }, che non erano fatti: un elenco non perde mai i passi che aveva (un elenco filtrato dato come quello intero?). Non viene preso, né il veicolo detto pronto: l'elenco sullo schermo è l'ultimo intero. Premere r per richiederlo; se resta così, segnalarlo a chi gestisce il gateway
+banner-list-lost-steps-text = l'elenco del gateway per lo stepsID { $id } non contiene più { $steps }, che non erano fatti: un elenco non perde mai i passi che aveva (un elenco filtrato dato come quello intero?). Non viene preso, né il veicolo detto pronto: l'elenco sullo schermo è l'ultimo intero. Premere r per richiederlo; se resta così, segnalarlo a chi gestisce il gateway
 banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 banner-next-list-older = L'elenco sullo schermo è più vecchio di questa risposta: viene richiesto di nuovo.
@@ -492,6 +492,7 @@ gw-live-left-out = il flusso in diretta del gateway ha inviato subito gli elench
         [one] quello dello stepsID { $ids }, che deve anch'esso
        *[other] quelli degli stepsID { $ids }, che deve anch'essi
     }: un veicolo omesso non sarebbe mai seguito. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
+gw-live-closed-soon = il flusso in diretta del gateway si è chiuso poco dopo aver inviato i suoi elenchi, { $times } volte di seguito (ogni volta entro un minuto): non tiene aperto alcun flusso, quindi un cambiamento apparirebbe in ritardo. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
    *[other] i { $count } elenchi chiesti rispondono

@@ -494,6 +494,7 @@ gw-live-left-out = de livestream van de gateway stuurde meteen de huidige lijste
         [one] die van stepsID { $ids }, die hij ook verschuldigd is
        *[other] die van de stepsIDs { $ids }, die hij ook verschuldigd is
     }: een weggelaten voertuig zou nooit gevolgd worden. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
+gw-live-closed-soon = de livestream van de gateway sloot kort na het sturen van zijn lijsten, { $times } keer op rij (telkens binnen een minuut): hij houdt geen stream open, dus een wijziging zou laat verschijnen. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
    *[other] de { $count } gevraagde lijsten antwoorden

@@ -476,6 +476,7 @@ gw-live-left-out = o fluxo ao vivo do gateway enviou logo as listas atuais de { 
         [one] a do stepsID { $ids }, que também deve
        *[other] as dos stepsIDs { $ids }, que também deve
     }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway
+gw-live-closed-soon = o fluxo ao vivo do gateway fechou pouco depois de enviar as suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): não mantém nenhum fluxo aberto, por isso uma alteração apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem

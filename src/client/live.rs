@@ -96,6 +96,9 @@ pub enum LiveFault {
     /// (`answered`, sanitised), while each of its `lists` answers when asked
     /// by its stepsID: no vehicle was started over (stranger 63, BL3, BL4).
     Foreign { answered: String, lists: usize },
+    /// The stream closed soon after its lists (within a minute), `times`
+    /// in a row: it keeps none open.
+    ClosedSoon { times: u32 },
     /// The stream sent the lists of some of its stepsIDs at once, and not
     /// of these (`missing`), of its `lists`.
     LeftOut { missing: Vec<String>, lists: usize },
@@ -440,7 +443,20 @@ impl Follower {
                     return Ok(false);
                 }
                 StreamEnd::Closed { delivered, lived } => {
-                    self.after_close((delivered, lived), &mut failures, &mut short)
+                    let wait = self.after_close((delivered, lived), &mut failures, &mut short);
+                    // One that keeps closing soon after its lists keeps none
+                    // open: changes would come late, and nothing said
+                    // (stranger 67, BP4).
+                    if short >= self.options.stream_failures_before_polling {
+                        let error = GatewayError::Live(LiveFault::ClosedSoon { times: short });
+                        self.send(LiveUpdate::Error {
+                            error,
+                            retrying: true,
+                        })
+                        .await?;
+                        return Ok(true);
+                    }
+                    wait
                 }
                 StreamEnd::Failed {
                     error,

@@ -1049,6 +1049,57 @@ async fn a_stream_that_leaves_out_a_list_is_said_and_polled() {
     .await;
 }
 
+/// A stream that closes right after its lists, every time: after three in
+/// a row it is said, and the list is polled, never reopened for ever with
+/// a growing wait and "live" shown (stranger 67, BP4).
+#[tokio::test]
+async fn a_stream_that_keeps_closing_after_its_lists_is_said_and_polled() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            format!("{SSE_HEAD}{}", event(1, &list("todo"))).into_bytes()
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let options = LiveOptions {
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        stream_failures_before_polling: 3,
+        ..quick()
+    };
+    let mut updates = follow(&server.url(), options);
+    let error = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
+    let LiveUpdate::Error { error, retrying } = error else {
+        unreachable!()
+    };
+    assert!(retrying);
+    assert!(
+        matches!(
+            error,
+            GatewayError::Live(LiveFault::ClosedSoon { times: 3 })
+        ),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("closed soon after sending its lists, 3 times in a row"),
+        "{words}"
+    );
+    let mode = next(&mut updates).await;
+    assert!(
+        matches!(mode, Some(LiveUpdate::Mode(Mode::Polling { .. }))),
+        "{mode:?}"
+    );
+    let streams = server
+        .heads()
+        .iter()
+        .filter(|h| h.contains("/events"))
+        .count();
+    assert_eq!(streams, 3, "{:?}", server.heads());
+}
+
 /// A follower on a stream whose first opening sends `first` (and no list
 /// of the contract's) and whose next sends the list: the fault said for
 /// the first, which is retried, and then the list comes.
