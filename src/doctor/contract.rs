@@ -188,7 +188,9 @@ impl<'a> Caller<'a> {
             let status = sent.status();
             let headers = sent.headers().clone();
             let stream = accept == "text/event-stream" && status.is_success();
-            let (body, cut) = if read_body {
+            // A refusal's body is read too: its code may say why (a 404
+            // with 2346 to the events call is no call missing).
+            let (body, cut) = if read_body || !status.is_success() {
                 (sent.body(&self.gateway).await?.body, false)
             } else if stream && crate::client::compressed(&headers).is_none() {
                 first_event(sent).await
@@ -1448,6 +1450,18 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                     Line::new(Mark::Warning, words!("doctor-events-not-stream"))
                         .fix(words!("doctor-events-fix"))
                 }
+            }
+            // The gateway's own "no step for this stepsID" to the stepsID
+            // the list call just gave: the stream contradicts the lists,
+            // never "not offered" (stranger 67, BP8).
+            Ok(a)
+                if a.status == StatusCode::NOT_FOUND
+                    && wire::decode_error(&a.body).and_then(|b| b.code)
+                        == Some(wire::NO_STEP_CODE) =>
+            {
+                let id = on.steps_id.clone();
+                Line::new(Mark::Warning, words!("doctor-events-2346", id = id))
+                    .fix(words!("doctor-events-fix-2346"))
             }
             Ok(a) if a.status == StatusCode::NOT_FOUND => {
                 Line::new(Mark::Ok, words!("doctor-events-404"))

@@ -3432,3 +3432,44 @@ fn a_dropped_first_list_says_what_to_do() {
         "{text}"
     );
 }
+
+/// An events call refused with 404 and the gateway's "no step for this
+/// stepsID" (2346) for the stepsID the list call just gave: the stream
+/// contradicts the lists, a warning for the operator, never "not offered
+/// ✓" (stranger 67, BP8); a bare 404 is still a call not offered.
+#[test]
+fn an_events_call_refused_with_2346_is_no_call_missing() {
+    let home = home();
+    let refused = crate::canned::reply(
+        "404 Not Found",
+        "application/json",
+        r#"{"code":2346,"message":"no step for this stepsID"}"#,
+    );
+    let api = events_gateway(refused, false);
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(events.starts_with("! warning"), "{text}");
+    assert!(
+        events.contains(
+            "refused (404, code 2346): the stream says it has no step for stepsID 132324"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("its events call refuses stepsIDs its list call answers"),
+        "{text}"
+    );
+    let bare = crate::canned::reply("404 Not Found", "text/plain", "");
+    let api = events_gateway(bare, false);
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    assert!(
+        line(&text, "Live events").starts_with("✓ ok") && text.contains("not offered (404)"),
+        "{text}"
+    );
+}
