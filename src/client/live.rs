@@ -676,6 +676,17 @@ impl Follower {
         {
             return StreamEnd::NotOffered;
         }
+        // Its "no step for this stepsID" is the stream's word, checked
+        // against the lists as an `event: error` saying it is, never each
+        // vehicle's unknown id at once (stranger 67, BP7).
+        let said = answer
+            .as_ref()
+            .ok()
+            .and_then(|a| protocol::decode_error(&a.body))
+            .filter(|b| status == StatusCode::NOT_FOUND && b.code == Some(NO_STEP_CODE));
+        if let Some(body) = said {
+            return StreamEnd::Fatal(GatewayError::Live(LiveFault::Said(body)));
+        }
         let error = match answer.and_then(|a| self.gateway.judge(a)) {
             Err(error) => error,
             Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),

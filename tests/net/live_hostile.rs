@@ -635,6 +635,44 @@ async fn a_stream_contradicting_lists_that_answer_is_said_so_and_polled() {
     assert_eq!(streams.load(Ordering::SeqCst), 1, "not reopened");
 }
 
+/// The same refusal as the events call's HTTP answer (404 with 2346)
+/// while both lists answer by their stepsIDs: the contradiction said once,
+/// and polled; never each vehicle's unknown id (stranger 67, BP7).
+#[tokio::test]
+async fn a_stream_refused_with_2346_for_lists_that_answer_is_a_contradiction() {
+    let gone = r#"{"code":2346,"message":"no step for this stepsID"}"#;
+    let second = r#"{"stepsID":"2","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let server = serve(move |_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            json("404 Not Found", "", gone)
+        } else if head.contains("stepsid=1") {
+            json("200 OK", "", &list("todo"))
+        } else {
+            json("200 OK", "", second)
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow_with(
+        gateway(&server.url(), 64 * 1024),
+        vec!["1".into(), "2".into()],
+        quick(),
+    );
+    let (seen, said) = until_polled(&mut updates).await;
+    assert_eq!(said.len(), 1, "said once: {seen:?}");
+    assert!(
+        matches!(
+            said[0],
+            GatewayError::Live(LiveFault::Contradicted { lists: 2, .. })
+        ),
+        "{said:?}"
+    );
+    assert!(
+        !seen.iter().any(|u| matches!(u, LiveUpdate::Dropped { .. })),
+        "{seen:?}"
+    );
+}
+
 /// A list of a stepsID no one asked for, on a stream of several lists whose
 /// own lists all answer: a stream that failed, reopened with backoff; not
 /// given up for polling at once as a contradiction (stranger 61, BJ12).
