@@ -4649,3 +4649,33 @@ fn a_list_short_of_steps_not_done_is_not_said_ready() {
     );
     assert_eq!(session(&s).list().unwrap().done_count(), 2);
 }
+
+/// Watch stopped by a 401 with no token sent: the report keeps what the
+/// screen says (a sign-in where the gateway offers one), never `stepwise
+/// login` as a sure cure, which fails at a gateway without sign-in
+/// (stranger 67, BP3).
+#[test]
+fn watch_stopped_for_a_token_logs_no_login_command() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    ch(&mut s, 'w');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let none = GatewayError::Unauthorized {
+        sent: None,
+        expired: None,
+        said: None,
+    };
+    answer(&mut s, id, purpose, Err(none), 1);
+    assert!(!session(&s).watch());
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("watch stopped by itself"), "{md}");
+    assert!(!md.contains("stepwise login"), "{md}");
+    assert!(md.contains("Press i to sign in"), "{md}");
+}

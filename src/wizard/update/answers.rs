@@ -7,8 +7,8 @@
 use std::time::SystemTime;
 
 use super::refused::{
-    StartOver, failure_words, follower_words, no_longer_found, refused_again,
-    reset_refused_in_front, start_over,
+    StartOver, failure_words, follower_words, no_longer_found, refused_again, remedy_for,
+    reset_refused_in_front, start_over, stop_watch,
 };
 use super::sign_in::{sign_in_offer, wants_token};
 use super::steps::{announce, fetch_for};
@@ -20,7 +20,7 @@ use crate::report::Event;
 use crate::steps::{StatusFilter, Step, StepsList, sanitize};
 use crate::text::Lang;
 use crate::tr;
-use crate::wizard::session::{ListChange, Remedy, VehicleSession};
+use crate::wizard::session::{ListChange, VehicleSession};
 use crate::wizard::start::StartField;
 use crate::wizard::state::{Effect, Msg, Purpose, Screen, State};
 
@@ -453,65 +453,6 @@ fn stops_watch(e: &GatewayError) -> bool {
 /// knows it (404, code 2346).
 pub(super) fn steps_id_refused(e: &GatewayError) -> bool {
     e.recovery() == Recovery::StartOver
-}
-
-/// Watch stops on an answer that will not change by itself, and says why
-/// (a refused token offers to sign in).
-fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) {
-    let lang = judge.lang;
-    session.set_watch(false);
-    // The demo's own words for an id it does not know (stranger 60, BI2).
-    let why = failure_words(judge, e);
-    session.log_event(
-        now,
-        Event::Error {
-            what: gateway_headline(lang, e),
-            detail: why.clone(),
-        },
-    );
-    // The report says watch ended here, as `w` off would (BI11).
-    session.log_event(
-        now,
-        Event::WatchStopped {
-            what: gateway_headline(lang, e),
-        },
-    );
-    session.set_refused_token(wants_token(e));
-    let text = match sign_in_offer(judge, e) {
-        Some(offer) => offer,
-        None => tr!(
-            lang,
-            "banner-watch-stopped-text",
-            // The message puts its own full stop after the reason.
-            why = why.trim_end_matches('.').to_owned()
-        ),
-    };
-    session.say(error(
-        tr!(
-            lang,
-            "banner-watch-stopped",
-            what = gateway_headline(lang, e)
-        ),
-        text,
-    ));
-    session.set_remedy(remedy_for(e));
-}
-
-/// What gets past `e` other than asking again, for the steps panel: an id
-/// the gateway does not know needs another id, and an error that asking
-/// again cannot change needs its cause fixed, not `r`.
-fn remedy_for(e: &GatewayError) -> Option<Remedy> {
-    if matches!(
-        e.rejection(),
-        Some(Rejection::NotFound | Rejection::NoSteps)
-    ) {
-        Some(Remedy::OtherId)
-    } else if e.recovery() == Recovery::Stop || matches!(e, GatewayError::BadAnswer(_)) {
-        // An answer of the wrong shape comes back the same when asked again.
-        Some(Remedy::FixCause)
-    } else {
-        None
-    }
 }
 
 /// Shows a failure; the last good list stays on screen. A refused token

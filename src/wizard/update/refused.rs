@@ -4,14 +4,15 @@
 use std::time::SystemTime;
 
 use super::answers::{Judge, steps_id_refused};
+use super::sign_in::{sign_in_offer, wants_token};
 use super::steps::fetch_for;
 use super::{error, info};
-use crate::client::GatewayError;
-use crate::describe::gateway_cause;
+use crate::client::{GatewayError, Recovery, Rejection};
+use crate::describe::{gateway_cause, gateway_headline};
 use crate::report::Event;
 use crate::text::Lang;
 use crate::tr;
-use crate::wizard::session::VehicleSession;
+use crate::wizard::session::{Remedy, VehicleSession};
 use crate::wizard::state::{Effect, Purpose};
 
 /// A vehicle whose stepsID the gateway refused (another device's, or one it
@@ -332,5 +333,79 @@ fn status_of(e: &GatewayError) -> u16 {
     match e {
         GatewayError::Rejected { status, .. } => *status,
         _ => 0,
+    }
+}
+
+/// Watch stops on an answer that will not change by itself, and says why
+/// (a refused token offers to sign in).
+pub(super) fn stop_watch(
+    session: &mut VehicleSession,
+    judge: Judge,
+    e: &GatewayError,
+    now: SystemTime,
+) {
+    let lang = judge.lang;
+    session.set_watch(false);
+    // The demo's own words for an id it does not know (stranger 60, BI2).
+    let why = failure_words(judge, e);
+    let offer = sign_in_offer(judge, e);
+    // No token, or one given by hand, refused: the report says what the
+    // screen says (a sign-in only where the gateway offers one), never
+    // `stepwise login` as a sure cure, as a failure's does (stranger 67,
+    // BP3).
+    let hedged =
+        matches!(e, GatewayError::Unauthorized { sent, .. } if sent.is_none_or(|f| !f.is_login()));
+    session.log_event(
+        now,
+        Event::Error {
+            what: gateway_headline(lang, e),
+            detail: match &offer {
+                Some(offer) if hedged => offer.clone(),
+                _ => why.clone(),
+            },
+        },
+    );
+    // The report says watch ended here, as `w` off would (BI11).
+    session.log_event(
+        now,
+        Event::WatchStopped {
+            what: gateway_headline(lang, e),
+        },
+    );
+    session.set_refused_token(wants_token(e));
+    let text = match offer {
+        Some(offer) => offer,
+        None => tr!(
+            lang,
+            "banner-watch-stopped-text",
+            // The message puts its own full stop after the reason.
+            why = why.trim_end_matches('.').to_owned()
+        ),
+    };
+    session.say(error(
+        tr!(
+            lang,
+            "banner-watch-stopped",
+            what = gateway_headline(lang, e)
+        ),
+        text,
+    ));
+    session.set_remedy(remedy_for(e));
+}
+
+/// What gets past `e` other than asking again, for the steps panel: an id
+/// the gateway does not know needs another id, and an error that asking
+/// again cannot change needs its cause fixed, not `r`.
+pub(super) fn remedy_for(e: &GatewayError) -> Option<Remedy> {
+    if matches!(
+        e.rejection(),
+        Some(Rejection::NotFound | Rejection::NoSteps)
+    ) {
+        Some(Remedy::OtherId)
+    } else if e.recovery() == Recovery::Stop || matches!(e, GatewayError::BadAnswer(_)) {
+        // An answer of the wrong shape comes back the same when asked again.
+        Some(Remedy::FixCause)
+    } else {
+        None
     }
 }
