@@ -851,6 +851,7 @@ pub fn error_said(body: &crate::wire::ErrorBody) -> String {
 fn live_line(lang: Lang, fault: &LiveFault) -> String {
     match fault {
         LiveFault::Cut => tr!(lang, "gw-live-cut"),
+        LiveFault::CutDirect => tr!(lang, "gw-live-cut-direct"),
         LiveFault::Silent {
             after,
             kept_alive: true,

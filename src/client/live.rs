@@ -54,6 +54,8 @@ pub enum Mode {
 pub enum LiveFault {
     /// The stream ended in the middle of an event.
     Cut,
+    /// So, with no proxy in use: the gateway cut it.
+    CutDirect,
     /// No byte came for this long, keep-alives included. `kept_alive`:
     /// bytes came after its first events (keep-alives or changes), or no
     /// list came at all; without, the stream sent its lists and then
@@ -786,6 +788,13 @@ impl Follower {
                     // Silent before any list: not "after its first events".
                     if let GatewayError::Live(LiveFault::Silent { kept_alive, .. }) = &mut error {
                         *kept_alive |= !delivered;
+                    }
+                    // Cut with no proxy on the way: the gateway's own cut
+                    // (stranger 67, BP10).
+                    if matches!(error, GatewayError::Live(LiveFault::Cut))
+                        && self.gateway.proxy.is_none()
+                    {
+                        error = GatewayError::Live(LiveFault::CutDirect);
                     }
                     // The gateway's own word that the stepsID is gone: no
                     // reconnect would hear otherwise.
