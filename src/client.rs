@@ -745,7 +745,10 @@ impl GatewayError {
     /// sign-in: the other lists of the same gateway may be fine.
     pub fn concerns_the_list(&self) -> bool {
         match self {
-            GatewayError::ForeignList { .. } => true,
+            // An answer of another shape (another service's JSON) for this
+            // list alone comes the same when asked again: not asked every
+            // round without end (stranger 67, BP2).
+            GatewayError::ForeignList { .. } | GatewayError::BadAnswer(_) => true,
             GatewayError::Rejected { kind, .. } => matches!(
                 kind,
                 Rejection::WrongDevice

@@ -1145,6 +1145,48 @@ async fn a_stream_that_keeps_closing_after_its_lists_is_said_and_polled() {
     assert_eq!(streams, 3, "{:?}", server.heads());
 }
 
+/// Among lists polled together, one whose answer is another service's JSON
+/// is dropped with that error, said once, and asked no more; the others
+/// are polled on (stranger 67, BP2).
+#[tokio::test]
+async fn a_list_answered_with_foreign_json_is_dropped_not_asked_for_ever() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            json("404 Not Found", "", "")
+        } else if head.contains("stepsid=2") {
+            json("200 OK", "", r#"{"status":"UP","components":{}}"#)
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow_with(
+        gateway(&server.url(), 64 * 1024),
+        vec!["1".into(), "2".into()],
+        quick(),
+    );
+    let dropped = until(&mut updates, |u| matches!(u, LiveUpdate::Dropped { .. })).await;
+    assert!(
+        matches!(&dropped, LiveUpdate::Dropped { steps_id, error: GatewayError::BadAnswer(_) } if steps_id == "2"),
+        "{dropped:?}"
+    );
+    // Two more rounds of the other list.
+    for _ in 0..2 {
+        until(&mut updates, |u| {
+            matches!(u, LiveUpdate::Unchanged { steps_id } if steps_id == "1")
+                || matches!(u, LiveUpdate::List(_))
+        })
+        .await;
+    }
+    let asked = server
+        .heads()
+        .iter()
+        .filter(|h| h.contains("/pims/subscription/steps?stepsid=2"))
+        .count();
+    assert_eq!(asked, 1, "{:?}", server.heads());
+}
+
 /// A follower on a stream whose first opening sends `first` (and no list
 /// of the contract's) and whose next sends the list: the fault said for
 /// the first, which is retried, and then the list comes.
