@@ -138,12 +138,13 @@ impl RowKey {
 }
 
 /// A session's standing: failing when its last answer was an error, or
-/// while its follower cannot reach the gateway (live on a dead gateway).
+/// while its follower cannot reach the gateway (live on a dead gateway);
+/// not for a fault of the stream alone, whose lists still come.
 pub fn standing(session: &VehicleSession) -> Standing {
     if session
         .banner()
         .is_some_and(|b| b.kind == BannerKind::Error)
-        || session.in_trouble()
+        || session.list_in_trouble()
     {
         Standing::Failing
     } else if session.all_done() {

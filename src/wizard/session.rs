@@ -90,6 +90,9 @@ pub struct Trouble {
     pub what: String,
     /// Taken over from the follower before this one.
     pub inherited: bool,
+    /// The stream's own fault (silent, cut, events of no list): the
+    /// gateway answers, and the vehicle's list is not failing.
+    pub stream: bool,
 }
 
 /// What the header says of watch.
@@ -241,13 +244,14 @@ impl VehicleSession {
     }
 
     /// Shows the quiet banner of a follower that reconnects; `what` is
-    /// the failure's headline.
-    pub fn say_trouble(&mut self, banner: Banner, what: String) {
+    /// the failure's headline; `stream`: a fault of the stream itself.
+    pub fn say_trouble(&mut self, banner: Banner, what: String, stream: bool) {
         if let Some(following) = &mut self.following {
             following.trouble = Some(Box::new(Trouble {
                 banner: banner.clone(),
                 what,
                 inherited: false,
+                stream,
             }));
         }
         self.banner = Some(banner);
@@ -264,6 +268,16 @@ impl VehicleSession {
     /// Its follower cannot reach the gateway just now (it keeps trying).
     pub fn in_trouble(&self) -> bool {
         self.following.as_ref().is_some_and(|f| f.trouble.is_some())
+    }
+
+    /// In trouble other than the stream's own fault: its list may be
+    /// failing (a stream of heartbeats only fails no vehicle's list:
+    /// stranger 67, BP5).
+    pub fn list_in_trouble(&self) -> bool {
+        self.following
+            .as_ref()
+            .and_then(|f| f.trouble.as_ref())
+            .is_some_and(|t| !t.stream)
     }
 
     /// The follower is back: its reconnect banner goes, if still on show.

@@ -692,6 +692,22 @@ fn the_followers_feed_each_row_and_say_how_they_follow() {
     );
     assert!(s.board().unwrap().session("A1").unwrap().banner().is_none());
     assert_eq!(s.board().unwrap().summary().failing, failing_before);
+    // A fault of the stream itself (events of no list, a heartbeat): the
+    // gateway answers and the list stands, so the row is not failing
+    // (stranger 67, BP5); the quiet banner still says it.
+    let heartbeat = LiveUpdate::Error {
+        error: GatewayError::Live(stepwise::client::live::LiveFault::OtherEvents {
+            kind: "ping".into(),
+            after: Duration::from_secs(15),
+            lists: false,
+        }),
+        retrying: true,
+    };
+    live(&mut s, "A1", id, heartbeat, 45);
+    let a1 = s.board().unwrap().session("A1").unwrap();
+    assert!(a1.banner().is_some());
+    assert_ne!(stepwise::wizard::board::standing(a1), Standing::Failing);
+    assert_eq!(s.board().unwrap().summary().failing, failing_before);
 }
 
 #[test]
@@ -1778,6 +1794,7 @@ fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
             futile_sign_in: false,
         },
         "HTTP 503".into(),
+        false,
     );
     assert!(session.in_trouble());
     session.follow(2, "S-1".into());

@@ -315,9 +315,11 @@ fn live(
                     detail: if waits { text.clone() } else { why.clone() },
                 },
             );
+            let stream = matches!(error, GatewayError::Live(_));
             session.say_trouble(
                 info(tr!(lang, "banner-live-trouble", what = what), text),
                 why,
+                stream,
             );
             (Outcome::Nothing, Vec::new())
         }
