@@ -367,12 +367,16 @@ fn more_rows<'a>(
     total: usize,
 ) -> Block<'a> {
     let below = total.saturating_sub(first + shown);
-    let mark = if below > 0 {
-        tr!(lang, "list-more-below", count = below)
-    } else if first > 0 {
-        tr!(lang, "list-more-above", count = first)
-    } else {
-        return block;
+    // Rows hidden on both sides are both said (stranger 67, BP11).
+    let mark = match (first > 0, below > 0) {
+        (true, true) => format!(
+            "{} · {}",
+            tr!(lang, "list-more-above", count = first),
+            tr!(lang, "list-more-below", count = below)
+        ),
+        (false, true) => tr!(lang, "list-more-below", count = below),
+        (true, false) => tr!(lang, "list-more-above", count = first),
+        (false, false) => return block,
     };
     block.title_bottom(Line::from(Span::styled(format!(" {mark} "), theme.info())).right_aligned())
 }
