@@ -355,6 +355,33 @@ async fn a_5xx_through_a_proxy_names_the_proxy() {
     assert!(!line.contains("proxy"), "{line}");
 }
 
+/// A proxy's own 5xx (squid's, with its error name) to one request: it
+/// did not pass the request on; whether the gateway is down is what the
+/// other requests through it say, never "check that the gateway runs" as
+/// the one cause (stranger 61, BJ4).
+#[tokio::test]
+async fn a_proxy_s_own_5xx_does_not_say_the_gateway_is_down() {
+    let page = "<html><head><title>ERROR</title></head></html>";
+    let proxy = canned(
+        "504 Gateway Timeout",
+        &[
+            "Content-Type: text/html",
+            "X-Squid-Error: ERR_READ_TIMEOUT 0",
+        ],
+        page,
+    )
+    .await;
+    let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+    assert!(
+        line.contains(
+            "The proxy did not pass this request on. If nothing gets through it to this --api, \
+             check that the gateway runs"
+        ) && line.contains("the proxy fails this one: ask who runs it"),
+        "{line}"
+    );
+    assert!(!line.contains("could not reach the gateway"), "{line}");
+}
+
 /// A gateway on this machine that fails itself (a 503 with its wait),
 /// its answer passed on by the proxy: asked directly it answers the same,
 /// so it is the gateway's failure with the wait it asks, never "the
