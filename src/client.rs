@@ -1526,9 +1526,11 @@ impl Gateway {
         crate::net::is_loopback_host(host).then(|| (host.to_owned(), from))
     }
 
-    /// A proxy's own error page (502 to 504) for a gateway on this machine:
-    /// the proxy cannot reach it, whatever runs there (a tunnel it did not
-    /// open is judged with its answer to `CONNECT`, above).
+    /// A proxy's own error page (500 to 504: a 500 or 501 page too, when
+    /// the gateway asked directly answers otherwise; stranger 60, BI9) for
+    /// a gateway on this machine: the proxy cannot reach it, whatever runs
+    /// there (a tunnel it did not open is judged with its answer to
+    /// `CONNECT`, above).
     async fn proxied_to_loopback(&self, error: GatewayError) -> GatewayError {
         let Some((host, from)) = self.loopback_behind_proxy() else {
             return error;
@@ -1541,12 +1543,12 @@ impl Gateway {
         }
         let status = match &error {
             GatewayError::Rejected {
-                status: status @ 502..=504,
+                status: status @ 500..=504,
                 body,
                 proxy: Some(_),
                 ..
             } if body.code.is_none() && body.message.is_none() => Some(*status),
-            GatewayError::Proxy { status, .. } if (502..=504).contains(status) => Some(*status),
+            GatewayError::Proxy { status, .. } if (500..=504).contains(status) => Some(*status),
             _ => return error,
         };
         let port = self.base.port_or_known_default().unwrap_or(80);

@@ -347,7 +347,10 @@ async fn a_5xx_through_a_proxy_names_the_proxy() {
     );
     // The page is the proxy's own: the advice says to ask who runs it, not
     // only the gateway's operator, and never that the gateway failed.
-    assert!(line.contains("ask who runs the proxy"), "{line}");
+    assert!(
+        line.contains("the proxy fails this one: ask who runs it"),
+        "{line}"
+    );
     assert!(!line.contains("the gateway failed"), "{line}");
     // Without a proxy, none is named.
     let line = words(&list(&proxy.url, None).await);
@@ -410,6 +413,31 @@ async fn a_gateway_s_own_failure_passed_on_by_a_proxy_stays_the_gateway_s() {
         !line.contains("NO_PROXY") && !line.contains("never reached"),
         "{line}"
     );
+}
+
+/// A proxy's own 500 or 501 page (Python's "Unsupported method or
+/// scheme") for a gateway on this machine that answers directly: the
+/// proxy's, with NO_PROXY for that host, never "the gateway failed … tell
+/// its operator" (stranger 60, BI9).
+#[tokio::test]
+async fn a_proxy_s_own_501_page_for_a_gateway_here_says_no_proxy() {
+    let listed = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let gateway = canned("200 OK", &["Content-Type: application/json"], listed).await;
+    for status in [
+        "501 Unsupported method ('GET')",
+        "500 Internal Server Error",
+    ] {
+        let page = "<html><head><title>Error response</title></head><body>Message: Unsupported method or scheme.</body></html>";
+        let proxy = canned(status, &["Content-Type: text/html"], page).await;
+        let error = list(&gateway.url, Some(&proxy.url)).await;
+        assert!(
+            matches!(error, GatewayError::ProxyLoopback { .. }),
+            "{status}: {error:?}"
+        );
+        let line = words(&error);
+        assert!(line.contains("set NO_PROXY=127.0.0.1"), "{line}");
+        assert!(!line.contains("the gateway failed"), "{line}");
+    }
 }
 
 /// A gateway on this machine sent to a proxy by a proxy variable: the
