@@ -97,6 +97,10 @@ pub enum Event {
     WatchStopped { what: String },
     /// The customer's guidance switched to another language (`L`).
     GuideLanguage { lang: String },
+    /// The gateway's HTTP 429 held every request to it for this long (its
+    /// `Retry-After`): the lists on show are as old as that (stranger 61,
+    /// BJ3).
+    Held { secs: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -623,6 +627,7 @@ fn describe(lang: Lang, event: &Event) -> String {
         Event::GuideLanguage { lang: code } => {
             tr!(lang, "report-event-guide-lang", lang = md(code))
         }
+        Event::Held { secs } => tr!(lang, "report-event-held", secs = *secs),
     }
 }
 

@@ -376,6 +376,7 @@ report-event-watch-on = Beobachten eingeschaltet
 report-event-watch-off = Beobachten ausgeschaltet
 report-event-watch-stopped = Beobachten hat von selbst aufgehört: { $what } (erneutes Fragen würde die Antwort nicht ändern)
 report-event-guide-lang = Anleitung für den Kunden auf { $lang } umgestellt
+report-event-held = das HTTP 429 des Gateways hielt jede Anfrage an es { $secs } s lang zurück (sein Retry-After): inzwischen wurde keine Liste abgefragt, und die angezeigten alterten
 
 ## The plain output of steps and next
 

@@ -416,6 +416,7 @@ report-event-watch-on = watch turned on
 report-event-watch-off = watch turned off
 report-event-watch-stopped = watch stopped by itself: { $what } (the answer would not change by asking again)
 report-event-guide-lang = the customer's guidance switched to { $lang }
+report-event-held = the gateway's HTTP 429 held every request to it for { $secs } s (its Retry-After): no list was asked meanwhile, and those on show aged
 
 ## The guidance pages the customer's phone opens
 

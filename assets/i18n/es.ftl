@@ -376,6 +376,7 @@ report-event-watch-on = seguimiento activado
 report-event-watch-off = seguimiento desactivado
 report-event-watch-stopped = el seguimiento se detuvo por sí solo: { $what } (preguntar de nuevo no cambiaría la respuesta)
 report-event-guide-lang = las instrucciones del cliente pasaron a { $lang }
+report-event-held = el HTTP 429 de la pasarela retuvo toda solicitud a ella durante { $secs } s (su Retry-After): no se pidió ninguna lista entretanto, y las mostradas envejecieron
 
 ## The plain output of steps and next
 

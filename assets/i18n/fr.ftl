@@ -376,6 +376,7 @@ report-event-watch-on = suivi activé
 report-event-watch-off = suivi désactivé
 report-event-watch-stopped = le suivi s'est arrêté de lui-même : { $what } (redemander ne changerait pas la réponse)
 report-event-guide-lang = les instructions du client passées en { $lang }
+report-event-held = le HTTP 429 de la passerelle a retenu toute requête vers elle pendant { $secs } s (son Retry-After) : aucune liste n'a été demandée entre-temps, et celles à l'écran ont vieilli
 
 ## The plain output of steps and next
 

@@ -376,6 +376,7 @@ report-event-watch-on = monitoraggio attivato
 report-event-watch-off = monitoraggio disattivato
 report-event-watch-stopped = il monitoraggio si è fermato da solo: { $what } (chiedere di nuovo non cambierebbe la risposta)
 report-event-guide-lang = le istruzioni per il cliente passate a { $lang }
+report-event-held = l'HTTP 429 del gateway ha trattenuto ogni richiesta verso di esso per { $secs } s (il suo Retry-After): nel frattempo non è stato chiesto alcun elenco, e quelli mostrati sono invecchiati
 
 ## The plain output of steps and next
 

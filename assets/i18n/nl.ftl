@@ -378,6 +378,7 @@ report-event-watch-on = volgen aangezet
 report-event-watch-off = volgen uitgezet
 report-event-watch-stopped = volgen stopte vanzelf: { $what } (opnieuw vragen zou het antwoord niet veranderen)
 report-event-guide-lang = de instructies voor de klant overgezet naar { $lang }
+report-event-held = de HTTP 429 van de gateway hield elk verzoek eraan { $secs } s tegen (zijn Retry-After): intussen werd geen lijst gevraagd, en de getoonde verouderden
 
 ## The plain output of steps and next
 

@@ -379,6 +379,7 @@ report-event-watch-on = acompanhamento ativado
 report-event-watch-off = acompanhamento desativado
 report-event-watch-stopped = o acompanhamento parou sozinho: { $what } (perguntar de novo não mudaria a resposta)
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
+report-event-held = o HTTP 429 do gateway segurou todo pedido a ele por { $secs } s (o Retry-After dele): nenhuma lista foi pedida nesse meio-tempo, e as mostradas envelheceram
 
 ## The plain output of steps and next
 

@@ -1927,6 +1927,7 @@ report-event-watch-on = acompanhamento ativado
 report-event-watch-off = acompanhamento desativado
 report-event-watch-stopped = o acompanhamento parou sozinho: { $what } (perguntar de novo não mudaria a resposta)
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
+report-event-held = o HTTP 429 do gateway reteve todos os pedidos a ele durante { $secs } s (o Retry-After dele): nenhuma lista foi pedida entretanto, e as mostradas envelheceram
 report-event-note = nota: { $text }
 report-event-signed-in = sessão iniciada no assistente (i); os veículos recusados por falta de token pedem de novo
 report-event-sign-in-failed = o início de sessão no assistente (i) falhou: { $detail }

@@ -2138,3 +2138,28 @@ fn a_browser_that_would_not_open_is_no_failing_vehicle() {
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.board().unwrap().summary().failing, failing);
 }
+
+/// The gateway's 429 that holds every request of the board is in the
+/// report with its wait, once, where support reads it after the visit
+/// (stranger 61, BJ3).
+#[test]
+fn a_hold_by_a_429_is_in_the_report_with_its_wait() {
+    let mut s = board();
+    for at in [40, 41] {
+        update_state(
+            &mut s,
+            Input::Msg(Msg::Limited(Duration::from_secs(7200))),
+            t(at),
+        );
+    }
+    let report = s.report().to_markdown();
+    assert_eq!(
+        report
+            .matches("the gateway's HTTP 429 held every request to it for 7200 s (its Retry-After)")
+            .count(),
+        1,
+        "{report}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&s.report().to_json()).unwrap();
+    assert!(json.to_string().contains("7200"), "{json}");
+}

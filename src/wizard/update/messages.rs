@@ -100,7 +100,24 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
             };
             say(state, banner);
         }
-        Msg::Limited(wait) => state.limited_until = Some(state.now + wait),
+        Msg::Limited(wait) => {
+            let until = state.now + wait;
+            // A hold that is new, or longer than the one in force, goes in
+            // the report: every request waits, and the lists age.
+            let longer = state
+                .limited_until
+                .is_none_or(|before| until > before + std::time::Duration::from_secs(1));
+            if longer {
+                let now = state.now;
+                state.note(
+                    now,
+                    crate::report::Event::Held {
+                        secs: wait.as_secs(),
+                    },
+                );
+            }
+            state.limited_until = Some(until);
+        }
         Msg::Listed { .. }
         | Msg::Next { .. }
         | Msg::Completed { .. }
