@@ -1778,6 +1778,7 @@ doctor-no-answer = keine verwertbare Antwort: { $why }
 doctor-not-a-list = die Antwort ist keine Schrittliste: { $error }
 doctor-not-a-step = die Antwort ist kein Schritt: { $error }
 doctor-fix-steps-gateway = Prüfen, ob --api auf ein Schritte-Gateway zeigt
+doctor-fix-not-a-list-here = --api antwortet wie ein Schritte-Gateway (die Zeile Fehlerantwort): falsch ist seine Antwort für diese carAssociationID. Dem Betreiber des Gateways melden; doctor mit der ID eines anderen Fahrzeugs zeigt, ob andere Listen kommen
 doctor-fix-proxy-html = Die Antwort kam über den Proxy: die Seite ist vielleicht die eigene des Proxys (eine Anmelde- oder Portalseite). NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; sonst prüfen, ob --api auf ein Schritte-Gateway zeigt
 doctor-list-cut = die Liste wurde abgeschnitten: { $error }
 doctor-fix-cut = Erneut versuchen; bleibt sie abgeschnitten, kürzt das Gateway oder etwas auf dem Weg (ein Proxy) seine Antworten: den Betreiber des Gateways informieren

@@ -1788,6 +1788,7 @@ doctor-no-answer = no usable answer: { $why }
 doctor-not-a-list = the answer is not a steps list: { $error }
 doctor-not-a-step = the answer is not a step: { $error }
 doctor-fix-steps-gateway = Check that --api points at a steps gateway
+doctor-fix-not-a-list-here = --api answers as a steps gateway (the Error body line): its answer for this carAssociationID is what is wrong. Tell the gateway's operator; doctor with another vehicle's id shows whether others list
 doctor-fix-proxy-html = The answer came through the proxy: the page may be the proxy's own (a login or portal page). Set NO_PROXY={ $host } if the gateway can be reached without the proxy; else check that --api points at a steps gateway
 doctor-list-cut = the list was cut short: { $error }
 doctor-fix-cut = Retry; if it stays cut, the gateway or something on the way (a proxy) cuts its answers: tell the gateway's operator

@@ -1793,6 +1793,7 @@ doctor-no-answer = ninguna respuesta utilizable: { $why }
 doctor-not-a-list = la respuesta no es una lista de pasos: { $error }
 doctor-not-a-step = la respuesta no es un paso: { $error }
 doctor-fix-steps-gateway = Compruebe que --api apunta a una pasarela de pasos
+doctor-fix-not-a-list-here = --api responde como una pasarela de pasos (la línea Cuerpo de error): lo que falla es su respuesta para este carAssociationID. Avise a quien gestiona la pasarela; doctor con el id de otro vehículo muestra si otros obtienen su lista
 doctor-fix-proxy-html = La respuesta llegó a través del proxy: la página puede ser la del propio proxy (una página de acceso o un portal). Defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy; si no, compruebe que --api apunta a una pasarela de pasos
 doctor-list-cut = la lista se cortó: { $error }
 doctor-fix-cut = Reintente; si sigue cortada, la pasarela o algo en el camino (un proxy) corta sus respuestas: avise a quien gestiona la pasarela

@@ -1790,6 +1790,7 @@ doctor-no-answer = pas de réponse utilisable : { $why }
 doctor-not-a-list = la réponse n'est pas une liste d'étapes : { $error }
 doctor-not-a-step = la réponse n'est pas une étape : { $error }
 doctor-fix-steps-gateway = Vérifiez que --api désigne une passerelle d'étapes
+doctor-fix-not-a-list-here = --api répond comme une passerelle d'étapes (la ligne Corps d'erreur) : c'est sa réponse pour ce carAssociationID qui ne va pas. Signalez-le à l'exploitant de la passerelle ; doctor avec l'identifiant d'un autre véhicule montre si les autres ont leur liste
 doctor-fix-proxy-html = La réponse est venue par le proxy : la page est peut-être celle du proxy lui-même (une page de connexion ou un portail). Définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; sinon, vérifiez que --api désigne une passerelle d'étapes
 doctor-list-cut = la liste a été coupée : { $error }
 doctor-fix-cut = Réessayez ; si elle reste coupée, la passerelle ou quelque chose en chemin (un proxy) coupe ses réponses : prévenez l'exploitant de la passerelle

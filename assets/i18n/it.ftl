@@ -1787,6 +1787,7 @@ doctor-no-answer = nessuna risposta utilizzabile: { $why }
 doctor-not-a-list = la risposta non è un elenco di passi: { $error }
 doctor-not-a-step = la risposta non è un passo: { $error }
 doctor-fix-steps-gateway = Controllare che --api indichi un gateway dei passi
+doctor-fix-not-a-list-here = --api risponde come un gateway dei passi (la riga Corpo di errore): è la sua risposta per questo carAssociationID a essere sbagliata. Segnalarlo a chi gestisce il gateway; doctor con l'id di un altro veicolo mostra se altri hanno il loro elenco
 doctor-fix-proxy-html = La risposta è arrivata attraverso il proxy: la pagina può essere quella del proxy stesso (una pagina di accesso o un portale). Impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; altrimenti controllare che --api indichi un gateway dei passi
 doctor-list-cut = la lista è stata troncata: { $error }
 doctor-fix-cut = Riprovare; se resta troncata, il gateway o qualcosa lungo il percorso (un proxy) tronca le sue risposte: avvisare chi gestisce il gateway

@@ -1783,6 +1783,7 @@ doctor-no-answer = geen bruikbaar antwoord: { $why }
 doctor-not-a-list = het antwoord is geen stappenlijst: { $error }
 doctor-not-a-step = het antwoord is geen stap: { $error }
 doctor-fix-steps-gateway = Controleer of --api naar een stappengateway wijst
+doctor-fix-not-a-list-here = --api antwoordt als een stappengateway (de regel Foutantwoord): zijn antwoord voor deze carAssociationID is wat er mis is. Laat het de beheerder van de gateway weten; doctor met de id van een ander voertuig laat zien of andere hun lijst krijgen
 doctor-fix-proxy-html = Het antwoord kwam via de proxy: de pagina kan de eigen pagina van de proxy zijn (een aanmeld- of portaalpagina). Zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; controleer anders of --api naar een stappengateway wijst
 doctor-list-cut = de lijst is afgebroken: { $error }
 doctor-fix-cut = Probeer opnieuw; blijft het afgebroken, dan kapt de gateway of iets onderweg (een proxy) zijn antwoorden af: meld het aan de beheerder van de gateway

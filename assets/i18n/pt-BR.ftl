@@ -1808,6 +1808,7 @@ doctor-no-answer = nenhuma resposta utilizável: { $why }
 doctor-not-a-list = a resposta não é uma lista de passos: { $error }
 doctor-not-a-step = a resposta não é um passo: { $error }
 doctor-fix-steps-gateway = Confira se --api aponta para um gateway de passos
+doctor-fix-not-a-list-here = --api responde como um gateway de passos (a linha Corpo de erro): o que está errado é a resposta dele para este carAssociationID. Avise quem opera o gateway; o doctor com o id de outro veículo mostra se outros recebem a lista
 doctor-fix-proxy-html = A resposta veio pelo proxy: a página pode ser a do próprio proxy (uma página de login ou portal). Defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy; senão, confira se --api aponta para um gateway de passos
 doctor-list-cut = a lista foi cortada: { $error }
 doctor-fix-cut = Tente de novo; se continuar cortada, o gateway ou algo no caminho (um proxy) corta as respostas: avise quem opera o gateway

@@ -663,7 +663,7 @@ async fn checks_with(
         run_limit_reached(report, caller);
         return judged(unauthorized);
     }
-    let listed = match first_list(caller, car).await {
+    let listed = match first_list(caller, car, reach.gateway).await {
         Ok(listed) => listed,
         Err(_) if caller.cut_by_run.get() => {
             run_limit_reached(report, caller);
@@ -1137,7 +1137,12 @@ fn plain_http_at_tls_port(answer: &Answer) -> bool {
 
 /// The first list, by carAssociationID. `Err` holds the failed line and
 /// what the failure says of the far end.
-async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>, (Line, Failure)> {
+/// `gateway`: the request with no id got a steps gateway's answer.
+async fn first_list<'c>(
+    caller: &'c Caller<'c>,
+    car: &str,
+    gateway: bool,
+) -> Result<Listed<'c>, (Line, Failure)> {
     let first = match caller
         .get(LIST_PATH, &steps_query(CAR_PARAM, car, "all"), JSON, true)
         .await
@@ -1222,6 +1227,10 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                         (wire::DecodeError::Html, Some(_)) => {
                             words!("doctor-fix-proxy-html", host = caller.gateway.base_host())
                         }
+                        // The address answers as a steps gateway: this
+                        // vehicle's answer is what is wrong, not --api
+                        // (stranger 61, BJ14).
+                        _ if gateway => words!("doctor-fix-not-a-list-here"),
                         _ => words!("doctor-fix-steps-gateway"),
                     };
                     let line = Line::new(

@@ -3473,3 +3473,34 @@ fn an_events_call_refused_with_2346_is_no_call_missing() {
         "{text}"
     );
 }
+
+/// One vehicle answered with another service's JSON, where the request
+/// with no id got the contract's error body: --api is a steps gateway, so
+/// the fix names this vehicle's answer, never "check --api" (stranger 61,
+/// BJ14).
+#[test]
+fn a_foreign_answer_for_one_vehicle_of_a_gateway_is_not_check_api() {
+    let home = home();
+    let api = crate::canned::routing(
+        vec![(
+            "carAssociationID=C04",
+            json_200(r#"{"status":"UP","components":{}}"#),
+        )],
+        crate::canned::reply(
+            "400 Bad Request",
+            "application/json",
+            r#"{"code":2300,"message":"carAssociationID or stepsID is required"}"#,
+        ),
+    );
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "C04"]));
+    assert!(line(&text, "Error body").starts_with("✓ ok"), "{text}");
+    assert!(line(&text, "First list").starts_with("✗ failed"), "{text}");
+    assert!(
+        text.contains("→ --api answers as a steps gateway (the Error body line)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Check that --api points at a steps gateway"),
+        "{text}"
+    );
+}
