@@ -645,6 +645,7 @@ impl GatewayError {
                 live::LiveFault::Said(_)
                 | live::LiveFault::Contradicted { .. }
                 | live::LiveFault::LeftOut { .. }
+                | live::LiveFault::Refused(_)
                 | live::LiveFault::ClosedSoon { .. }
                 | live::LiveFault::Foreign { .. } => Recovery::Retry { now: false },
                 live::LiveFault::Cut

@@ -899,6 +899,11 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         LiveFault::ClosedSoon { times } => tr!(lang, "gw-live-closed-soon", times = *times),
+        LiveFault::Refused(why) => tr!(
+            lang,
+            "gw-live-refused",
+            why = gateway_error(lang, why).trim_end_matches('.').to_owned()
+        ),
         LiveFault::LeftOut { missing, lists } => {
             let ids: Vec<String> = missing
                 .iter()
@@ -1744,6 +1749,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             tr!(lang, "gw-title-live-contradicted")
         }
         GatewayError::Live(LiveFault::LeftOut { .. }) => tr!(lang, "gw-title-live-left-out"),
+        GatewayError::Live(LiveFault::Refused(_)) => tr!(lang, "gw-title-live-refused"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(AuthError::SignInAgain(Over::ClientRefused { .. })) => {

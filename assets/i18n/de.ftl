@@ -494,6 +494,7 @@ gw-live-left-out = der Live-Stream des Gateways sandte die aktuellen Listen von 
         [one] der von stepsID { $ids }, die er ebenso schuldet
        *[other] denen der stepsIDs { $ids }, die er ebenso schuldet
     }: ein ausgelassenes Fahrzeug würde nie verfolgt. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
+gw-live-refused = das Gateway lehnt seinen Live-Stream ab, beantwortet aber die Listen ({ $why }). Stattdessen werden die Listen abgefragt
 gw-live-closed-soon = der Live-Stream des Gateways schloss kurz nach dem Senden seiner Listen, { $times } Mal in Folge (jedes Mal binnen einer Minute): er hält keinen Stream offen, eine Änderung käme also spät. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
 gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
     [one] die erfragte Liste antwortet
@@ -709,6 +710,7 @@ gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Stream gestört
 gw-title-live-contradicted = Live-Stream widerspricht den Listen
 gw-title-live-left-out = Live-Stream lässt Listen aus
+gw-title-live-refused = Live-Stream abgelehnt
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

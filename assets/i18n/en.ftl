@@ -580,6 +580,7 @@ gw-live-left-out = the gateway's live stream sent the current lists of { $lists 
         [one] that of stepsID { $ids }, which it owes as well
        *[other] those of the stepsIDs { $ids }, which it owes as well
     }: a vehicle left out would never be followed. The lists are asked for instead; tell the gateway's operator
+gw-live-refused = the gateway refuses its live stream while it answers the lists ({ $why }). The lists are asked for instead
 gw-live-closed-soon = the gateway's live stream closed soon after sending its lists, { $times } times in a row (each within a minute): it keeps no stream open, so a change would show late. The lists are asked for instead; tell the gateway's operator
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
@@ -749,6 +750,7 @@ gw-title-tls = Secure connection failed
 gw-title-live = Live stream broken
 gw-title-live-contradicted = Live stream contradicts the lists
 gw-title-live-left-out = Live stream leaves out lists
+gw-title-live-refused = Live stream refused
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

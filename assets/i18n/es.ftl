@@ -497,6 +497,7 @@ gw-live-left-out = el flujo en tiempo real de la pasarela envió enseguida las l
         [one] la del stepsID { $ids }, que también debe
        *[other] las de los stepsIDs { $ids }, que también debe
     }: un vehículo omitido nunca se seguiría. En su lugar se piden las listas; avise a quien gestiona la pasarela
+gw-live-refused = la pasarela rechaza su flujo en tiempo real pero responde a las listas ({ $why }). En su lugar se piden las listas
 gw-live-closed-soon = el flujo en tiempo real de la pasarela se cerró poco después de enviar sus listas, { $times } veces seguidas (cada vez en menos de un minuto): no mantiene ningún flujo abierto, así que un cambio se mostraría tarde. En su lugar se piden las listas; avise a quien gestiona la pasarela
 gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
     [one] la lista pedida responde
@@ -712,6 +713,7 @@ gw-title-tls = Falló la conexión segura
 gw-title-live = Flujo en tiempo real averiado
 gw-title-live-contradicted = El flujo en directo contradice las listas
 gw-title-live-left-out = El flujo en tiempo real omite listas
+gw-title-live-refused = Flujo en tiempo real rechazado
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -497,6 +497,7 @@ gw-live-left-out = le flux en direct de la passerelle a envoyé tout de suite le
         [one] celle du stepsID { $ids }, qu'il doit aussi
        *[other] celles des stepsIDs { $ids }, qu'il doit aussi
     } : un véhicule omis ne serait jamais suivi. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
+gw-live-refused = la passerelle refuse son flux en direct mais répond aux listes ({ $why }). Les listes sont demandées à la place
 gw-live-closed-soon = le flux en direct de la passerelle s'est fermé peu après avoir envoyé ses listes, { $times } fois de suite (chaque fois en moins d'une minute) : il ne reste pas ouvert, un changement s'afficherait donc en retard. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
 gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
     [one] la liste demandée répond
@@ -712,6 +713,7 @@ gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Flux en direct perturbé
 gw-title-live-contradicted = Flux en direct contredit par les listes
 gw-title-live-left-out = Le flux en direct omet des listes
+gw-title-live-refused = Flux en direct refusé
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

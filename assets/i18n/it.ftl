@@ -494,6 +494,7 @@ gw-live-left-out = il flusso in diretta del gateway ha inviato subito gli elench
         [one] quello dello stepsID { $ids }, che deve anch'esso
        *[other] quelli degli stepsID { $ids }, che deve anch'essi
     }: un veicolo omesso non sarebbe mai seguito. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
+gw-live-refused = il gateway rifiuta il suo flusso in diretta ma risponde agli elenchi ({ $why }). Al loro posto si chiedono gli elenchi
 gw-live-closed-soon = il flusso in diretta del gateway si è chiuso poco dopo aver inviato i suoi elenchi, { $times } volte di seguito (ogni volta entro un minuto): non tiene aperto alcun flusso, quindi un cambiamento apparirebbe in ritardo. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
@@ -709,6 +710,7 @@ gw-title-tls = Connessione sicura fallita
 gw-title-live = Flusso in diretta guasto
 gw-title-live-contradicted = Il flusso in diretta contraddice gli elenchi
 gw-title-live-left-out = Il flusso in diretta omette elenchi
+gw-title-live-refused = Flusso in diretta rifiutato
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -496,6 +496,7 @@ gw-live-left-out = de livestream van de gateway stuurde meteen de huidige lijste
         [one] die van stepsID { $ids }, die hij ook verschuldigd is
        *[other] die van de stepsIDs { $ids }, die hij ook verschuldigd is
     }: een weggelaten voertuig zou nooit gevolgd worden. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
+gw-live-refused = de gateway weigert zijn livestream maar beantwoordt de lijsten ({ $why }). In plaats daarvan worden de lijsten gevraagd
 gw-live-closed-soon = de livestream van de gateway sloot kort na het sturen van zijn lijsten, { $times } keer op rij (telkens binnen een minuut): hij houdt geen stream open, dus een wijziging zou laat verschijnen. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
@@ -711,6 +712,7 @@ gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Livestream verstoord
 gw-title-live-contradicted = Livestream spreekt de lijsten tegen
 gw-title-live-left-out = Livestream laat lijsten weg
+gw-title-live-refused = Livestream geweigerd
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -501,6 +501,7 @@ gw-live-left-out = o fluxo ao vivo do gateway enviou na hora as listas atuais de
         [one] a do stepsID { $ids }, que também deve
        *[other] as dos stepsIDs { $ids }, que também deve
     }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway
+gw-live-refused = o gateway recusa seu fluxo ao vivo, mas responde às listas ({ $why }). Em vez disso, as listas são pedidas
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou logo depois de enviar suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): ele não mantém nenhum fluxo aberto, então uma mudança apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
@@ -716,6 +717,7 @@ gw-title-tls = Falha na conexão segura
 gw-title-live = Fluxo ao vivo com falha
 gw-title-live-contradicted = Fluxo ao vivo contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
+gw-title-live-refused = Fluxo ao vivo recusado
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -477,6 +477,7 @@ gw-live-left-out = o fluxo ao vivo do gateway enviou logo as listas atuais de { 
         [one] a do stepsID { $ids }, que também deve
        *[other] as dos stepsIDs { $ids }, que também deve
     }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway
+gw-live-refused = o gateway recusa o seu fluxo ao vivo, mas responde às listas ({ $why }). Em vez disso, as listas são pedidas
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou pouco depois de enviar as suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): não mantém nenhum fluxo aberto, por isso uma alteração apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
@@ -692,6 +693,7 @@ gw-title-tls = Falha na ligação segura
 gw-title-live = Fluxo ao vivo com falha
 gw-title-live-contradicted = Fluxo em direto contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
+gw-title-live-refused = Fluxo ao vivo recusado
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -101,6 +101,9 @@ pub enum LiveFault {
     /// The stream closed soon after its lists (within a minute), `times`
     /// in a row: it keeps none open.
     ClosedSoon { times: u32 },
+    /// The events call alone was refused (401, 403: a scope it wants, a
+    /// token it does not take) while the lists pass: polled.
+    Refused(Box<GatewayError>),
     /// The stream sent the lists of some of its stepsIDs at once, and not
     /// of these (`missing`), of its `lists`.
     LeftOut { missing: Vec<String>, lists: usize },
@@ -342,6 +345,8 @@ enum StreamEnd {
     /// It sent some of its lists at once, and not these stepsIDs' by the
     /// time the first are owed: poll them all.
     LeftOut(Vec<String>),
+    /// The events call alone refused (401, 403) while the lists pass: poll.
+    Refused(GatewayError),
 }
 
 struct Follower {
@@ -406,15 +411,12 @@ impl Follower {
                 StreamEnd::NotOffered => return Ok(true),
                 // Reopened, it would leave them out again: said once, and
                 // every list polled.
+                StreamEnd::Refused(error) => {
+                    return self.given_up(LiveFault::Refused(Box::new(error))).await;
+                }
                 StreamEnd::LeftOut(missing) => {
                     let lists = self.ids.len();
-                    let error = GatewayError::Live(LiveFault::LeftOut { missing, lists });
-                    self.send(LiveUpdate::Error {
-                        error,
-                        retrying: true,
-                    })
-                    .await?;
-                    return Ok(true);
+                    return self.given_up(LiveFault::LeftOut { missing, lists }).await;
                 }
                 // "No step for this stepsID" to a stream of several lists:
                 // one of them, maybe. Each is asked, and only those the
@@ -450,13 +452,7 @@ impl Follower {
                     // open: changes would come late, and nothing said
                     // (stranger 67, BP4).
                     if short >= self.options.stream_failures_before_polling {
-                        let error = GatewayError::Live(LiveFault::ClosedSoon { times: short });
-                        self.send(LiveUpdate::Error {
-                            error,
-                            retrying: true,
-                        })
-                        .await?;
-                        return Ok(true);
+                        return self.given_up(LiveFault::ClosedSoon { times: short }).await;
                     }
                     wait
                 }
@@ -627,16 +623,28 @@ impl Follower {
             status,
             StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         ) {
+            if status == StatusCode::BAD_REQUEST {
+                tracing::info!(%status, "the gateway refuses the events call; polling instead");
+                return Ok(StreamEnd::NotOffered);
+            }
+            let said = sent
+                .body(&self.gateway)
+                .await
+                .and_then(|a| self.gateway.judge(a));
             // A list refused for good (the token, say) ends the following
             // with its own error, never "live stream given up" with an
             // older trouble as its cause (stranger 66, BO1).
-            if status != StatusCode::BAD_REQUEST
-                && let Some(refused) = self.list_refused().await
-            {
+            if let Some(refused) = self.list_refused().await {
                 return Ok(StreamEnd::Fatal(refused));
             }
+            // The lists pass: the stream alone is refused, said once with
+            // the gateway's words (a scope it names), then polled
+            // (stranger 63, BL7).
             tracing::info!(%status, "the gateway refuses the events call; polling instead");
-            return Ok(StreamEnd::NotOffered);
+            return Ok(match said {
+                Err(error) => StreamEnd::Refused(error),
+                Ok(_) => StreamEnd::NotOffered,
+            });
         }
         if !status.is_success() {
             return Ok(self.refused(sent).await);
@@ -956,6 +964,18 @@ impl Follower {
                 Vec::new()
             },
         })
+    }
+
+    /// A stream that reopened would do the same (`fault`): said once, and
+    /// the lists polled (`Ok(true)`).
+    async fn given_up(&mut self, fault: LiveFault) -> Result<bool, Gone> {
+        let error = GatewayError::Live(fault);
+        self.send(LiveUpdate::Error {
+            error,
+            retrying: true,
+        })
+        .await?;
+        Ok(true)
     }
 
     /// The wait before reopening a stream closed between events, having

@@ -1137,6 +1137,21 @@ fn plain_http_at_tls_port(answer: &Answer) -> bool {
 
 /// The first list, by carAssociationID. `Err` holds the failed line and
 /// what the failure says of the far end.
+/// What to do about a first list that is not one (`e`); `gateway`: the
+/// request with no id got a steps gateway's answer.
+fn not_a_list_fix(caller: &Caller<'_>, e: &wire::DecodeError, gateway: bool) -> super::Words {
+    match (e, caller.gateway.proxy()) {
+        // An HTML page through a proxy may be the proxy's own.
+        (wire::DecodeError::Html, Some(_)) => {
+            words!("doctor-fix-proxy-html", host = caller.gateway.base_host())
+        }
+        // The address answers as a steps gateway: this vehicle's answer is
+        // what is wrong, not --api (stranger 61, BJ14).
+        _ if gateway => words!("doctor-fix-not-a-list-here"),
+        _ => words!("doctor-fix-steps-gateway"),
+    }
+}
+
 /// `gateway`: the request with no id got a steps gateway's answer.
 async fn first_list<'c>(
     caller: &'c Caller<'c>,
@@ -1222,17 +1237,7 @@ async fn first_list<'c>(
                     // take back: its words name the gateway's operator.
                     (Line::new(Mark::Failed, decode_arg(&e)), Failure::Answered)
                 } else {
-                    // An HTML page through a proxy may be the proxy's own.
-                    let fix = match (&e, caller.gateway.proxy()) {
-                        (wire::DecodeError::Html, Some(_)) => {
-                            words!("doctor-fix-proxy-html", host = caller.gateway.base_host())
-                        }
-                        // The address answers as a steps gateway: this
-                        // vehicle's answer is what is wrong, not --api
-                        // (stranger 61, BJ14).
-                        _ if gateway => words!("doctor-fix-not-a-list-here"),
-                        _ => words!("doctor-fix-steps-gateway"),
-                    };
+                    let fix = not_a_list_fix(caller, &e, gateway);
                     let line = Line::new(
                         Mark::Failed,
                         words!("doctor-not-a-list", error = decode_arg(&e)),

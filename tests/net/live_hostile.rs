@@ -1187,6 +1187,47 @@ async fn a_list_answered_with_foreign_json_is_dropped_not_asked_for_ever() {
     assert_eq!(asked, 1, "{:?}", server.heads());
 }
 
+/// The events call alone refused for a scope the token lacks (403 with
+/// `insufficient_scope`), while the lists pass: said once with the scope,
+/// then polled; never polled in silence (stranger 63, BL7).
+#[tokio::test]
+async fn a_stream_refused_for_a_scope_says_the_scope_and_polls() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            json(
+                "403 Forbidden",
+                "WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:events\"\r\n",
+                r#"{"message":"insufficient scope"}"#,
+            )
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let said = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
+    let LiveUpdate::Error { error, retrying } = said else {
+        unreachable!()
+    };
+    assert!(retrying);
+    assert!(
+        matches!(&error, GatewayError::Live(LiveFault::Refused(_))),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("refuses its live stream while it answers the lists")
+            && words.contains("steps:events"),
+        "{words}"
+    );
+    let mode = next(&mut updates).await;
+    assert!(
+        matches!(mode, Some(LiveUpdate::Mode(Mode::Polling { .. }))),
+        "{mode:?}"
+    );
+}
+
 /// A follower on a stream whose first opening sends `first` (and no list
 /// of the contract's) and whose next sends the list: the fault said for
 /// the first, which is retried, and then the list comes.
@@ -1561,7 +1602,16 @@ async fn a_refused_or_compressed_event_stream_is_polled_instead() {
         let mut updates = follow(&server.url(), quick());
         let mut polled = false;
         while let Some(update) = next(&mut updates).await {
-            assert!(!is_error(&update), "{update:?}");
+            // A 401 or 403 is said once, as the stream's alone (stranger
+            // 63, BL7); nothing else is an error.
+            let refused = matches!(
+                update,
+                LiveUpdate::Error {
+                    error: GatewayError::Live(LiveFault::Refused(_)),
+                    retrying: true
+                }
+            );
+            assert!(!is_error(&update) || refused, "{update:?}");
             if matches!(update, LiveUpdate::List(_)) {
                 polled = true;
                 break;

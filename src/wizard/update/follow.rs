@@ -37,6 +37,7 @@ pub(super) fn mode_changed(
         let titles = [
             trouble(tr!(lang, "gw-title-live-contradicted")),
             trouble(tr!(lang, "gw-title-live-left-out")),
+            trouble(tr!(lang, "gw-title-live-refused")),
         ];
         session.banner().is_some_and(|b| titles.contains(&b.title))
     };
