@@ -487,6 +487,14 @@ fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         (407, _) if proxied == Some(true) => words!("doctor-fix-proxy-password-refused").into(),
         (407, _) if proxied.is_some() => words!("doctor-fix-proxy-password").into(),
         (407, _) => words!("doctor-fix-network-proxy").into(),
+        // The proxy's own 429 (squid's error name, a proxy's Server): its
+        // limit, not the gateway's (stranger 65, BN2).
+        (429, _)
+            if proxied.is_some()
+                && crate::net::proxy_mark(answer.status, &answer.headers).is_some() =>
+        {
+            words!("gw-proxy-429-todo").into()
+        }
         // A wait of days is no limit of requests: as `steps` says it, the
         // gateway's clock or setting (stranger 66, BO4).
         (429, Some(secs)) if secs > 86_400 => {

@@ -3504,3 +3504,19 @@ fn a_foreign_answer_for_one_vehicle_of_a_gateway_is_not_check_api() {
         "{text}"
     );
 }
+
+/// A proxy's own 429 (squid's, with its error name and a wait): doctor
+/// names the proxy's limit, as `steps` does, never the gateway's (stranger
+/// 65, BN2).
+#[test]
+fn a_proxy_s_own_429_is_the_proxy_s_limit() {
+    let page = "<html><body>Too many requests (squid)</body></html>";
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\nServer: squid/5.7\r\nX-Squid-Error: ERR_TOO_MANY\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let proxy = crate::canned::answering(answer.into_bytes());
+    let text = doctor_through_plain(&proxy);
+    assert!(text.contains("The proxy is limiting requests"), "{text}");
+    assert!(!text.contains("The gateway asks to wait"), "{text}");
+}
