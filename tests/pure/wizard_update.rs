@@ -4679,3 +4679,45 @@ fn watch_stopped_for_a_token_logs_no_login_command() {
     assert!(!md.contains("stepwise login"), "{md}");
     assert!(md.contains("Press i to sign in"), "{md}");
 }
+
+/// Watch that a refused token stopped by itself goes on after a sign-in,
+/// and the banner says so: the technician turned it on, and the sign-in
+/// is what it waited for (stranger 63, BL8).
+#[test]
+fn watch_stopped_for_a_token_goes_on_after_signing_in() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    ch(&mut s, 'w');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let none = GatewayError::Unauthorized {
+        sent: None,
+        expired: None,
+        said: None,
+    };
+    answer(&mut s, id, purpose, Err(none), 1);
+    assert!(!session(&s).watch());
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Ok(kept_in_file()),
+        },
+        2,
+    );
+    assert!(session(&s).watch());
+    let banner = session(&s).banner().cloned().unwrap();
+    assert!(
+        banner
+            .text
+            .contains("Watch, which the refused token had stopped, goes on."),
+        "{banner:?}"
+    );
+}

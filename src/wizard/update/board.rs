@@ -564,6 +564,12 @@ fn live_stopped(session: &VehicleSession, lang: Lang, others_live: bool) -> Opti
                 futile_sign_in: false,
             })
         }
+        // A token refused for every vehicle: the board's, not one row's
+        // (stranger 63, BL8).
+        _ if session.refused_token() && !others_live => Some(Banner {
+            title: tr!(lang, "board-live-stopped-every", what = said.title.clone()),
+            ..said
+        }),
         _ => Some(Banner {
             title: tr!(lang, "board-live-stopped", car = car, what = said.title),
             ..said

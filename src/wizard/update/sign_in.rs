@@ -273,11 +273,18 @@ pub(super) fn signed_in(
     let open = state.open.clone();
     let board = state.on_a_board;
     let next_id = &mut state.next_id;
+    let mut resumed = 0;
     let effects = state
         .vehicles
         .sessions_mut()
         .filter(|s| Some(s.car()) == open.as_deref() || board && s.refused_token())
         .map(|s| {
+            // Watch that the refusal stopped by itself resumes: the sign-in
+            // is what it waited for (stranger 63, BL8).
+            if s.refused_token() && stopped_by_itself(s) && !s.watch() {
+                s.set_watch(true);
+                resumed += 1;
+            }
             let purpose = if s.list().is_none() {
                 Purpose::Open
             } else {
@@ -286,8 +293,21 @@ pub(super) fn signed_in(
             fetch_for(s, next_id, lang, purpose, false)
         })
         .collect();
+    let text = match resumed {
+        0 => text,
+        _ => format!("{text} {}", tr!(lang, "banner-signed-in-watch-resumed")),
+    };
     say(state, success(tr!(lang, "banner-signed-in"), text));
     effects
+}
+
+/// Watch was last stopped by itself (on an answer asking again would not
+/// change), not by the technician.
+fn stopped_by_itself(session: &VehicleSession) -> bool {
+    use crate::report::Event;
+    let mut events = session.log().entries().iter().rev().map(|e| &e.event);
+    let last = events.find(|e| matches!(e, Event::WatchStopped { .. } | Event::Watch { .. }));
+    matches!(last, Some(Event::WatchStopped { .. }))
 }
 
 /// Signing in is what gets past `e`: a 401, or a login that is over
