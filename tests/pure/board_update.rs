@@ -2163,3 +2163,28 @@ fn a_hold_by_a_429_is_in_the_report_with_its_wait() {
     let json: serde_json::Value = serde_json::from_str(&s.report().to_json()).unwrap();
     assert!(json.to_string().contains("7200"), "{json}");
 }
+
+/// A token refused for every vehicle of a live board: live stopped for
+/// every vehicle, said of the board, never as the last row's trouble
+/// (stranger 63, BL8).
+#[test]
+fn a_token_refused_for_every_vehicle_stops_live_for_every_vehicle() {
+    let (mut s, id) = live_board();
+    for car in ["A1", "C3", "D4"] {
+        live(
+            &mut s,
+            car,
+            id,
+            LiveUpdate::Error {
+                error: unauthorized(),
+                retrying: false,
+            },
+            47,
+        );
+    }
+    let said = s.board().unwrap().banner().cloned().expect("a banner");
+    assert!(
+        said.title.starts_with("Live stopped for every vehicle: "),
+        "{said:?}"
+    );
+}
