@@ -1886,6 +1886,7 @@ doctor-events-2346 = abgelehnt (404, Code 2346): der Stream sagt, er habe keinen
 doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach
 doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-proxy-held = keine Antwort über den Proxy { $proxy }, obwohl die Listen-Aufrufe über ihn beantwortet wurden: der Proxy hält eine Antwort zurück, die nicht endet (er puffert den Ereignisstrom). Der Assistent fragt stattdessen regelmäßig ab
+doctor-events-proxy-own = der Proxy { $proxy } antwortete selbst mit HTTP { $status } auf den Ereignisstrom, obwohl die Listenaufrufe durch ihn beantwortet wurden: der Proxy gibt den Strom nicht weiter. Der Assistent fragt stattdessen regelmäßig ab
 doctor-events-fix-proxy-held = Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne ihn erreichbar ist
 doctor-guidance-ok = angeboten: QR-Code und Taste „o“ öffnen die Seite des Gateways in der Sprache des Kunden
 doctor-guidance-404 = nicht angeboten (404): der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten

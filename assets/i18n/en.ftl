@@ -1896,6 +1896,7 @@ doctor-events-2346 = refused (404, code 2346): the stream says it has no step fo
 doctor-events-http = { $answer }: the wizard polls instead
 doctor-events-no-answer = no answer ({ $why }): the wizard polls instead
 doctor-events-proxy-held = no answer through the proxy { $proxy }, though the list calls through it were answered: the proxy holds back an answer that does not end (it buffers the event stream). The wizard polls instead
+doctor-events-proxy-own = the proxy { $proxy } answered HTTP { $status } itself to the event stream, though the list calls through it were answered: the proxy does not pass the stream on. The wizard polls instead
 doctor-events-fix-proxy-held = Ask who runs the proxy to pass text/event-stream through unbuffered, or set NO_PROXY={ $host } if the gateway can be reached without it
 doctor-guidance-ok = offered: the QR code and key 'o' open the gateway's page in the customer's language
 doctor-guidance-404 = not offered (404): the QR code leads to docs_base_url, or the archived developer pages

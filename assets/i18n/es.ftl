@@ -1904,6 +1904,7 @@ doctor-events-2346 = rechazado (404, código 2346): el flujo dice no tener ning�
 doctor-events-http = { $answer }: el asistente consulta periódicamente
 doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente
 doctor-events-proxy-held = sin respuesta a través del proxy { $proxy }, aunque las llamadas de lista a través de él sí se respondieron: el proxy retiene una respuesta que no termina (almacena en búfer el flujo de eventos). El asistente consulta periódicamente en su lugar
+doctor-events-proxy-own = el proxy { $proxy } respondió él mismo HTTP { $status } al flujo de eventos, aunque las llamadas de lista a través de él tuvieron respuesta: el proxy no transmite el flujo. El asistente consulta en su lugar
 doctor-events-fix-proxy-held = Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer, o defina NO_PROXY={ $host } si la pasarela es accesible sin él
 doctor-guidance-ok = ofrecidas: el código QR y la tecla «o» abren la página de la pasarela en el idioma del cliente
 doctor-guidance-404 = no ofrecidas (404): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores

@@ -1901,6 +1901,7 @@ doctor-events-2346 = refusé (404, code 2346) : le flux dit n'avoir aucune éta
 doctor-events-http = { $answer } : l'assistant interroge à intervalles
 doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
 doctor-events-proxy-held = pas de réponse à travers le proxy { $proxy }, bien que les appels de liste à travers lui aient eu leur réponse : le proxy retient une réponse qui ne finit pas (il met le flux d'événements en mémoire tampon). L'assistant interroge à intervalles à la place
+doctor-events-proxy-own = le proxy { $proxy } a répondu lui-même HTTP { $status } au flux d'événements, alors que les appels de liste passés par lui ont eu leur réponse : le proxy ne transmet pas le flux. L'assistant interroge à la place
 doctor-events-fix-proxy-held = Demandez à qui gère le proxy de laisser passer text/event-stream sans mémoire tampon, ou réglez NO_PROXY={ $host } si la passerelle est joignable sans lui
 doctor-guidance-ok = proposées : le code QR et la touche «o» ouvrent la page de la passerelle dans la langue du client
 doctor-guidance-404 = pas proposées (404) : le code QR mène à docs_base_url, ou aux pages développeurs archivées

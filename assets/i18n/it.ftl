@@ -1898,6 +1898,7 @@ doctor-events-2346 = rifiutato (404, codice 2346): il flusso dice di non avere a
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli
 doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
 doctor-events-proxy-held = nessuna risposta attraverso il proxy { $proxy }, benché le chiamate dell'elenco attraverso di esso abbiano avuto risposta: il proxy trattiene una risposta che non finisce (mette in buffer il flusso di eventi). La procedura guidata interroga periodicamente invece
+doctor-events-proxy-own = il proxy { $proxy } ha risposto da sé HTTP { $status } al flusso di eventi, anche se le chiamate dell'elenco attraverso di esso hanno avuto risposta: il proxy non inoltra il flusso. L'assistente interroga invece
 doctor-events-fix-proxy-held = Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza
 doctor-guidance-ok = offerte: il codice QR e il tasto «o» aprono la pagina del gateway nella lingua del cliente
 doctor-guidance-404 = non offerte (404): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori

@@ -1891,6 +1891,7 @@ doctor-events-2346 = geweigerd (404, code 2346): de stream zegt geen stap te heb
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-proxy-held = geen antwoord via de proxy { $proxy }, hoewel de lijstaanroepen erdoor wel beantwoord zijn: de proxy houdt een antwoord vast dat niet eindigt (hij buffert de gebeurtenissenstroom). De wizard vraagt in plaats daarvan periodiek op
+doctor-events-proxy-own = de proxy { $proxy } antwoordde zelf HTTP { $status } op de gebeurtenissenstroom, hoewel de lijstoproepen via hem werden beantwoord: de proxy geeft de stroom niet door. De assistent vraagt in plaats daarvan periodiek
 doctor-events-fix-proxy-held = Vraag de beheerder van de proxy om text/event-stream ongebufferd door te laten, of zet NO_PROXY={ $host } als de gateway zonder proxy bereikbaar is
 doctor-guidance-ok = aangeboden: de QR-code en toets ‘o’ openen de pagina van de gateway in de taal van de klant
 doctor-guidance-404 = niet aangeboden (404): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's

@@ -1925,6 +1925,7 @@ doctor-events-2346 = recusado (404, código 2346): o fluxo diz não ter passo pa
 doctor-events-http = { $answer }: o assistente consulta periodicamente
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
 doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (ele armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
+doctor-events-proxy-own = o proxy { $proxy } respondeu ele mesmo HTTP { $status } ao fluxo de eventos, embora as chamadas de lista por ele tenham sido respondidas: o proxy não repassa o fluxo. O assistente consulta em vez disso
 doctor-events-fix-proxy-held = Peça a quem administra o proxy que deixe passar text/event-stream sem buffer, ou defina NO_PROXY={ $host } se o gateway for acessível sem ele
 doctor-guidance-ok = oferecidas: o código QR e a tecla «o» abrem a página do gateway no idioma do cliente
 doctor-guidance-404 = não oferecidas (404): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores

@@ -1488,6 +1488,21 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             Ok(a) if a.status == StatusCode::NOT_FOUND => {
                 Line::new(Mark::Ok, words!("doctor-events-404"))
             }
+            // The proxy's own page to the stream, where the lists passed
+            // it: the proxy named, and whom to ask (stranger 61, BJ5).
+            Ok(a)
+                if caller.gateway.proxy().is_some()
+                    && crate::net::proxy_mark(a.status, &a.headers).is_some() =>
+            {
+                let proxy = caller.gateway.proxy().unwrap_or_default().to_owned();
+                let status = i64::from(a.status.as_u16());
+                let host = caller.gateway.base_host();
+                Line::new(
+                    Mark::Warning,
+                    words!("doctor-events-proxy-own", proxy = proxy, status = status),
+                )
+                .fix(words!("doctor-events-fix-proxy-held", host = host))
+            }
             Ok(a) => Line::new(
                 Mark::Warning,
                 words!(

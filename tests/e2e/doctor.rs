@@ -3520,3 +3520,26 @@ fn a_proxy_s_own_429_is_the_proxy_s_limit() {
     assert!(text.contains("The proxy is limiting requests"), "{text}");
     assert!(!text.contains("The gateway asks to wait"), "{text}");
 }
+
+/// A proxy that passes the list calls but answers the event stream with
+/// its own 502 page: doctor's Live events line names the proxy and whom to
+/// ask, never a bare "HTTP 502" (stranger 61, BJ5).
+#[test]
+fn a_proxy_s_own_page_to_the_stream_names_the_proxy() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let page = "<html><title>ERROR</title></html>";
+    let squid = format!(
+        "HTTP/1.1 502 Bad Gateway\r\nServer: squid/5.7\r\nX-Squid-Error: ERR_READ_ERROR 0\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let proxy = crate::canned::routing(vec![("/events", squid.into_bytes())], json_200(list));
+    let text = doctor_through_plain(&proxy);
+    let events = line(&text, "Live events");
+    assert!(
+        events.starts_with("! warning")
+            && events.contains(&format!("the proxy {proxy}"))
+            && events.contains("answered HTTP 502 itself to the event stream"),
+        "{text}"
+    );
+    assert!(text.contains("NO_PROXY=gateway.invalid"), "{text}");
+}
