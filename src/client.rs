@@ -1726,6 +1726,39 @@ impl Gateway {
         if https && let Some(windows) = self.windows_only_tunnel(&error).await {
             return windows;
         }
+        // A tunnel that was opened, and the handshake broke off: a gateway
+        // at its end that speaks plain HTTP is the --api's https://, not the
+        // proxy's doing (stranger 65, BN4).
+        let tunnelled = match &error {
+            GatewayError::ProxyTunnel {
+                proxy,
+                closed: true,
+                ..
+            } => Some(proxy),
+            GatewayError::Tls {
+                proxy: Some(proxy),
+                problem: crate::net::TlsProblem::NotTls,
+                ..
+            } => Some(proxy),
+            _ => None,
+        };
+        if let Some(proxy) = tunnelled
+            && https
+            && !self.proxy_credentials
+            && let Ok(at) = Url::parse(proxy)
+            && let Some(path) = self.base.join(LIST_PATH).ok().map(|u| u.path().to_owned())
+        {
+            let (host, port) = (
+                self.base_host(),
+                self.base.port_or_known_default().unwrap_or(443),
+            );
+            if crate::net::tunnel_answers_json(&at, &host, port, &path).await {
+                return GatewayError::Port {
+                    base: self.base.to_string(),
+                    found: PortFound::PlainHttp,
+                };
+            }
+        }
         if self.proxy.is_some() {
             return self.proxied_to_loopback(error).await;
         }

@@ -1417,6 +1417,59 @@ pub(crate) async fn connect_answer(
     Some((status, windows, basic_challenge(&text)))
 }
 
+/// Whether what is at the end of a tunnel opened by `proxy` (without
+/// credentials) to `host:port` answers a plain HTTP request for `path`
+/// with JSON, as a steps gateway does: an https:// address for a gateway
+/// that speaks plain HTTP, seen through the proxy (stranger 65, BN4). A
+/// proxy's own page in the tunnel (HTML) is not. Within two seconds.
+pub(crate) async fn tunnel_answers_json(proxy: &Url, host: &str, port: u16, path: &str) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limit = std::time::Duration::from_secs(2);
+    let probe = async {
+        let at = proxy
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let connect = tokio::net::TcpStream::connect((at, proxy.port_or_known_default()?));
+        let mut stream = connect.await.ok()?;
+        let connect = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+        stream.write_all(connect.as_bytes()).await.ok()?;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+            (stream.read(&mut byte).await.ok()? == 1).then_some(())?;
+            head.push(byte[0]);
+        }
+        String::from_utf8_lossy(&head)
+            .get(9..12)
+            .filter(|s| *s == "200")?;
+        let get = format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(get.as_bytes()).await.ok()?;
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Up to the first bytes of the body: enough to tell JSON.
+        let started = |a: &[u8]| {
+            a.windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .is_some_and(|at| a.len() > at + 4)
+        };
+        while answer.len() < 16_384 && !started(&answer) {
+            match stream.read(&mut buf).await.ok()? {
+                0 => break,
+                n => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+        let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        let (head, body) = text.split_once("\r\n\r\n")?;
+        (head.starts_with("http/1.")
+            && (head.contains("application/json") || body.trim_start().starts_with('{')))
+        .then_some(())
+    };
+    matches!(tokio::time::timeout(limit, probe).await, Ok(Some(())))
+}
+
 /// Whether nothing listens at `host:port` on this machine: a direct
 /// connection to it is refused (within a second). Asked when a proxy could
 /// not reach a gateway on this machine, to tell a gateway that does not

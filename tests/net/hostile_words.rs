@@ -1192,6 +1192,27 @@ async fn a_block_page_in_the_tunnel_is_the_proxy_s() {
     assert!(!line.contains("use http://"), "{line}");
 }
 
+/// https:// to a gateway that speaks plain HTTP, through a proxy that
+/// passes the tunnel: what answers at its end is a gateway's JSON in plain
+/// HTTP, so the words say to use http://, as they do without a proxy,
+/// never that the proxy cut it (stranger 65, BN4).
+#[tokio::test]
+async fn https_to_a_plain_http_gateway_through_a_tunnel_says_use_http() {
+    let body = r#"{"code":2300,"message":"carAssociationID or stepsID is required"}"#;
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer: &'static [u8] = Box::leak(answer.into_bytes().into_boxed_slice());
+    let (proxy, error) = through_tunnel(AfterHello::Answer(answer)).await;
+    let line = words(&error);
+    assert!(
+        line.contains("speaks plain HTTP, not TLS") && line.contains("Use http:// in --api"),
+        "{line}"
+    );
+    assert!(!line.contains(&proxy) || !line.contains("cut it"), "{line}");
+}
+
 /// An answer cut short (JSON that stops, or a body shorter than its
 /// Content-Length) began as an answer: the address is right, so the words
 /// say it was cut, in the reader's language, and not "check --api".
