@@ -97,6 +97,10 @@ pub struct Credential {
     /// refresh token kept.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub renewal_lost: bool,
+    /// The token came from a renewal, not from the sign-in itself: a grant
+    /// short of a scope the sign-in got is a renewal's doing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renewed: bool,
 }
 
 impl std::fmt::Debug for Credential {
@@ -134,6 +138,7 @@ impl Credential {
             revocation_endpoint: None,
             over: None,
             renewal_lost: false,
+            renewed: false,
         }
     }
 

@@ -253,8 +253,10 @@ impl TokenSource {
     }
 
     /// The scopes the last token of this login was granted, when this
-    /// login asked for `scope` and that grant leaves it out (a renewal that
-    /// came back with fewer scopes: stranger 65, BN3).
+    /// login asked for `scope` and that grant, a renewal's, leaves it out (a
+    /// renewal that came back with fewer scopes: stranger 65, BN3). Not
+    /// the sign-in's own grant: signing in again gets the same (stranger
+    /// 68, BQ2).
     pub fn granted_without(&self, scope: &str) -> Option<String> {
         let Source::Login(login) = &*self.0 else {
             return None;
@@ -263,7 +265,7 @@ impl TokenSource {
             return None;
         }
         let state = login.state.try_lock().ok()?;
-        let granted = state.credential.granted.clone()?;
+        let granted = state.credential.granted.clone().filter(|_| state.credential.renewed)?;
         (!granted.split_whitespace().any(|s| s == scope)).then_some(granted)
     }
 
@@ -569,6 +571,7 @@ impl Login {
             }
         };
         credential.keep_asked(&state.credential);
+        credential.renewed = true;
         tracing::info!(
             expires_in = ?credential.lifetime,
             "token refreshed for {}",

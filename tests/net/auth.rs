@@ -1463,6 +1463,21 @@ async fn a_scope_a_renewal_dropped_is_said_with_a_new_sign_in() {
         None,
     );
     credential.granted = Some("openid".into());
+    // The sign-in's own grant short of it: signing in again asks for the
+    // same, and gets the same (stranger 68, BQ2).
+    let source = TokenSource::login(format!("{url}/"), credential.clone(), None);
+    let err = gateway(&url, Some(source))
+        .with_token_from(Some(stepwise::config::TokenFrom::Login))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("signing in again asks for the same") && !text.contains("a renewal"),
+        "{text}"
+    );
+    // A renewal's grant short of it: a new sign-in.
+    credential.renewed = true;
     let source = TokenSource::login(format!("{url}/"), credential, None);
     let err = gateway(&url, Some(source))
         .with_token_from(Some(stepwise::config::TokenFrom::Login))
