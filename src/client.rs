@@ -208,6 +208,9 @@ pub enum GatewayError {
         /// left it out (these scopes): a renewal dropped it, and signing in
         /// again may get it back.
         dropped: Option<String>,
+        /// The scopes a new sign-in asks for (`--scope`): the kept login's
+        /// and this one (stranger 68, BQ4).
+        ask: String,
     },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
@@ -957,6 +960,20 @@ pub(crate) fn scope_wanted(headers: &reqwest::header::HeaderMap) -> Option<Strin
     Some(crate::steps::sanitize(
         &scope.chars().take(200).collect::<String>(),
     ))
+}
+
+/// The scopes a new sign-in asks for to get `wanted`: the kept login's
+/// (`kept`, else the default ones) and `wanted`, each once; asking for
+/// `wanted` alone would drop those the login had (stranger 68, BQ4).
+pub(crate) fn scopes_to_ask(kept: Option<&str>, wanted: &str) -> String {
+    let kept = kept.unwrap_or("openid offline_access");
+    let mut ask: Vec<&str> = Vec::new();
+    for scope in kept.split_whitespace().chain(wanted.split_whitespace()) {
+        if !ask.contains(&scope) {
+            ask.push(scope);
+        }
+    }
+    crate::steps::sanitize(&ask.join(" "))
 }
 
 /// A `WWW-Authenticate: Bearer … error_description="…"` challenge: the
@@ -2220,6 +2237,12 @@ impl Gateway {
         } else {
             None
         };
+        let kept = self
+            .token
+            .as_ref()
+            .filter(|_| self.token_from == Some(TokenFrom::Login))
+            .and_then(|t| t.asked_scopes());
+        let ask = scopes_to_ask(kept.as_deref(), &scope);
         GatewayError::ScopeWanted {
             status,
             scope,
@@ -2227,6 +2250,7 @@ impl Gateway {
             token_sent,
             asked,
             dropped,
+            ask,
         }
     }
 

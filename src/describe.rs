@@ -1242,15 +1242,21 @@ fn scope_wanted_line(lang: Lang, error: &GatewayError) -> String {
             status,
             scope,
             sent,
+            ask,
             ..
-        } => scope_line(lang, *status, scope, *sent),
+        } => scope_line(lang, *status, (scope, ask), *sent),
         _ => gateway_error(lang, error),
     }
 }
 
 /// A token the gateway took but that lacks a scope: a token given by
 /// hand wins over any login, so signing in alone cannot fix it.
-fn scope_line(lang: Lang, status: u16, scope: &str, sent: Option<TokenFrom>) -> String {
+fn scope_line(
+    lang: Lang,
+    status: u16,
+    (scope, ask): (&str, &str),
+    sent: Option<TokenFrom>,
+) -> String {
     let given = sent.filter(|from| *from != TokenFrom::Login);
     match (given, scope.is_empty()) {
         (Some(from), true) => tr!(
@@ -1264,6 +1270,7 @@ fn scope_line(lang: Lang, status: u16, scope: &str, sent: Option<TokenFrom>) -> 
             "gw-scope-wanted-given",
             status = status,
             scope = scope.to_owned(),
+            ask = ask.to_owned(),
             from = token_from(lang, from)
         ),
         (None, true) => tr!(lang, "gw-scope-wanted-unnamed", status = status),
@@ -1271,7 +1278,8 @@ fn scope_line(lang: Lang, status: u16, scope: &str, sent: Option<TokenFrom>) -> 
             lang,
             "gw-scope-wanted",
             status = status,
-            scope = scope.to_owned()
+            scope = scope.to_owned(),
+            ask = ask.to_owned()
         ),
     }
 }

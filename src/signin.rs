@@ -1615,6 +1615,7 @@ mod tests {
             token_sent: true,
             asked: false,
             dropped: None,
+            ask: "openid offline_access steps:read".into(),
         };
         let gw = "http://gw.example/";
         let words = |asked: &str, granted: Option<&str>| {

@@ -252,6 +252,14 @@ impl TokenSource {
         }
     }
 
+    /// The scopes this login asked for, if it is a sign-in's.
+    pub fn asked_scopes(&self) -> Option<String> {
+        match &*self.0 {
+            Source::Login(login) => login.asked.clone(),
+            Source::Fixed(_) => None,
+        }
+    }
+
     /// The scopes the last token of this login was granted, when this
     /// login asked for `scope` and that grant, a renewal's, leaves it out (a
     /// renewal that came back with fewer scopes: stranger 65, BN3). Not
@@ -265,7 +273,11 @@ impl TokenSource {
             return None;
         }
         let state = login.state.try_lock().ok()?;
-        let granted = state.credential.granted.clone().filter(|_| state.credential.renewed)?;
+        let granted = state
+            .credential
+            .granted
+            .clone()
+            .filter(|_| state.credential.renewed)?;
         (!granted.split_whitespace().any(|s| s == scope)).then_some(granted)
     }
 

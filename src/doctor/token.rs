@@ -364,8 +364,14 @@ fn lacks_scope(
             .login
             .as_ref()
             .is_some_and(|kept| kept.source().asked_for(&scope));
+    let kept = settings
+        .login
+        .as_ref()
+        .filter(|_| settings.token_from == Some(crate::config::TokenFrom::Login))
+        .and_then(|kept| kept.source().asked_scopes());
     let wanted = crate::client::GatewayError::ScopeWanted {
         status,
+        ask: crate::client::scopes_to_ask(kept.as_deref(), &scope),
         scope,
         sent: settings.token_from,
         token_sent: settings.token_from.is_some(),

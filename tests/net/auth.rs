@@ -1446,7 +1446,12 @@ async fn a_login_that_asked_for_the_missing_scope_is_not_told_to_ask_again() {
         .await
         .unwrap_err();
     let text = describe::gateway_error(Lang::En, &err);
-    assert!(text.contains("login --scope"), "{text}");
+    // The scopes the login had, and this one: never this one alone, which
+    // would drop steps:read (stranger 68, BQ4).
+    assert!(
+        text.contains(r#"login --scope "openid steps:read steps:write""#),
+        "{text}"
+    );
 }
 
 /// A kept login that asked for the scope, whose last token's grant left it

@@ -1452,7 +1452,7 @@ async fn a_bearer_challenge_for_a_scope_names_the_scope() {
     .await;
     let error = list(&gateway.url, None).await;
     assert!(
-        matches!(&error, GatewayError::ScopeWanted { status: 403, scope, sent: None, token_sent: false, asked: false, dropped: None } if scope == "pims.steps"),
+        matches!(&error, GatewayError::ScopeWanted { status: 403, scope, sent: None, token_sent: false, asked: false, dropped: None, .. } if scope == "pims.steps"),
         "{error:?}"
     );
     // No token was sent: none was "taken", and none signed in "again".

@@ -1202,6 +1202,7 @@ fn a_sign_in_whose_token_lacks_a_scope_does_not_stay_signed_in() {
         token_sent: true,
         asked: false,
         dropped: None,
+        ask: "openid offline_access steps:read".into(),
     };
     for r in &requests(&effects) {
         answer(&mut s, r, Err(scope.clone()), 3);
