@@ -287,6 +287,16 @@ pub async fn login(
         );
         return Err(Failure::error(words));
     }
+    // Not tried, or not judged: said, as `--with-token` says it, never a
+    // bare "Signed in"; a proxy's own answer or a page refusing it in front
+    // of the gateway is one every call meets: exit 1 (stranger 68, BQ15).
+    if let Trial::NotTried(Some(why)) = &trial {
+        let words = kept_words(lang, &gateway, &trial, false);
+        if proxy_stopped(why) || matches!(why, GatewayError::Refused { .. }) {
+            return Err(Failure::error(words));
+        }
+        let _ = writeln!(out, "{words}");
+    }
     Ok(())
 }
 

@@ -2445,3 +2445,50 @@ fn a_logout_whose_revocation_fails_keeps_the_login_unless_told_to_forget() {
         text(&status.stdout)
     );
 }
+
+/// A sign-in whose fresh token's trial is answered by a page refusing it
+/// in front of the gateway (a 403 page): said, exit 1, never "Signed in"
+/// alone, which every later call would contradict (stranger 68, BQ15).
+#[test]
+fn a_sign_in_whose_token_trial_a_page_refuses_is_said() {
+    let provider = Provider::start(fast());
+    let idp = provider.url();
+    let metadata = format!(
+        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
+    );
+    let gateway = crate::canned::routing(
+        vec![(
+            "oauth-authorization-server",
+            crate::canned::reply("200 OK", "application/json", &metadata),
+        )],
+        crate::canned::reply(
+            "403 Forbidden",
+            "text/html",
+            "<html><title>Access denied</title></html>",
+        ),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .size(100, 60)
+        .start();
+    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
+    let code = boxed_code(&screen);
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
+    let screen = tui
+        .screen_text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        screen.contains("Token kept for") && screen.contains("Access denied"),
+        "{screen}"
+    );
+}
