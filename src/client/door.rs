@@ -83,6 +83,57 @@ pub struct Sent {
     pub token: Option<Secret>,
 }
 
+/// A 401's words on why the token was refused: its Bearer challenge's, else
+/// its body's (`error_description`, `message`: the body is read and put
+/// back), and whether the gateway said nothing that shows it saw a token
+/// (no challenge naming an error, no words in the body). A body that says
+/// why is no "as if no token reached it" (stranger 68, BQ8).
+async fn refusal_words(sent: Sent) -> (Sent, Option<String>, bool) {
+    let said = super::bearer_said(sent.headers());
+    let unseen = super::bearer_unseen(sent.headers());
+    if said.is_some() {
+        return (sent, said, unseen);
+    }
+    let Sent {
+        mut response,
+        token,
+    } = sent;
+    let (status, version) = (response.status(), response.version());
+    let headers = response.headers().clone();
+    // A refusal's body is small; more than this is not read for words.
+    let mut body = Vec::new();
+    while body.len() < 65_536 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let cut = match &token {
+        Some(token) => super::redact_secret(&body, token.expose().as_bytes()),
+        None => body.clone(),
+    };
+    let words = crate::wire::decode_error(&cut)
+        .and_then(|b| b.message)
+        .or_else(|| crate::wire::decode_other_error(&cut, 401).and_then(|b| b.message))
+        .map(|w| {
+            crate::steps::sanitize(&w)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty());
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    let sent = Sent {
+        response: reqwest::Response::from(rebuilt),
+        token,
+    };
+    let unseen = unseen && words.is_none();
+    (sent, words, unseen)
+}
+
 impl Sent {
     pub fn status(&self) -> StatusCode {
         self.response.status()
@@ -203,21 +254,21 @@ impl Gateway {
                 // not what it takes (its audience or scopes), and asking
                 // the same provider again cannot change that.
                 if again.status() == StatusCode::UNAUTHORIZED {
-                    let said = super::bearer_said(again.headers());
-                    let unseen = super::bearer_unseen(again.headers());
+                    let (again, said, unseen) = refusal_words(again).await;
                     source
                         .refused_fresh(&fresh, said, unseen)
                         .await
                         .map_err(GatewayError::Auth)?;
                     source.refused_call(key);
+                    return Ok(again);
                 }
                 Ok(again)
             }
             Ok(None) => {
-                let said = super::bearer_said(sent.headers());
-                let unseen = super::bearer_unseen(sent.headers());
+                let used = used.clone();
+                let (sent, said, unseen) = refusal_words(sent).await;
                 source
-                    .refused_new(used, said, unseen)
+                    .refused_new(&used, said, unseen)
                     .await
                     .map_err(GatewayError::Auth)?;
                 Ok(sent)

@@ -1264,7 +1264,13 @@ async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
 async fn refusing_gateway(challenge: &'static str) -> String {
     use axum::response::IntoResponse;
     let app = axum::Router::new().fallback(move || async move {
-        let body = axum::Json(serde_json::json!({"message": "no"}));
+        // Words in the body only with a challenge naming an error: a body
+        // that says why shows the token was seen (stranger 68, BQ8).
+        let body = if challenge.contains("error=") {
+            axum::Json(serde_json::json!({"message": "no"}))
+        } else {
+            axum::Json(serde_json::json!({}))
+        };
         if challenge.is_empty() {
             (axum::http::StatusCode::UNAUTHORIZED, body).into_response()
         } else {
@@ -1380,6 +1386,42 @@ async fn a_new_token_refused_is_not_said_as_a_login_to_renew() {
             "{text}"
         );
     }
+}
+
+/// A 401 with no challenge whose JSON body says why the token is refused
+/// (`invalid_token`, another tenant), to a login's token renewed or new:
+/// said with the gateway's words, never "as if no token reached it"
+/// (stranger 68, BQ8).
+#[tokio::test]
+async fn a_401_whose_body_says_why_is_said_with_its_words() {
+    use axum::response::IntoResponse;
+    let provider = Provider::start(quick()).await;
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({
+                "error": "invalid_token",
+                "error_description": "token was issued for another tenant"
+            })),
+        )
+            .into_response()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let credential = signed_in(&provider).await;
+    let source = TokenSource::login(format!("{url}/"), credential, None);
+    let err = gateway(&url, Some(source))
+        .with_token_from(Some(stepwise::config::TokenFrom::Login))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("token was issued for another tenant"),
+        "{text}"
+    );
+    assert!(!text.contains("as if no token reached it"), "{text}");
 }
 
 /// A 401 whose challenge says the token lacks a scope is not renewed (a
