@@ -2189,3 +2189,24 @@ fn a_token_refused_for_every_vehicle_stops_live_for_every_vehicle() {
         "{said:?}"
     );
 }
+
+/// A vehicle added with `a` to a live board while the gateway does not
+/// answer is watched as the others are: asked again at the next watch
+/// round, never left "unreachable" once the gateway is back (stranger 69,
+/// BR15).
+#[test]
+fn a_vehicle_added_to_a_live_board_is_asked_again_after_a_failure() {
+    let (mut s, _) = live_board();
+    ch(&mut s, 'a');
+    typed(&mut s, "E5");
+    let asked = requests(&key(&mut s, KeyCode::Enter));
+    assert_eq!(asked.len(), 1);
+    let down = GatewayError::Unreachable {
+        base: "http://gw".into(),
+        detail: "Connection refused (os error 111)".into(),
+    };
+    answer(&mut s, &asked[0], Err(down), 40);
+    assert!(s.board().unwrap().session("E5").unwrap().watch());
+    let again = requests(&update(&mut s, Input::WatchTick, t(45)));
+    assert!(again.iter().any(|r| r.0 == "E5"), "{again:?}");
+}

@@ -205,12 +205,17 @@ fn add_vehicle(state: &mut State, now: SystemTime) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    // On a live board the new vehicle is watched as the others are: asked
+    // again while it has no list (a gateway restarting), and followed once
+    // it has one (stranger 69, BR15).
+    let live = board.sessions().iter().any(VehicleSession::watch);
     board.stop_adding();
     board.unsay(&id);
     board.add(session);
     let Some(session) = board.session_mut(&id) else {
         return Vec::new();
     };
+    session.set_watch(live);
     vec![fetch_for(
         session,
         &mut state.next_id,
