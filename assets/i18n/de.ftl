@@ -1884,6 +1884,10 @@ doctor-events-fix-error-event = Dem Betreiber des Gateways melden, was sein Erei
 doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-2346 = abgelehnt (404, Code 2346): der Stream sagt, er habe keinen Schritt für stepsID { $id }, die der Listenaufruf eben lieferte: das Gateway widerspricht sich. Der Assistent fragt stattdessen regelmäßig ab
 doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach
+doctor-events-limited = { $answer }: das Gateway begrenzt den Stream. Der Assistent wartet { $secs ->
+        [0] so lange, wie das Gateway verlangt
+       *[other] { $secs } s, wie das Gateway verlangt
+    }, mit jeder Anfrage an es, und öffnet den Stream dann erneut: die Liste auf dem Bildschirm wird inzwischen nicht aufgefrischt
 doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-proxy-held = keine Antwort über den Proxy { $proxy }, obwohl die Listen-Aufrufe über ihn beantwortet wurden: der Proxy hält eine Antwort zurück, die nicht endet (er puffert den Ereignisstrom). Der Assistent fragt stattdessen regelmäßig ab
 doctor-events-proxy-own = der Proxy { $proxy } antwortete selbst mit HTTP { $status } auf den Ereignisstrom, obwohl die Listenaufrufe durch ihn beantwortet wurden: der Proxy gibt den Strom nicht weiter. Der Assistent fragt stattdessen regelmäßig ab

@@ -1894,6 +1894,10 @@ doctor-events-fix-error-event = Tell the gateway's operator what its event strea
 doctor-events-404 = not offered (404): the wizard polls instead
 doctor-events-2346 = refused (404, code 2346): the stream says it has no step for stepsID { $id }, which the list call just gave: the gateway contradicts itself. The wizard polls instead
 doctor-events-http = { $answer }: the wizard polls instead
+doctor-events-limited = { $answer }: the gateway limits the stream. The wizard waits { $secs ->
+        [0] as long as the gateway asks
+       *[other] { $secs } s, as the gateway asks
+    }, with every request to it, then opens the stream again: the list on screen is not refreshed meanwhile
 doctor-events-no-answer = no answer ({ $why }): the wizard polls instead
 doctor-events-proxy-held = no answer through the proxy { $proxy }, though the list calls through it were answered: the proxy holds back an answer that does not end (it buffers the event stream). The wizard polls instead
 doctor-events-proxy-own = the proxy { $proxy } answered HTTP { $status } itself to the event stream, though the list calls through it were answered: the proxy does not pass the stream on. The wizard polls instead

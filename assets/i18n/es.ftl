@@ -1902,6 +1902,10 @@ doctor-events-fix-error-event = Avise al operador de la pasarela de lo que dijo 
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
 doctor-events-2346 = rechazado (404, código 2346): el flujo dice no tener ningún paso para el stepsID { $id }, que la llamada de lista acaba de dar: la pasarela se contradice. El asistente consulta en su lugar
 doctor-events-http = { $answer }: el asistente consulta periódicamente
+doctor-events-limited = { $answer }: la pasarela limita el flujo. El asistente espera { $secs ->
+        [0] lo que pida la pasarela
+       *[other] { $secs } s, como pide la pasarela
+    }, con toda solicitud a ella, y luego vuelve a abrir el flujo: la lista en pantalla no se actualiza entretanto
 doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente
 doctor-events-proxy-held = sin respuesta a través del proxy { $proxy }, aunque las llamadas de lista a través de él sí se respondieron: el proxy retiene una respuesta que no termina (almacena en búfer el flujo de eventos). El asistente consulta periódicamente en su lugar
 doctor-events-proxy-own = el proxy { $proxy } respondió él mismo HTTP { $status } al flujo de eventos, aunque las llamadas de lista a través de él tuvieron respuesta: el proxy no transmite el flujo. El asistente consulta en su lugar

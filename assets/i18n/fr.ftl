@@ -1899,6 +1899,10 @@ doctor-events-fix-error-event = Prévenez l'exploitant de la passerelle de ce qu
 doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
 doctor-events-2346 = refusé (404, code 2346) : le flux dit n'avoir aucune étape pour le stepsID { $id }, que l'appel de liste vient de donner : la passerelle se contredit. L'assistant interroge à la place
 doctor-events-http = { $answer } : l'assistant interroge à intervalles
+doctor-events-limited = { $answer } : la passerelle limite le flux. L'assistant attend { $secs ->
+        [0] aussi longtemps que la passerelle le demande
+       *[other] { $secs } s, comme la passerelle le demande
+    }, avec toute requête vers elle, puis rouvre le flux : la liste à l'écran n'est pas rafraîchie entre-temps
 doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
 doctor-events-proxy-held = pas de réponse à travers le proxy { $proxy }, bien que les appels de liste à travers lui aient eu leur réponse : le proxy retient une réponse qui ne finit pas (il met le flux d'événements en mémoire tampon). L'assistant interroge à intervalles à la place
 doctor-events-proxy-own = le proxy { $proxy } a répondu lui-même HTTP { $status } au flux d'événements, alors que les appels de liste passés par lui ont eu leur réponse : le proxy ne transmet pas le flux. L'assistant interroge à la place

@@ -1896,6 +1896,10 @@ doctor-events-fix-error-event = Avvisare il gestore del gateway di ciò che ha d
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
 doctor-events-2346 = rifiutato (404, codice 2346): il flusso dice di non avere alcun passo per lo stepsID { $id }, che la chiamata dell'elenco ha appena dato: il gateway si contraddice. L'assistente interroga invece
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli
+doctor-events-limited = { $answer }: il gateway limita il flusso. L'assistente attende { $secs ->
+        [0] quanto chiede il gateway
+       *[other] { $secs } s, come chiede il gateway
+    }, con ogni richiesta verso di esso, poi riapre il flusso: l'elenco sullo schermo non viene aggiornato nel frattempo
 doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
 doctor-events-proxy-held = nessuna risposta attraverso il proxy { $proxy }, benché le chiamate dell'elenco attraverso di esso abbiano avuto risposta: il proxy trattiene una risposta che non finisce (mette in buffer il flusso di eventi). La procedura guidata interroga periodicamente invece
 doctor-events-proxy-own = il proxy { $proxy } ha risposto da sé HTTP { $status } al flusso di eventi, anche se le chiamate dell'elenco attraverso di esso hanno avuto risposta: il proxy non inoltra il flusso. L'assistente interroga invece

@@ -1889,6 +1889,10 @@ doctor-events-fix-error-event = Meld de beheerder van de gateway wat zijn gebeur
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-2346 = geweigerd (404, code 2346): de stream zegt geen stap te hebben voor stepsID { $id }, die de lijstoproep net gaf: de gateway spreekt zichzelf tegen. De assistent vraagt in plaats daarvan periodiek
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
+doctor-events-limited = { $answer }: de gateway beperkt de stream. De assistent wacht { $secs ->
+        [0] zo lang als de gateway vraagt
+       *[other] { $secs } s, zoals de gateway vraagt
+    }, met elk verzoek eraan, en opent de stream dan opnieuw: de lijst op het scherm wordt intussen niet ververst
 doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-proxy-held = geen antwoord via de proxy { $proxy }, hoewel de lijstaanroepen erdoor wel beantwoord zijn: de proxy houdt een antwoord vast dat niet eindigt (hij buffert de gebeurtenissenstroom). De wizard vraagt in plaats daarvan periodiek op
 doctor-events-proxy-own = de proxy { $proxy } antwoordde zelf HTTP { $status } op de gebeurtenissenstroom, hoewel de lijstoproepen via hem werden beantwoord: de proxy geeft de stroom niet door. De assistent vraagt in plaats daarvan periodiek

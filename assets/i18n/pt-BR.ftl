@@ -1923,6 +1923,10 @@ doctor-events-fix-error-event = Avise o operador do gateway do que o fluxo de ev
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-2346 = recusado (404, código 2346): o fluxo diz não ter passo para o stepsID { $id }, que a chamada da lista acabou de dar: o gateway se contradiz. O assistente consulta em vez disso
 doctor-events-http = { $answer }: o assistente consulta periodicamente
+doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espera { $secs ->
+        [0] o quanto o gateway pedir
+       *[other] { $secs } s, como o gateway pede
+    }, com todo pedido a ele, e depois reabre o fluxo: a lista na tela não é atualizada nesse meio-tempo
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
 doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (ele armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
 doctor-events-proxy-own = o proxy { $proxy } respondeu ele mesmo HTTP { $status } ao fluxo de eventos, embora as chamadas de lista por ele tenham sido respondidas: o proxy não repassa o fluxo. O assistente consulta em vez disso

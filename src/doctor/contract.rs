@@ -1503,6 +1503,21 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 )
                 .fix(words!("doctor-events-fix-proxy-held", host = host))
             }
+            // A limit: the wizard waits it out (every request to the
+            // gateway waits with it), then opens the stream again; it does
+            // not poll meanwhile (stranger 69, BR9).
+            Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => {
+                let wait =
+                    crate::client::retry_after(&a.headers).map_or(0, |w| w.as_secs().min(3600));
+                Line::new(
+                    Mark::Warning,
+                    words!(
+                        "doctor-events-limited",
+                        answer = http_failure(a.status, &a.body),
+                        secs = wait
+                    ),
+                )
+            }
             Ok(a) => Line::new(
                 Mark::Warning,
                 words!(

@@ -3543,3 +3543,23 @@ fn a_proxy_s_own_page_to_the_stream_names_the_proxy() {
     );
     assert!(text.contains("NO_PROXY=gateway.invalid"), "{text}");
 }
+
+/// An events call limited by a 429 (its Retry-After): doctor says the
+/// wizard waits that long and opens the stream again, never that it polls
+/// instead, which it does not (stranger 69, BR9).
+#[test]
+fn a_limited_stream_is_said_as_the_wait_the_wizard_keeps() {
+    let home = home();
+    let limited = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 45\r\nContent-Type: application/json\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{\"message\":\"stream limit\"}   ".to_vec();
+    let api = events_gateway(limited, false);
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(
+        events.contains("The wizard waits 45 s, as the gateway asks")
+            && !events.contains("polls instead"),
+        "{text}"
+    );
+}
