@@ -1888,7 +1888,7 @@ doctor-events-limited = { $answer }: das Gateway begrenzt den Stream. Der Assist
         [0] so lange, wie das Gateway verlangt
        *[other] { $secs } s, wie das Gateway verlangt
     }, mit jeder Anfrage an es, und öffnet den Stream dann erneut: die Liste auf dem Bildschirm wird inzwischen nicht aufgefrischt
-doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach
+doctor-events-no-answer = keine Antwort ({ $why }): der Assistent öffnet den Stream erneut, mit jedes Mal längerer Wartezeit, und fragt nur dann regelmäßig ab, wenn inzwischen eine Liste kommt
 doctor-events-proxy-held = keine Antwort über den Proxy { $proxy }, obwohl die Listen-Aufrufe über ihn beantwortet wurden: der Proxy hält eine Antwort zurück, die nicht endet (er puffert den Ereignisstrom). Der Assistent fragt stattdessen regelmäßig ab
 doctor-events-proxy-own = der Proxy { $proxy } antwortete selbst mit HTTP { $status } auf den Ereignisstrom, obwohl die Listenaufrufe durch ihn beantwortet wurden: der Proxy gibt den Strom nicht weiter. Der Assistent fragt stattdessen regelmäßig ab
 doctor-events-fix-proxy-held = Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne ihn erreichbar ist

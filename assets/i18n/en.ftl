@@ -1898,7 +1898,7 @@ doctor-events-limited = { $answer }: the gateway limits the stream. The wizard w
         [0] as long as the gateway asks
        *[other] { $secs } s, as the gateway asks
     }, with every request to it, then opens the stream again: the list on screen is not refreshed meanwhile
-doctor-events-no-answer = no answer ({ $why }): the wizard polls instead
+doctor-events-no-answer = no answer ({ $why }): the wizard opens the stream again, waiting longer each time, and polls only where a list comes meanwhile
 doctor-events-proxy-held = no answer through the proxy { $proxy }, though the list calls through it were answered: the proxy holds back an answer that does not end (it buffers the event stream). The wizard polls instead
 doctor-events-proxy-own = the proxy { $proxy } answered HTTP { $status } itself to the event stream, though the list calls through it were answered: the proxy does not pass the stream on. The wizard polls instead
 doctor-events-fix-proxy-held = Ask who runs the proxy to pass text/event-stream through unbuffered, or set NO_PROXY={ $host } if the gateway can be reached without it

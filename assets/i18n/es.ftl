@@ -1906,7 +1906,7 @@ doctor-events-limited = { $answer }: la pasarela limita el flujo. El asistente e
         [0] lo que pida la pasarela
        *[other] { $secs } s, como pide la pasarela
     }, con toda solicitud a ella, y luego vuelve a abrir el flujo: la lista en pantalla no se actualiza entretanto
-doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente
+doctor-events-no-answer = sin respuesta ({ $why }): el asistente vuelve a abrir el flujo esperando cada vez más, y solo consulta periódicamente si entretanto llega una lista
 doctor-events-proxy-held = sin respuesta a través del proxy { $proxy }, aunque las llamadas de lista a través de él sí se respondieron: el proxy retiene una respuesta que no termina (almacena en búfer el flujo de eventos). El asistente consulta periódicamente en su lugar
 doctor-events-proxy-own = el proxy { $proxy } respondió él mismo HTTP { $status } al flujo de eventos, aunque las llamadas de lista a través de él tuvieron respuesta: el proxy no transmite el flujo. El asistente consulta en su lugar
 doctor-events-fix-proxy-held = Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer, o defina NO_PROXY={ $host } si la pasarela es accesible sin él

@@ -1903,7 +1903,7 @@ doctor-events-limited = { $answer } : la passerelle limite le flux. L'assistant
         [0] aussi longtemps que la passerelle le demande
        *[other] { $secs } s, comme la passerelle le demande
     }, avec toute requête vers elle, puis rouvre le flux : la liste à l'écran n'est pas rafraîchie entre-temps
-doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
+doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant rouvre le flux en attendant un peu plus à chaque fois, et n'interroge à intervalles que si une liste arrive entre-temps
 doctor-events-proxy-held = pas de réponse à travers le proxy { $proxy }, bien que les appels de liste à travers lui aient eu leur réponse : le proxy retient une réponse qui ne finit pas (il met le flux d'événements en mémoire tampon). L'assistant interroge à intervalles à la place
 doctor-events-proxy-own = le proxy { $proxy } a répondu lui-même HTTP { $status } au flux d'événements, alors que les appels de liste passés par lui ont eu leur réponse : le proxy ne transmet pas le flux. L'assistant interroge à la place
 doctor-events-fix-proxy-held = Demandez à qui gère le proxy de laisser passer text/event-stream sans mémoire tampon, ou réglez NO_PROXY={ $host } si la passerelle est joignable sans lui

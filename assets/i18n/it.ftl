@@ -1900,7 +1900,7 @@ doctor-events-limited = { $answer }: il gateway limita il flusso. L'assistente a
         [0] quanto chiede il gateway
        *[other] { $secs } s, come chiede il gateway
     }, con ogni richiesta verso di esso, poi riapre il flusso: l'elenco sullo schermo non viene aggiornato nel frattempo
-doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
+doctor-events-no-answer = nessuna risposta ({ $why }): la procedura riapre il flusso attendendo ogni volta di più, e interroga a intervalli solo se nel frattempo arriva un elenco
 doctor-events-proxy-held = nessuna risposta attraverso il proxy { $proxy }, benché le chiamate dell'elenco attraverso di esso abbiano avuto risposta: il proxy trattiene una risposta che non finisce (mette in buffer il flusso di eventi). La procedura guidata interroga periodicamente invece
 doctor-events-proxy-own = il proxy { $proxy } ha risposto da sé HTTP { $status } al flusso di eventi, anche se le chiamate dell'elenco attraverso di esso hanno avuto risposta: il proxy non inoltra il flusso. L'assistente interroga invece
 doctor-events-fix-proxy-held = Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza

@@ -1893,7 +1893,7 @@ doctor-events-limited = { $answer }: de gateway beperkt de stream. De assistent 
         [0] zo lang als de gateway vraagt
        *[other] { $secs } s, zoals de gateway vraagt
     }, met elk verzoek eraan, en opent de stream dan opnieuw: de lijst op het scherm wordt intussen niet ververst
-doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
+doctor-events-no-answer = geen antwoord ({ $why }): de wizard opent de stream opnieuw en wacht telkens langer, en vraagt alleen regelmatig op als er intussen een lijst komt
 doctor-events-proxy-held = geen antwoord via de proxy { $proxy }, hoewel de lijstaanroepen erdoor wel beantwoord zijn: de proxy houdt een antwoord vast dat niet eindigt (hij buffert de gebeurtenissenstroom). De wizard vraagt in plaats daarvan periodiek op
 doctor-events-proxy-own = de proxy { $proxy } antwoordde zelf HTTP { $status } op de gebeurtenissenstroom, hoewel de lijstoproepen via hem werden beantwoord: de proxy geeft de stroom niet door. De assistent vraagt in plaats daarvan periodiek
 doctor-events-fix-proxy-held = Vraag de beheerder van de proxy om text/event-stream ongebufferd door te laten, of zet NO_PROXY={ $host } als de gateway zonder proxy bereikbaar is

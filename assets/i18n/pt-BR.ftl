@@ -1927,7 +1927,7 @@ doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espe
         [0] o quanto o gateway pedir
        *[other] { $secs } s, como o gateway pede
     }, com todo pedido a ele, e depois reabre o fluxo: a lista na tela não é atualizada nesse meio-tempo
-doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
+doctor-events-no-answer = sem resposta ({ $why }): o assistente reabre o fluxo esperando mais a cada vez, e só consulta periodicamente se uma lista chegar nesse meio-tempo
 doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (ele armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
 doctor-events-proxy-own = o proxy { $proxy } respondeu ele mesmo HTTP { $status } ao fluxo de eventos, embora as chamadas de lista por ele tenham sido respondidas: o proxy não repassa o fluxo. O assistente consulta em vez disso
 doctor-events-fix-proxy-held = Peça a quem administra o proxy que deixe passar text/event-stream sem buffer, ou defina NO_PROXY={ $host } se o gateway for acessível sem ele

@@ -1876,7 +1876,7 @@ doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espe
         [0] o que o gateway pedir
        *[other] { $secs } s, como o gateway pede
     }, com todos os pedidos a ele, e depois reabre o fluxo: a lista no ecrã não é atualizada entretanto
-doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
+doctor-events-no-answer = sem resposta ({ $why }): o assistente reabre o fluxo esperando mais de cada vez, e só consulta periodicamente se uma lista chegar entretanto
 doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
 doctor-events-proxy-own = o proxy { $proxy } respondeu ele próprio HTTP { $status } ao fluxo de eventos, embora as chamadas de lista por ele tenham sido respondidas: o proxy não passa o fluxo. O assistente consulta em vez disso
 doctor-events-fix-proxy-held = Peça a quem gere o proxy que deixe passar text/event-stream sem buffer, ou defina NO_PROXY={ $host } se o gateway for acessível sem ele

@@ -3563,3 +3563,22 @@ fn a_limited_stream_is_said_as_the_wait_the_wizard_keeps() {
         "{text}"
     );
 }
+
+/// An events call that gets no answer (the connection closed at once):
+/// doctor says the wizard opens the stream again, never that it polls
+/// instead, which it does only where a list comes (stranger 69, BR16).
+#[test]
+fn an_unanswered_stream_is_said_as_the_wizard_retries_it() {
+    let home = home();
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::routing(vec![("/events", Vec::new())], json_200(list));
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(
+        events.contains("the wizard opens the stream again") && !events.contains("polls instead"),
+        "{text}"
+    );
+}
