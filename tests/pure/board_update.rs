@@ -2210,3 +2210,35 @@ fn a_vehicle_added_to_a_live_board_is_asked_again_after_a_failure() {
     let again = requests(&update(&mut s, Input::WatchTick, t(45)));
     assert!(again.iter().any(|r| r.0 == "E5"), "{again:?}");
 }
+
+/// Two vehicles of one stream whose stepsIDs the list call refused (after
+/// the stream's 2346): both start over, though the first one's start-over
+/// restarts the board's followers before the second's word is taken
+/// (stranger 69, BR8).
+#[test]
+fn every_vehicle_whose_steps_id_the_list_refused_starts_over() {
+    let (mut s, id) = live_board();
+    let dropped = |steps_id: &str| LiveUpdate::Dropped {
+        steps_id: steps_id.into(),
+        error: GatewayError::Rejected {
+            status: 404,
+            kind: Rejection::NotFound,
+            body: ErrorBody::new(Some(2346), "no step for this stepsID"),
+            retry_after: None,
+            proxy: None,
+        },
+    };
+    let first = requests(&live(&mut s, "A1", id, dropped("1"), 45));
+    let a1 = first
+        .iter()
+        .find(|r| r.0 == "A1" && r.2 == Purpose::Open)
+        .expect("A1 asked again by carAssociationID");
+    // A1's new list comes first: the board's followers start again.
+    let effects = answer(&mut s, a1, Ok(list(11, ["todo"; 3])), 45);
+    assert!(followed(&effects).is_some(), "{effects:?}");
+    let second = requests(&live(&mut s, "C3", id, dropped("3"), 45));
+    assert!(
+        second.iter().any(|r| r.0 == "C3" && r.2 == Purpose::Open),
+        "{second:?}"
+    );
+}

@@ -265,7 +265,13 @@ fn live(
     now: SystemTime,
 ) -> (Outcome, Vec<Effect>) {
     let lang = judge.lang;
-    if session.follower_mut(id).is_none() {
+    // An older follower's word that this vehicle's stepsID is refused holds
+    // while the vehicle still has it: the board's followers restart when
+    // another vehicle of the same stream starts over first (stranger 69,
+    // BR8).
+    let still_its = matches!(&update, LiveUpdate::Dropped { steps_id, .. }
+        if session.steps_id() == Some(steps_id.as_str()));
+    if session.follower_mut(id).is_none() && !still_its {
         return (Outcome::Nothing, Vec::new());
     }
     match update {
