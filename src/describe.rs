@@ -914,7 +914,8 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
                 "gw-live-left-out",
                 count = num(missing.len()),
                 ids = ids.join(", "),
-                lists = num(*lists)
+                lists = num(*lists),
+                sent = num(lists.saturating_sub(missing.len()))
             )
         }
         LiveFault::Contradicted {

@@ -490,9 +490,9 @@ gw-live-contradicted-unsent = { $count ->
     [one] Der Stream hatte für die stepsID { $ids } keine Liste gesendet: vielleicht die gemeinte
    *[other] Der Stream hatte für die stepsIDs { $ids } keine Liste gesendet: vielleicht ist eine davon gemeint
 }
-gw-live-left-out = der Live-Stream des Gateways sandte die aktuellen Listen von { $lists } stepsIDs sofort, außer { $count ->
-        [one] der von stepsID { $ids }, die er ebenso schuldet
-       *[other] denen der stepsIDs { $ids }, die er ebenso schuldet
+gw-live-left-out = der Live-Stream des Gateways sandte die aktuellen Listen von { $sent } seiner { $lists } stepsIDs sofort, aber nicht { $count ->
+        [one] die von stepsID { $ids }, die er ebenso schuldet
+       *[other] die der stepsIDs { $ids }, die er ebenso schuldet
     }: ein ausgelassenes Fahrzeug würde nie verfolgt. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
 gw-live-refused = das Gateway lehnt seinen Live-Stream ab, beantwortet aber die Listen ({ $why }). Stattdessen werden die Listen abgefragt
 gw-live-closed-soon = der Live-Stream des Gateways schloss kurz nach dem Senden seiner Listen, { $times } Mal in Folge (jedes Mal binnen einer Minute): er hält keinen Stream offen, eine Änderung käme also spät. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden

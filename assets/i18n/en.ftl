@@ -577,7 +577,7 @@ gw-live-contradicted-unsent = { $count ->
     [one] The stream had sent no list for stepsID { $ids }: the one it may have meant
    *[other] The stream had sent no list for the stepsIDs { $ids }: one of them it may have meant
 }
-gw-live-left-out = the gateway's live stream sent the current lists of { $lists } stepsIDs at once, except { $count ->
+gw-live-left-out = the gateway's live stream sent the current lists of { $sent } of its { $lists } stepsIDs at once, but not { $count ->
         [one] that of stepsID { $ids }, which it owes as well
        *[other] those of the stepsIDs { $ids }, which it owes as well
     }: a vehicle left out would never be followed. The lists are asked for instead; tell the gateway's operator

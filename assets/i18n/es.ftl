@@ -493,7 +493,7 @@ gw-live-contradicted-unsent = { $count ->
     [one] El flujo no había enviado ninguna lista del stepsID { $ids }: quizá el que quería decir
    *[other] El flujo no había enviado ninguna lista de los stepsID { $ids }: quizá se refería a uno de ellos
 }
-gw-live-left-out = el flujo en tiempo real de la pasarela envió enseguida las listas actuales de { $lists } stepsIDs, salvo { $count ->
+gw-live-left-out = el flujo en tiempo real de la pasarela envió enseguida las listas actuales de { $sent } de sus { $lists } stepsIDs, pero no { $count ->
         [one] la del stepsID { $ids }, que también debe
        *[other] las de los stepsIDs { $ids }, que también debe
     }: un vehículo omitido nunca se seguiría. En su lugar se piden las listas; avise a quien gestiona la pasarela

@@ -493,7 +493,7 @@ gw-live-contradicted-unsent = { $count ->
     [one] Le flux n'avait envoyé aucune liste pour le stepsID { $ids } : peut-être celui qu'il visait
    *[other] Le flux n'avait envoyé aucune liste pour les stepsID { $ids } : il visait peut-être l'un d'eux
 }
-gw-live-left-out = le flux en direct de la passerelle a envoyé tout de suite les listes actuelles de { $lists } stepsIDs, sauf { $count ->
+gw-live-left-out = le flux en direct de la passerelle a envoyé tout de suite les listes actuelles de { $sent } de ses { $lists } stepsIDs, mais pas { $count ->
         [one] celle du stepsID { $ids }, qu'il doit aussi
        *[other] celles des stepsIDs { $ids }, qu'il doit aussi
     } : un véhicule omis ne serait jamais suivi. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle

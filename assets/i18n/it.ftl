@@ -490,7 +490,7 @@ gw-live-contradicted-unsent = { $count ->
     [one] Il flusso non aveva inviato alcun elenco per lo stepsID { $ids }: forse quello che intendeva
    *[other] Il flusso non aveva inviato alcun elenco per gli stepsID { $ids }: forse intendeva uno di questi
 }
-gw-live-left-out = il flusso in diretta del gateway ha inviato subito gli elenchi attuali di { $lists } stepsID, tranne { $count ->
+gw-live-left-out = il flusso in diretta del gateway ha inviato subito gli elenchi attuali di { $sent } dei suoi { $lists } stepsID, ma non { $count ->
         [one] quello dello stepsID { $ids }, che deve anch'esso
        *[other] quelli degli stepsID { $ids }, che deve anch'essi
     }: un veicolo omesso non sarebbe mai seguito. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway

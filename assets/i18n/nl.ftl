@@ -492,7 +492,7 @@ gw-live-contradicted-unsent = { $count ->
     [one] De stream had voor stepsID { $ids } geen lijst gestuurd: misschien de bedoelde
    *[other] De stream had voor de stepsIDs { $ids } geen lijst gestuurd: misschien was een daarvan bedoeld
 }
-gw-live-left-out = de livestream van de gateway stuurde meteen de huidige lijsten van { $lists } stepsIDs, behalve { $count ->
+gw-live-left-out = de livestream van de gateway stuurde meteen de huidige lijsten van { $sent } van zijn { $lists } stepsIDs, maar niet { $count ->
         [one] die van stepsID { $ids }, die hij ook verschuldigd is
        *[other] die van de stepsIDs { $ids }, die hij ook verschuldigd is
     }: een weggelaten voertuig zou nooit gevolgd worden. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten

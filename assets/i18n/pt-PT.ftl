@@ -473,7 +473,7 @@ gw-live-contradicted-unsent = { $count ->
     [one] O fluxo não tinha enviado nenhuma lista do stepsID { $ids }: talvez o que queria dizer
    *[other] O fluxo não tinha enviado nenhuma lista dos stepsIDs { $ids }: talvez quisesse dizer um deles
 }
-gw-live-left-out = o fluxo ao vivo do gateway enviou logo as listas atuais de { $lists } stepsIDs, exceto { $count ->
+gw-live-left-out = o fluxo ao vivo do gateway enviou logo as listas atuais de { $sent } dos seus { $lists } stepsIDs, mas não { $count ->
         [one] a do stepsID { $ids }, que também deve
        *[other] as dos stepsIDs { $ids }, que também deve
     }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway

@@ -1078,7 +1078,9 @@ async fn a_stream_that_leaves_out_a_list_is_said_and_polled() {
     );
     let words = describe::gateway_error(Lang::En, &error);
     assert!(
-        words.contains("sent the current lists of 2 stepsIDs at once, except that of stepsID 2"),
+        words.contains(
+            "sent the current lists of 1 of its 2 stepsIDs at once, but not that of stepsID 2"
+        ),
         "{words}"
     );
     // Then polled: the list left out comes.
