@@ -847,11 +847,10 @@ pub fn error_said(body: &crate::wire::ErrorBody) -> String {
     }
 }
 
-/// A live stream's fault, in words.
-fn live_line(lang: Lang, fault: &LiveFault) -> String {
+/// A live stream that went quiet, in words: silent after its lists, or no
+/// list at all.
+fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
     match fault {
-        LiveFault::Cut => tr!(lang, "gw-live-cut"),
-        LiveFault::CutDirect => tr!(lang, "gw-live-cut-direct"),
         LiveFault::Silent {
             after,
             kept_alive: true,
@@ -870,11 +869,34 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             "gw-live-silent-no-keepalive",
             secs = format!("{:.1}", after.as_secs_f64())
         ),
-        LiveFault::NoFirstEvent { after } => tr!(
+        LiveFault::NoFirstEvent {
+            after,
+            proxied: true,
+        } => tr!(
             lang,
             "gw-live-no-first-event",
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+        // No proxy is in use: the gateway's own doing, or a reverse proxy's
+        // in front of it (stranger 69, BR6).
+        LiveFault::NoFirstEvent {
+            after,
+            proxied: false,
+        } => tr!(
+            lang,
+            "gw-live-no-first-event-direct",
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        _ => String::new(),
+    }
+}
+
+/// A live stream's fault, in words.
+fn live_line(lang: Lang, fault: &LiveFault) -> String {
+    match fault {
+        LiveFault::Cut => tr!(lang, "gw-live-cut"),
+        LiveFault::CutDirect => tr!(lang, "gw-live-cut-direct"),
+        LiveFault::Silent { .. } | LiveFault::NoFirstEvent { .. } => quiet_line(lang, fault),
         LiveFault::OtherEvents {
             kind,
             after,

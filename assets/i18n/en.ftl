@@ -563,6 +563,7 @@ gw-live-cut-direct = the gateway cut its live stream in the middle of an event (
 gw-live-silent = the gateway's live stream sent nothing for { $secs } s, not even a keep-alive. It reconnects by itself; if this repeats, check the network
 gw-live-silent-no-keepalive = the gateway's live stream sent its first events, then nothing for { $secs } s, not even the keep-alive the contract asks at least every 15 s: the gateway sends no keep-alives, or a proxy on the way holds them back. It reconnects by itself, and a change may show up to { $secs } s late; tell the gateway's operator
 gw-live-no-first-event = the gateway's live stream opened but sent no list within { $secs } s (keep-alives at most), though the current lists come at once: a proxy may be holding it back. It reconnects by itself, then polls the lists instead
+gw-live-no-first-event-direct = the gateway's live stream opened but sent no list within { $secs } s (keep-alives at most), though the current lists come at once; no proxy is in use here, so the gateway, or a reverse proxy in front of it, holds them back. It reconnects by itself, then polls the lists instead; tell the gateway's operator
 gw-live-other-events = the gateway's live stream sent events of type “{ $kind }”, and none of type steps within { $secs } s: its lists come under another event type than the contract's, so none is read. It reconnects by itself, then polls the lists instead; tell the gateway's operator that each list must come as `event: steps` (or with no event line)
 gw-live-no-list-events = the gateway's live stream sent only events of type “{ $kind }”, with no list in them, and no list within { $secs } s, though the current lists come at once. It reconnects by itself, then polls the lists instead; if this lasts, tell the gateway's operator that the stream must send each list at once, as `event: steps`
 gw-live-not-text = the gateway's live stream is not UTF-8 text. Check that --api points at a steps gateway
@@ -1894,10 +1895,8 @@ doctor-events-fix-error-event = Tell the gateway's operator what its event strea
 doctor-events-404 = not offered (404): the wizard polls instead
 doctor-events-2346 = refused (404, code 2346): the stream says it has no step for stepsID { $id }, which the list call just gave: the gateway contradicts itself. The wizard polls instead
 doctor-events-http = { $answer }: the wizard polls instead
-doctor-events-limited = { $answer }: the gateway limits the stream. The wizard waits { $secs ->
-        [0] as long as the gateway asks
-       *[other] { $secs } s, as the gateway asks
-    }, with every request to it, then opens the stream again: the list on screen is not refreshed meanwhile
+doctor-events-limited = { $answer }: the gateway limits the stream. The wizard waits { $secs } s, as the gateway asks, with every request to it, then opens the stream again: the list on screen is not refreshed meanwhile
+doctor-events-limited-unnamed = { $answer }: the gateway limits the stream. The wizard waits as long as the gateway asks, with every request to it, then opens the stream again: the list on screen is not refreshed meanwhile
 doctor-events-no-answer = no answer ({ $why }): the wizard opens the stream again, waiting longer each time, and polls only where a list comes meanwhile
 doctor-events-proxy-held = no answer through the proxy { $proxy }, though the list calls through it were answered: the proxy holds back an answer that does not end (it buffers the event stream). The wizard polls instead
 doctor-events-proxy-own = the proxy { $proxy } answered HTTP { $status } itself to the event stream, though the list calls through it were answered: the proxy does not pass the stream on. The wizard polls instead

@@ -479,6 +479,7 @@ gw-live-cut-direct = la pasarela cortó su flujo en tiempo real a mitad de un ev
 gw-live-silent = el flujo en tiempo real de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revise la red
 gw-live-silent-no-keepalive = el flujo en tiempo real de la pasarela envió sus primeros eventos y luego nada durante { $secs } s, ni siquiera la señal de mantenimiento que el contrato pide al menos cada 15 s: la pasarela no envía señales de mantenimiento, o un proxy en el camino las retiene. Se reconecta solo, y un cambio puede mostrarse hasta { $secs } s tarde; avise a quien gestiona la pasarela
 gw-live-no-first-event = el flujo en tiempo real de la pasarela se abrió pero no envió ninguna lista en { $secs } s (como mucho señales de mantenimiento), aunque las listas actuales llegan enseguida: quizá un proxy lo retiene. Se reconecta solo y luego consulta las listas en su lugar
+gw-live-no-first-event-direct = el flujo en tiempo real de la pasarela se abrió pero no envió ninguna lista en { $secs } s (como mucho señales de mantenimiento), aunque las listas actuales llegan enseguida; aquí no se usa ningún proxy, así que la pasarela, o un proxy inverso delante de ella, las retiene. Se reconecta solo y luego consulta las listas en su lugar; avise a quien gestiona la pasarela
 gw-live-other-events = el flujo en directo de la pasarela envió eventos de tipo «{ $kind }» y ninguno de tipo steps en { $secs } s: sus listas llegan con otro tipo de evento que el del contrato, así que no se lee ninguna. Se reconecta por sí solo y luego consulta las listas en su lugar; avise a quien gestiona la pasarela de que cada lista debe llegar como `event: steps` (o sin línea event)
 gw-live-no-list-events = el flujo en directo de la pasarela solo envió eventos de tipo «{ $kind }», sin lista dentro, y ninguna lista en { $secs } s, aunque las listas actuales llegan de inmediato. Se reconecta por sí solo y luego consulta las listas en su lugar; si esto continúa, avise a quien gestiona la pasarela de que el flujo debe enviar cada lista de inmediato, como `event: steps`
 gw-live-not-text = el flujo en tiempo real de la pasarela no es texto UTF-8. Compruebe que --api apunta a una pasarela de pasos
@@ -1902,10 +1903,8 @@ doctor-events-fix-error-event = Avise al operador de la pasarela de lo que dijo 
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
 doctor-events-2346 = rechazado (404, código 2346): el flujo dice no tener ningún paso para el stepsID { $id }, que la llamada de lista acaba de dar: la pasarela se contradice. El asistente consulta en su lugar
 doctor-events-http = { $answer }: el asistente consulta periódicamente
-doctor-events-limited = { $answer }: la pasarela limita el flujo. El asistente espera { $secs ->
-        [0] lo que pida la pasarela
-       *[other] { $secs } s, como pide la pasarela
-    }, con toda solicitud a ella, y luego vuelve a abrir el flujo: la lista en pantalla no se actualiza entretanto
+doctor-events-limited = { $answer }: la pasarela limita el flujo. El asistente espera { $secs } s, como pide la pasarela, con toda solicitud a ella, y luego vuelve a abrir el flujo: la lista en pantalla no se actualiza entretanto
+doctor-events-limited-unnamed = { $answer }: la pasarela limita el flujo. El asistente espera lo que pida la pasarela, con toda solicitud a ella, y luego vuelve a abrir el flujo: la lista en pantalla no se actualiza entretanto
 doctor-events-no-answer = sin respuesta ({ $why }): el asistente vuelve a abrir el flujo esperando cada vez más, y solo consulta periódicamente si entretanto llega una lista
 doctor-events-proxy-held = sin respuesta a través del proxy { $proxy }, aunque las llamadas de lista a través de él sí se respondieron: el proxy retiene una respuesta que no termina (almacena en búfer el flujo de eventos). El asistente consulta periódicamente en su lugar
 doctor-events-proxy-own = el proxy { $proxy } respondió él mismo HTTP { $status } al flujo de eventos, aunque las llamadas de lista a través de él tuvieron respuesta: el proxy no transmite el flujo. El asistente consulta en su lugar

@@ -483,6 +483,7 @@ gw-live-cut-direct = o gateway cortou seu fluxo ao vivo no meio de um evento (ne
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
 gw-live-silent-no-keepalive = o fluxo ao vivo do gateway enviou seus primeiros eventos e depois nada por { $secs } s, nem mesmo o sinal de manutenção que o contrato pede pelo menos a cada 15 s: o gateway não envia sinais de manutenção, ou um proxy no caminho os retém. Ele se reconecta sozinho, e uma mudança pode aparecer até { $secs } s atrasada; avise quem opera o gateway
 gw-live-no-first-event = o fluxo ao vivo do gateway abriu mas não enviou nenhuma lista em { $secs } s (no máximo sinais de manutenção), embora as listas atuais venham de imediato: talvez um proxy o retenha. Ele se reconecta sozinho e depois consulta as listas
+gw-live-no-first-event-direct = o fluxo ao vivo do gateway abriu, mas não enviou nenhuma lista em { $secs } s (no máximo sinais de manutenção), embora as listas atuais venham na hora; nenhum proxy é usado aqui, então o gateway, ou um proxy reverso na frente dele, as retém. Ele se reconecta sozinho e depois consulta as listas em vez disso; avise quem opera o gateway
 gw-live-other-events = o fluxo ao vivo do gateway enviou eventos do tipo “{ $kind }” e nenhum do tipo steps em { $secs } s: as listas dele chegam com outro tipo de evento que não o do contrato, então nenhuma é lida. Ele se reconecta sozinho e depois consulta as listas no lugar; avise quem opera o gateway que cada lista deve vir como `event: steps` (ou sem linha event)
 gw-live-no-list-events = o fluxo ao vivo do gateway enviou só eventos do tipo “{ $kind }”, sem lista neles, e nenhuma lista em { $secs } s, embora as listas atuais venham na hora. Ele se reconecta sozinho e depois consulta as listas no lugar; se isso continuar, avise quem opera o gateway que o fluxo deve enviar cada lista na hora, como `event: steps`
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
@@ -1923,10 +1924,8 @@ doctor-events-fix-error-event = Avise o operador do gateway do que o fluxo de ev
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-2346 = recusado (404, código 2346): o fluxo diz não ter passo para o stepsID { $id }, que a chamada da lista acabou de dar: o gateway se contradiz. O assistente consulta em vez disso
 doctor-events-http = { $answer }: o assistente consulta periodicamente
-doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espera { $secs ->
-        [0] o quanto o gateway pedir
-       *[other] { $secs } s, como o gateway pede
-    }, com todo pedido a ele, e depois reabre o fluxo: a lista na tela não é atualizada nesse meio-tempo
+doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espera { $secs } s, como o gateway pede, com todo pedido a ele, e depois reabre o fluxo: a lista na tela não é atualizada nesse meio-tempo
+doctor-events-limited-unnamed = { $answer }: o gateway limita o fluxo. O assistente espera o quanto o gateway pedir, com todo pedido a ele, e depois reabre o fluxo: a lista na tela não é atualizada nesse meio-tempo
 doctor-events-no-answer = sem resposta ({ $why }): o assistente reabre o fluxo esperando mais a cada vez, e só consulta periodicamente se uma lista chegar nesse meio-tempo
 doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (ele armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
 doctor-events-proxy-own = o proxy { $proxy } respondeu ele mesmo HTTP { $status } ao fluxo de eventos, embora as chamadas de lista por ele tenham sido respondidas: o proxy não repassa o fluxo. O assistente consulta em vez disso

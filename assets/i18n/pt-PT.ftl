@@ -459,6 +459,7 @@ gw-live-cut-direct = o gateway cortou o seu fluxo ao vivo a meio de um evento (n
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Volta a ligar-se sozinho; se isso se repetir, verifique a rede
 gw-live-silent-no-keepalive = o fluxo ao vivo do gateway enviou os seus primeiros eventos e depois nada durante { $secs } s, nem mesmo o sinal de manutenção que o contrato pede pelo menos a cada 15 s: o gateway não envia sinais de manutenção, ou um proxy no caminho retém-nos. Volta a ligar-se sozinho, e uma alteração pode aparecer até { $secs } s atrasada; avise quem opera o gateway
 gw-live-no-first-event = o fluxo ao vivo do gateway abriu mas não enviou nenhuma lista em { $secs } s (no máximo sinais de manutenção), embora as listas atuais venham de imediato: talvez um proxy o retenha. Volta a ligar-se sozinho e depois consulta as listas
+gw-live-no-first-event-direct = o fluxo ao vivo do gateway abriu, mas não enviou nenhuma lista em { $secs } s (no máximo sinais de manutenção), embora as listas atuais venham logo; nenhum proxy é usado aqui, por isso o gateway, ou um proxy inverso à frente dele, retém-nas. Volta a ligar-se sozinho e depois consulta as listas em vez disso; avise quem opera o gateway
 gw-live-other-events = o fluxo em direto do gateway enviou eventos do tipo «{ $kind }» e nenhum do tipo steps em { $secs } s: as listas dele chegam com outro tipo de evento que não o do contrato, pelo que nenhuma é lida. Volta a ligar-se sozinho e depois consulta as listas em vez disso; avise quem gere o gateway de que cada lista deve vir como `event: steps` (ou sem linha event)
 gw-live-no-list-events = o fluxo em direto do gateway enviou só eventos do tipo «{ $kind }», sem lista neles, e nenhuma lista em { $secs } s, embora as listas atuais venham de imediato. Volta a ligar-se sozinho e depois consulta as listas em vez disso; se isto continuar, avise quem gere o gateway de que o fluxo deve enviar cada lista de imediato, como `event: steps`
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
@@ -1872,10 +1873,8 @@ doctor-events-fix-error-event = Avise o operador do gateway do que o fluxo de ev
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-2346 = recusado (404, código 2346): o fluxo diz não ter passo para o stepsID { $id }, que a chamada da lista acabou de dar: o gateway contradiz-se. O assistente consulta em vez disso
 doctor-events-http = { $answer }: o assistente consulta periodicamente
-doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espera { $secs ->
-        [0] o que o gateway pedir
-       *[other] { $secs } s, como o gateway pede
-    }, com todos os pedidos a ele, e depois reabre o fluxo: a lista no ecrã não é atualizada entretanto
+doctor-events-limited = { $answer }: o gateway limita o fluxo. O assistente espera { $secs } s, como o gateway pede, com todos os pedidos a ele, e depois reabre o fluxo: a lista no ecrã não é atualizada entretanto
+doctor-events-limited-unnamed = { $answer }: o gateway limita o fluxo. O assistente espera o que o gateway pedir, com todos os pedidos a ele, e depois reabre o fluxo: a lista no ecrã não é atualizada entretanto
 doctor-events-no-answer = sem resposta ({ $why }): o assistente reabre o fluxo esperando mais de cada vez, e só consulta periodicamente se uma lista chegar entretanto
 doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
 doctor-events-proxy-own = o proxy { $proxy } respondeu ele próprio HTTP { $status } ao fluxo de eventos, embora as chamadas de lista por ele tenham sido respondidas: o proxy não passa o fluxo. O assistente consulta em vez disso

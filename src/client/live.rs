@@ -63,7 +63,8 @@ pub enum LiveFault {
     Silent { after: Duration, kept_alive: bool },
     /// The stream opened, and no event came for this long (keep-alives at
     /// most): the current lists it owes at once never came.
-    NoFirstEvent { after: Duration },
+    /// `proxied`: through a proxy, which may be what holds it back.
+    NoFirstEvent { after: Duration, proxied: bool },
     /// The stream opened and sent events of another type (`kind`, the
     /// first such, sanitised), and no list for this long: its lists come
     /// under a type the contract does not read.
@@ -740,7 +741,10 @@ impl Follower {
                         let after = self.options.first_event_timeout;
                         let fault = match other.take() {
                             Some((kind, lists)) => LiveFault::OtherEvents { kind, after, lists },
-                            None => LiveFault::NoFirstEvent { after },
+                            None => LiveFault::NoFirstEvent {
+                                after,
+                                proxied: self.gateway.proxy.is_some(),
+                            },
                         };
                         return Ok(StreamEnd::Failed {
                             error: GatewayError::Live(fault),

@@ -1507,16 +1507,16 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             // gateway waits with it), then opens the stream again; it does
             // not poll meanwhile (stranger 69, BR9).
             Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => {
-                let wait =
-                    crate::client::retry_after(&a.headers).map_or(0, |w| w.as_secs().min(3600));
-                Line::new(
-                    Mark::Warning,
-                    words!(
+                let answer = http_failure(a.status, &a.body);
+                let detail = match crate::client::retry_after(&a.headers) {
+                    Some(wait) if !wait.is_zero() => words!(
                         "doctor-events-limited",
-                        answer = http_failure(a.status, &a.body),
-                        secs = wait
+                        answer = answer,
+                        secs = wait.as_secs().min(3600)
                     ),
-                )
+                    _ => words!("doctor-events-limited-unnamed", answer = answer),
+                };
+                Line::new(Mark::Warning, detail)
             }
             Ok(a) => Line::new(
                 Mark::Warning,

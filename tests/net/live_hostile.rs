@@ -1278,6 +1278,12 @@ async fn a_stream_of_keep_alives_only_is_not_followed_for_ever() {
         words.contains("opened but sent no list within 0.2 s"),
         "{words}"
     );
+    // No proxy is in use here: never "a proxy may be holding it back"
+    // (stranger 69, BR6).
+    assert!(
+        words.contains("no proxy is in use here") && !words.contains("a proxy may be"),
+        "{words}"
+    );
 }
 
 /// A stream that sends its lists at once, as events of another type than
