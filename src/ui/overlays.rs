@@ -345,7 +345,8 @@ pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, t
         )
     );
     let sized = |qr: bool| {
-        let (lines, widest) = sign_in_lines(lang, sign_in, theme, qr.then_some(area.width));
+        let api = state.options().api_typed.as_deref();
+        let (lines, widest) = sign_in_lines((lang, api), sign_in, theme, qr.then_some(area.width));
         let width = cells(widest.max(title.chars().count()))
             .saturating_add(4)
             .min(area.width);
@@ -369,8 +370,9 @@ const SIGN_IN_NOTE_WIDTH: usize = 52;
 
 /// The sign-in box's lines, and the width it needs (a note wraps to it);
 /// the QR code when `qr` gives a width it fits in.
+/// `api`: the --api typed, which the commands it suggests carry.
 fn sign_in_lines(
-    lang: Lang,
+    (lang, api): (Lang, Option<&str>),
     sign_in: &SignIn,
     theme: Theme,
     qr: Option<u16>,
@@ -440,6 +442,12 @@ fn sign_in_lines(
             OpenFailure::Failed { why, .. } => {
                 tr!(lang, "signin-browser-failed-no-qr", why = why.clone())
             }
+        };
+        // The commands it suggests carry the --api typed (stranger 68,
+        // BQ14).
+        let words = match api {
+            Some(api) => crate::text::commands_with_api(&words, api),
+            None => words,
         };
         widest = widest.max(SIGN_IN_NOTE_WIDTH.min(words.chars().count()));
         lines.push(Line::from(""));

@@ -4721,3 +4721,55 @@ fn watch_stopped_for_a_token_goes_on_after_signing_in() {
         "{banner:?}"
     );
 }
+
+/// No browser for a sign-in address on this machine only: the command the
+/// box suggests carries the --api typed, so it runs as written (stranger
+/// 68, BQ14).
+#[test]
+fn the_sign_in_box_s_commands_carry_the_api_typed() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        data_dir: Some("/data".into()),
+        api_typed: Some("http://127.0.0.1:46700".into()),
+        ..Options::default()
+    });
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        1,
+    );
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let local = SignInPrompt {
+        address: "http://127.0.0.1:46700/device?user_code=BCDF-GHJK".into(),
+        verification_uri: "http://127.0.0.1:46700/device".into(),
+        ..prompt()
+    };
+    let address = local.address.clone();
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: sign_in,
+            prompt: local,
+        },
+        2,
+    );
+    msg(
+        &mut s,
+        Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(address),
+        )),
+        3,
+    );
+    let screen: String = render_at(&s, 100, 40)
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        screen.contains("stepwise login --api http://127.0.0.1:46700 --with-token"),
+        "{screen}"
+    );
+}
