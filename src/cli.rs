@@ -245,16 +245,16 @@ pub enum Command {
 pub struct SignInArgs {
     // The identity provider's issuer URL (else STEPWISE_ISSUER, `issuer` in
     // the config file, else found from the gateway)
-    #[arg(long, value_name = "URL", conflicts_with = "with_token")]
+    #[arg(long, value_name = "URL", value_parser = parse_given_en, conflicts_with = "with_token")]
     pub issuer: Option<String>,
     // The client id registered for stepwise at the provider [default: stepwise]
-    #[arg(long, value_name = "ID", conflicts_with = "with_token")]
+    #[arg(long, value_name = "ID", value_parser = parse_given_en, conflicts_with = "with_token")]
     pub client_id: Option<String>,
     // The scopes to ask for, separated by spaces
-    #[arg(long, value_name = "SCOPES", conflicts_with = "with_token")]
+    #[arg(long, value_name = "SCOPES", value_parser = parse_given_en, conflicts_with = "with_token")]
     pub scope: Option<String>,
     // The audience (resource) to ask the token for
-    #[arg(long, value_name = "URI", conflicts_with = "with_token")]
+    #[arg(long, value_name = "URI", value_parser = parse_given_en, conflicts_with = "with_token")]
     pub audience: Option<String>,
     // Sign in with a code typed in a browser anywhere, even where one could be opened here
     #[arg(long, conflicts_with = "with_token")]
@@ -657,6 +657,9 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
         "addr" => arg.value_parser(move |raw: &str| parse_addr(lang, raw)),
         "churn" => arg.value_parser(move |raw: &str| parse_seconds(lang, raw)),
         "deadline" => arg.value_parser(move |raw: &str| parse_deadline(lang, raw)),
+        "issuer" | "client_id" | "scope" | "audience" => {
+            arg.value_parser(move |raw: &str| parse_given(lang, raw))
+        }
         _ => arg,
     };
     // The value's name (`<FILE>`, `<PATH>`) as the help's sentences say it.
@@ -950,6 +953,21 @@ fn parse_id(lang: Lang, raw: &str) -> Result<String, String> {
 /// [`command`] with the one of the language).
 fn parse_id_en(raw: &str) -> Result<String, String> {
     parse_id(Lang::En, raw)
+}
+
+/// A sign-in setting given as a flag: an empty one (an unset variable in
+/// a script) is refused, never replaced by the default without a word
+/// (stranger 68, BQ18).
+fn parse_given(lang: Lang, raw: &str) -> Result<String, String> {
+    let given = raw.trim();
+    if given.is_empty() {
+        return Err(tr!(lang, "cli-arg-empty"));
+    }
+    Ok(given.to_owned())
+}
+
+fn parse_given_en(raw: &str) -> Result<String, String> {
+    parse_given(Lang::En, raw)
 }
 
 fn parse_addr_en(raw: &str) -> Result<String, String> {

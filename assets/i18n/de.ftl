@@ -1229,6 +1229,7 @@ cli-arg-serve-token-twice = serve nimmt das verlangte Token aus --token oder --t
 cli-arg-serve-token-empty = serve --token ist leer und würde so kein Token verlangen. Das Token angeben oder --token weglassen für einen Simulator ohne Zugangsschutz
 cli-arg-serve-churn = serve --churn braucht --fleet N: es erledigt Schritte der erzeugten Fahrzeuge. z. B. --fleet 200 hinzufügen
 cli-arg-seconds = eine Zahl von Sekunden zwischen 0.1 und 86400 angeben, z. B. 2
+cli-arg-empty = er ist leer: einen Wert angeben oder die Option für ihren Standardwert weglassen
 cli-arg-id = eine ID besteht aus 1 bis { $max } Buchstaben a–z, A–Z, Ziffern, '-' oder '_'
 cli-arg-addr-no-port = der Port fehlt; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-addr-no-host = bei { $port } fehlt der Host; HOST:PORT angeben, z. B. 127.0.0.1:{ $port } (oder 0.0.0.0:{ $port } für das Netz der Werkstatt)

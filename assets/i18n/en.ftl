@@ -1239,6 +1239,7 @@ cli-arg-serve-token-twice = serve takes the token to require from --token or --t
 cli-arg-serve-token-empty = serve --token is empty, which would require no token. Give the token, or leave out --token for a simulator open to all
 cli-arg-serve-churn = serve --churn needs --fleet N: it completes steps of the generated vehicles' kind. Add e.g. --fleet 200
 cli-arg-seconds = give a number of seconds from 0.1 to 86400, e.g. 2
+cli-arg-empty = it is empty: give a value, or leave the option out for its default
 cli-arg-id = an id is 1 to { $max } letters a–z, A–Z, digits, '-' or '_'
 cli-arg-addr-no-port = it has no port; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-addr-no-host = { $port } has no host: give HOST:PORT, e.g. 127.0.0.1:{ $port } (or 0.0.0.0:{ $port } for the shop's network)

@@ -1235,6 +1235,7 @@ cli-arg-serve-token-twice = serve toma el token que exige de --token o de --toke
 cli-arg-serve-token-empty = serve --token está vacío, así que no exigiría ningún token. Indique el token, o quite --token para un simulador abierto a todos
 cli-arg-serve-churn = serve --churn necesita --fleet N: completa pasos de los vehículos generados. Añada p. ej. --fleet 200
 cli-arg-seconds = indique un número de segundos de 0.1 a 86400, p. ej. 2
+cli-arg-empty = está vacío: indique un valor, u omita la opción para su valor por defecto
 cli-arg-id = un id tiene de 1 a { $max } letras a–z, A–Z, cifras, '-' o '_'
 cli-arg-addr-no-port = falta el puerto; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-no-host = a { $port } le falta el host; indique HOST:PUERTO, p. ej. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } para la red del taller)

@@ -1235,6 +1235,7 @@ cli-arg-serve-token-twice = serve prend le jeton à exiger de --token ou de --to
 cli-arg-serve-token-empty = serve --token est vide, ce qui n'exigerait aucun jeton. Donnez le jeton, ou retirez --token pour un simulateur ouvert à tous
 cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des véhicules générés. Ajoutez par ex. --fleet 200
 cli-arg-seconds = donnez un nombre de secondes de 0.1 à 86400, par ex. 2
+cli-arg-empty = elle est vide : donnez une valeur, ou omettez l'option pour sa valeur par défaut
 cli-arg-id = un id fait de 1 à { $max } lettres a–z, A–Z, chiffres, '-' ou '_'
 cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } pour le réseau de l'atelier)

@@ -1232,6 +1232,7 @@ cli-arg-serve-token-twice = serve prende il token da richiedere da --token o da 
 cli-arg-serve-token-empty = serve --token è vuoto, quindi non richiederebbe alcun token. Indicare il token, o togliere --token per un simulatore aperto a tutti
 cli-arg-serve-churn = serve --churn richiede --fleet N: fa i passi dei veicoli generati. Aggiungere ad es. --fleet 200
 cli-arg-seconds = indicare un numero di secondi da 0.1 a 86400, ad es. 2
+cli-arg-empty = è vuoto: indicare un valore, o omettere l'opzione per il suo valore predefinito
 cli-arg-id = un id è fatto di 1 a { $max } lettere a–z, A–Z, cifre, '-' o '_'
 cli-arg-addr-no-port = manca la porta; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-no-host = a { $port } manca l'host; indicare HOST:PORTA, ad es. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } per la rete dell'officina)

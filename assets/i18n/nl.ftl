@@ -1231,6 +1231,7 @@ cli-arg-serve-token-twice = serve neemt het te eisen token uit --token of --toke
 cli-arg-serve-token-empty = serve --token is leeg en zou dus geen token eisen. Geef het token, of laat --token weg voor een simulator die voor iedereen open staat
 cli-arg-serve-churn = serve --churn heeft --fleet N nodig: het doet stappen van de gegenereerde voertuigen. Voeg bijv. --fleet 200 toe
 cli-arg-seconds = geef een aantal seconden van 0.1 tot 86400, bijv. 2
+cli-arg-empty = die is leeg: geef een waarde, of laat de optie weg voor de standaardwaarde
 cli-arg-id = een id bestaat uit 1 tot { $max } letters a–z, A–Z, cijfers, '-' of '_'
 cli-arg-addr-no-port = de poort ontbreekt; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-addr-no-host = { $port } heeft geen host; geef HOST:POORT, bijv. 127.0.0.1:{ $port } (of 0.0.0.0:{ $port } voor het netwerk van de werkplaats)

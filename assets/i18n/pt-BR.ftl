@@ -1242,6 +1242,7 @@ cli-arg-serve-token-twice = serve toma o token a exigir de --token ou de --token
 cli-arg-serve-token-empty = serve --token está vazio, e assim não exigiria nenhum token. Indique o token, ou retire --token para um simulador aberto a todos
 cli-arg-serve-churn = serve --churn precisa de --fleet N: conclui passos dos veículos gerados. Adicione p. ex. --fleet 200
 cli-arg-seconds = indique um número de segundos de 0.1 a 86400, p. ex. 2
+cli-arg-empty = está vazio: informe um valor, ou omita a opção para o valor padrão
 cli-arg-id = um id tem de 1 a { $max } letras a–z, A–Z, dígitos, '-' ou '_'
 cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-no-host = falta o host em { $port }; indique HOST:PORTA, p. ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } para a rede da oficina)

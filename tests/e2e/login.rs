@@ -2492,3 +2492,24 @@ fn a_sign_in_whose_token_trial_a_page_refuses_is_said() {
         "{screen}"
     );
 }
+
+/// An empty `--client-id` or `--scope` (an unset variable in a script) is
+/// refused with what to do, exit 2, never replaced by the default without
+/// a word (stranger 68, BQ18).
+#[test]
+fn an_empty_sign_in_option_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    for flag in ["--client-id", "--scope", "--issuer", "--audience"] {
+        let out = run(
+            home.path(),
+            &["login", "--api", "http://127.0.0.1:9", flag, " "],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(flag) && err.contains("it is empty: give a value"),
+            "{err}"
+        );
+    }
+}
