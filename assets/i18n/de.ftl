@@ -136,6 +136,7 @@ banner-step-undone = { $count ->
    *[other] Nicht mehr erledigt — { $steps }
 }
 banner-step-undone-text = Die neueste Liste des Gateways führt es wieder als zu erledigen (ein Zurücksetzen anderswo, ein widerrufener Schlüssel oder ein Gateway, das seinen Stand verloren hat): der Kunde erledigt es erneut; die Liste zeigt, was bleibt.
+banner-steps-undone-text = Die neueste Liste des Gateways führt sie wieder als zu erledigen (ein Zurücksetzen anderswo, ein widerrufener Schlüssel oder ein Gateway, das seinen Stand verloren hat): der Kunde erledigt sie erneut; die Liste zeigt, was bleibt.
 banner-next-is = als Nächstes folgt { $title }.
 banner-all-done-ready = alles erledigt, der Dienst ist bereit.
 banner-nothing-shown-left = in der gezeigten Liste ist nichts mehr zu tun.

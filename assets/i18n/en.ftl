@@ -171,6 +171,7 @@ banner-step-undone = { $count ->
    *[other] { $steps } are no longer done
 }
 banner-step-undone-text = The gateway's latest list has it to do again (a reset elsewhere, a revoked key, or a gateway that lost its state): the customer does it again; the list shows what is left.
+banner-steps-undone-text = The gateway's latest list has them to do again (a reset elsewhere, a revoked key, or a gateway that lost its state): the customer does them again; the list shows what is left.
 banner-next-is = next is { $title }.
 banner-all-done-ready = every step is done, the service is ready.
 banner-nothing-shown-left = nothing shown is left to do.

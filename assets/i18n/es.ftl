@@ -136,6 +136,7 @@ banner-step-undone = { $count ->
    *[other] De nuevo pendiente — { $steps }
 }
 banner-step-undone-text = la última lista de la pasarela lo tiene de nuevo pendiente (un restablecimiento en otro lugar, una llave revocada o una pasarela que perdió su estado): el cliente lo hace de nuevo; la lista muestra lo que queda.
+banner-steps-undone-text = la última lista de la pasarela los tiene de nuevo pendientes (un restablecimiento en otro lugar, una llave revocada o una pasarela que perdió su estado): el cliente los hace de nuevo; la lista muestra lo que queda.
 banner-next-is = el siguiente paso es { $title }.
 banner-all-done-ready = todo hecho, el servicio está listo.
 banner-nothing-shown-left = en la lista mostrada no queda nada por hacer.

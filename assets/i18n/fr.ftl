@@ -136,6 +136,7 @@ banner-step-undone = { $count ->
    *[other] De nouveau à faire — { $steps }
 }
 banner-step-undone-text = la dernière liste de la passerelle l'a de nouveau à faire (une réinitialisation ailleurs, une clé révoquée, ou une passerelle qui a perdu son état) : le client le refait ; la liste montre ce qui reste.
+banner-steps-undone-text = la dernière liste de la passerelle les a de nouveau à faire (une réinitialisation ailleurs, une clé révoquée, ou une passerelle qui a perdu son état) : le client les refait ; la liste montre ce qui reste.
 banner-next-is = l'étape suivante est { $title }.
 banner-all-done-ready = tout est fait, le service est prêt.
 banner-nothing-shown-left = plus rien à faire dans la liste affichée.

@@ -136,6 +136,7 @@ banner-step-undone = { $count ->
    *[other] Di nuovo da fare — { $steps }
 }
 banner-step-undone-text = l'ultimo elenco del gateway lo ha di nuovo da fare (un azzeramento altrove, una chiave revocata, o un gateway che ha perso il suo stato): il cliente lo rifà; l'elenco mostra cosa resta.
+banner-steps-undone-text = l'ultimo elenco del gateway li ha di nuovo da fare (un azzeramento altrove, una chiave revocata, o un gateway che ha perso il suo stato): il cliente li rifà; l'elenco mostra cosa resta.
 banner-next-is = il prossimo passo è { $title }.
 banner-all-done-ready = tutto fatto, il servizio è pronto.
 banner-nothing-shown-left = nella lista mostrata non resta niente da fare.

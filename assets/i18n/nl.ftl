@@ -138,6 +138,7 @@ banner-step-undone = { $count ->
    *[other] { $steps } zijn niet meer afgerond
 }
 banner-step-undone-text = De nieuwste lijst van de gateway heeft het weer als te doen (een reset elders, een ingetrokken sleutel, of een gateway die zijn stand kwijt is): de klant doet het opnieuw; de lijst toont wat er over is.
+banner-steps-undone-text = De nieuwste lijst van de gateway heeft ze weer als te doen (een reset elders, een ingetrokken sleutel, of een gateway die zijn stand kwijt is): de klant doet ze opnieuw; de lijst toont wat er over is.
 banner-next-is = de volgende stap is { $title }.
 banner-all-done-ready = alles is afgerond, de dienst is klaar voor gebruik.
 banner-nothing-shown-left = in de getoonde lijst is niets meer te doen.

@@ -137,6 +137,7 @@ banner-step-undone = { $count ->
    *[other] De novo pendente — { $steps }
 }
 banner-step-undone-text = a lista mais recente do gateway o tem de novo pendente (uma redefinição em outro lugar, uma chave revogada, ou um gateway que perdeu o estado): o cliente o faz de novo; a lista mostra o que falta.
+banner-steps-undone-text = a lista mais recente do gateway os tem de novo pendentes (uma redefinição em outro lugar, uma chave revogada, ou um gateway que perdeu o estado): o cliente os faz de novo; a lista mostra o que falta.
 banner-next-is = o próximo passo é { $title }.
 banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.

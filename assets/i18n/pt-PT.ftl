@@ -136,6 +136,7 @@ banner-step-undone = { $count ->
    *[other] De novo por fazer — { $steps }
 }
 banner-step-undone-text = a lista mais recente do gateway tem-no de novo por fazer (uma redefinição noutro lugar, uma chave revogada, ou um gateway que perdeu o estado): o cliente fá-lo de novo; a lista mostra o que falta.
+banner-steps-undone-text = a lista mais recente do gateway tem-nos de novo por fazer (uma redefinição noutro lugar, uma chave revogada, ou um gateway que perdeu o estado): o cliente fá-los de novo; a lista mostra o que falta.
 banner-next-is = o próximo passo é { $title }.
 banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.

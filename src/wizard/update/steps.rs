@@ -445,7 +445,12 @@ pub(super) fn announce(
                 steps = titles.join(", "),
                 count = crate::text::num(titles.len())
             ),
-            tr!(lang, "banner-step-undone-text"),
+            // Two steps or more are "them" (stranger 69, BR2).
+            if titles.len() > 1 {
+                tr!(lang, "banner-steps-undone-text")
+            } else {
+                tr!(lang, "banner-step-undone-text")
+            },
         ));
     } else if !change.turned_done.is_empty() {
         let titles: Vec<String> = change.turned_done.iter().map(|s| title(lang, s)).collect();
