@@ -467,23 +467,15 @@ pub(super) fn steps_id_refused(e: &GatewayError) -> bool {
 /// offers to sign in instead of saying which command to run.
 fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) -> Outcome {
     let lang = judge.lang;
-    let text = sign_in_offer(judge, e).unwrap_or_else(|| failure_words(judge, e));
-    // No token, or one given by hand, refused: the report says what the
-    // screen said (a sign-in offered only where the gateway offers one),
-    // never `stepwise login` as a sure cure; else the command-line words.
-    let hedged =
-        matches!(e, GatewayError::Unauthorized { sent, .. } if sent.is_none_or(|f| !f.is_login()));
+    let offer = sign_in_offer(judge, e);
     session.log_event(
         now,
         Event::Error {
             what: gateway_headline(lang, e),
-            detail: if hedged {
-                text.clone()
-            } else {
-                failure_words(judge, e)
-            },
+            detail: super::refused::logged_words(judge, e, offer.as_ref()),
         },
     );
+    let text = offer.unwrap_or_else(|| failure_words(judge, e));
     session.set_refused_token(wants_token(e));
     session.say(error(gateway_headline(lang, e), text));
     session.set_remedy(remedy_for(e));

@@ -336,6 +336,19 @@ fn status_of(e: &GatewayError) -> u16 {
     }
 }
 
+/// What the report keeps of a failure `e` whose screen offers `offer` (a
+/// sign-in): where no token, or one given by hand, was refused, what the
+/// screen says (a sign-in only where the gateway offers one), never
+/// `stepwise login` as a sure cure; else the command-line words.
+pub(super) fn logged_words(judge: Judge, e: &GatewayError, offer: Option<&String>) -> String {
+    let hedged =
+        matches!(e, GatewayError::Unauthorized { sent, .. } if sent.is_none_or(|f| !f.is_login()));
+    match offer {
+        Some(offer) if hedged => offer.clone(),
+        _ => failure_words(judge, e),
+    }
+}
+
 /// Watch stops on an answer that will not change by itself, and says why
 /// (a refused token offers to sign in).
 pub(super) fn stop_watch(
@@ -349,20 +362,13 @@ pub(super) fn stop_watch(
     // The demo's own words for an id it does not know (stranger 60, BI2).
     let why = failure_words(judge, e);
     let offer = sign_in_offer(judge, e);
-    // No token, or one given by hand, refused: the report says what the
-    // screen says (a sign-in only where the gateway offers one), never
-    // `stepwise login` as a sure cure, as a failure's does (stranger 67,
+    // As a failure's: never `stepwise login` as a sure cure (stranger 67,
     // BP3).
-    let hedged =
-        matches!(e, GatewayError::Unauthorized { sent, .. } if sent.is_none_or(|f| !f.is_login()));
     session.log_event(
         now,
         Event::Error {
             what: gateway_headline(lang, e),
-            detail: match &offer {
-                Some(offer) if hedged => offer.clone(),
-                _ => why.clone(),
-            },
+            detail: logged_words(judge, e, offer.as_ref()),
         },
     );
     // The report says watch ended here, as `w` off would (BI11).
