@@ -1379,11 +1379,15 @@ fn scope_at_once(
             scope = scope.clone()
         ),
         (_, asked) if has(asked) => tr!(lang, "login-scope-asked", scope = scope.clone()),
+        // Each scope once: the challenge may name some the login asked
+        // for already (stranger 68, BQ5).
         (_, asked) => tr!(
             lang,
             "login-scope-not-asked",
-            scopes = asked.unwrap_or(crate::auth::DEFAULT_SCOPES).to_owned(),
-            scope = scope.clone()
+            ask = crate::client::scopes_to_ask(
+                Some(asked.unwrap_or(crate::auth::DEFAULT_SCOPES)),
+                scope
+            )
         ),
     };
     tr!(
@@ -1650,6 +1654,23 @@ mod tests {
         assert!(
             not_asked.contains(r#"`stepwise login --scope "openid offline_access steps:read"`"#),
             "{not_asked}"
+        );
+        // A challenge naming every scope the gateway needs, some asked
+        // already: each once in the command (stranger 68, BQ5).
+        let both = GatewayError::ScopeWanted {
+            status: 403,
+            scope: "steps:read steps:write".into(),
+            sent: None,
+            token_sent: true,
+            asked: false,
+            dropped: None,
+            ask: String::new(),
+        };
+        let credential = Credential::given("t").asked(&options, "openid steps:read", None);
+        let words = scope_at_once(Lang::En, gw, &credential, &both);
+        assert!(
+            words.contains(r#"`stepwise login --scope "openid steps:read steps:write"`"#),
+            "{words}"
         );
     }
 
