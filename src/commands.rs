@@ -508,13 +508,13 @@ pub async fn steps_many(
                 let (words, into) = track.late_words(explainer, asked, secs).await;
                 hung |= matches!(into, Late::Unanswered);
                 let (met, limited) = match &into {
-                    Late::Failed(e) => (Some(e), false),
-                    Late::Limited => (None, true),
-                    Late::Unanswered => (None, false),
+                    Late::Failed(e) => (Some(e), None),
+                    Late::Limited(wait) => (None, Some(*wait)),
+                    Late::Unanswered => (None, None),
                 };
                 match into {
                     Late::Failed(_) => failed.push(car),
-                    Late::Limited => limited_cars.push(car),
+                    Late::Limited(_) => limited_cars.push(car),
                     Late::Unanswered => late.push(car),
                 }
                 slots.push(Slot::Said(out.failed(
@@ -546,7 +546,7 @@ pub async fn steps_many(
                     (on, lang),
                     car,
                     words,
-                    (Some(&e), false),
+                    (Some(&e), None),
                 )));
             }
         }
@@ -654,7 +654,8 @@ struct Track {
 enum Late {
     /// Its own failure, met before its retry was held back.
     Failed(GatewayError),
-    Limited,
+    /// Held back by 429s; the wait the gateway asked, in seconds, if named.
+    Limited(Option<u64>),
     Unanswered,
 }
 
@@ -717,7 +718,7 @@ impl Track {
             }
             _ if unsent => {
                 let said = |lang| tr!(lang, "steps-many-held-unsent", secs = secs);
-                ((said(Lang::En), said(lang)), Late::Limited)
+                ((said(Lang::En), said(lang)), Late::Limited(None))
             }
             _ => {
                 let words = (
@@ -727,7 +728,7 @@ impl Track {
                 (
                     words,
                     if limited {
-                        Late::Limited
+                        Late::Limited(wait)
                     } else {
                         Late::Unanswered
                     },
@@ -748,13 +749,15 @@ impl ManyOutcome {
         (json, lang): (Option<&Backend>, Lang),
         car: &str,
         words: (String, String),
-        (error, limited): (Option<&GatewayError>, bool),
+        (error, limited): (Option<&GatewayError>, Option<Option<u64>>),
     ) -> String {
         let line = json.map_or_else(String::new, |backend| {
             let lookup = Lookup::Car(car.to_owned());
-            FailedJson::new(&lookup, words.0, error, limited)
-                .on(backend)
-                .line()
+            let mut json = FailedJson::new(&lookup, words.0, error, limited.is_some());
+            // Held back by 429s until the deadline: the wait the gateway
+            // asked, which the words name (stranger 69, BR13).
+            json.retry_after = json.retry_after.or(limited.flatten());
+            json.on(backend).line()
         });
         let colon = crate::text::colon(lang);
         let words = &words.1;

@@ -345,6 +345,24 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
         "{err}"
     );
     assert!(!err.contains("no answer"), "{err}");
+    // A script reads the wait the words name (stranger 69, BR13).
+    let json = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--cars",
+            ids.to_str().unwrap(),
+            "--deadline",
+            "1",
+            "--json",
+        ],
+    );
+    for line in String::from_utf8_lossy(&json.stdout).lines() {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["retry_after"], 30, "{line}");
+    }
     // While it waits, it says so: once for both vehicles, not silent for
     // the whole Retry-After; a wait past the deadline is said so at once,
     // never promised as "then trying again" (stranger 45, AT11).
