@@ -322,18 +322,16 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     let home = tempfile::tempdir().unwrap();
     let ids = home.path().join("ids.txt");
     std::fs::write(&ids, "987654\n111111\n").unwrap();
-    let out = run(
-        home.path(),
-        &[
-            "steps",
-            "--api",
-            &api,
-            "--cars",
-            ids.to_str().unwrap(),
-            "--deadline",
-            "1",
-        ],
-    );
+    let args = [
+        "steps",
+        "--api",
+        &api,
+        "--cars",
+        ids.to_str().unwrap(),
+        "--deadline",
+        "1",
+    ];
+    let out = run(home.path(), &args);
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -346,21 +344,13 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     );
     assert!(!err.contains("no answer"), "{err}");
     // A script reads the wait the words name (stranger 69, BR13).
-    let json = run(
-        home.path(),
-        &[
-            "steps",
-            "--api",
-            &api,
-            "--cars",
-            ids.to_str().unwrap(),
-            "--deadline",
-            "1",
-            "--json",
-        ],
-    );
-    for line in String::from_utf8_lossy(&json.stdout).lines() {
-        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+    let json = run(home.path(), &[&args[..], &["--json"]].concat());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for line in &lines {
         assert_eq!(line["retry_after"], 30, "{line}");
     }
     // While it waits, it says so: once for both vehicles, not silent for
