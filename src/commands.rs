@@ -294,8 +294,15 @@ pub async fn steps(
         .iter()
         .filter(|s| status.contradicts(&s.status))
         .count();
-    let ignored =
-        (json && ignored > 0).then(|| tr!(lang, "cli-filter-ignored-json", other = num(ignored)));
+    let ignored = (json && ignored > 0).then(|| {
+        tr!(
+            lang,
+            "cli-filter-ignored-json",
+            other = num(ignored),
+            total = num(list.steps.len()),
+            status = status.contrary()
+        )
+    });
     // A list without its stepsID is taken, and said (stranger 56, BE4).
     let unkeyed = list
         .steps_id
@@ -1185,7 +1192,13 @@ fn filtered_end(lang: Lang, list: &StepsList, filter: StatusFilter) -> String {
         .count();
     let mut end = format!("{}\n", filtered_note(lang, admitted, filter));
     if contrary > 0 {
-        end.push_str(&tr!(lang, "cli-filter-ignored", other = num(contrary)));
+        end.push_str(&tr!(
+            lang,
+            "cli-filter-ignored",
+            other = num(contrary),
+            total = num(list.steps.len()),
+            status = filter.contrary()
+        ));
         end.push('\n');
     }
     end
@@ -1286,12 +1299,17 @@ carAssociationID 987654, stepsID 132324 (demo backend)
         let text = checklist(&list, Some("1"), "x", StatusFilter::Todo, Lang::En);
         assert!(text.contains("filtered: 2 todo shown"), "{text}");
         assert!(
-            text.contains("the gateway did not apply the filter: 1 of the steps above"),
+            text.contains(
+                "the gateway did not apply the filter: 1 of the 3 steps above has the status alreadyDone."
+            ),
             "{text}"
         );
         let text = checklist(&list, Some("1"), "x", StatusFilter::AlreadyDone, Lang::En);
         assert!(text.contains("filtered: 1 alreadyDone shown"), "{text}");
-        assert!(text.contains("2 of the steps above"), "{text}");
+        assert!(
+            text.contains("2 of the 3 steps above have the status todo."),
+            "{text}"
+        );
         let only =
             decode_list(br#"{"stepsID":1,"b":{"name":"b","status":"todo","order":2}}"#).unwrap();
         let text = checklist(&only, Some("1"), "x", StatusFilter::Todo, Lang::En);

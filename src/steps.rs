@@ -335,6 +335,15 @@ impl StatusFilter {
     /// gateway did not apply it: a step of the contract's other status. A
     /// status outside the contract says nothing of the filter (a gateway
     /// may spell its own words), and is shown raw.
+    /// The status a gateway that ignored this filter sends beside it.
+    pub fn contrary(self) -> &'static str {
+        match self {
+            StatusFilter::All => "",
+            StatusFilter::Todo => StatusFilter::AlreadyDone.as_wire(),
+            StatusFilter::AlreadyDone => StatusFilter::Todo.as_wire(),
+        }
+    }
+
     pub fn contradicts(self, status: &Status) -> bool {
         match self {
             StatusFilter::All => false,

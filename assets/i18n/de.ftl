@@ -388,8 +388,14 @@ cli-no-steps = Keine Schritte erhalten.
 cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
 cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
 cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste
-cli-filter-ignored = das Gateway hat den Filter nicht angewandt: { $other } der Schritte oben haben den anderen Status. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
-cli-filter-ignored-json = das Gateway hat den Filter nicht angewandt: { $other } der Schritte seiner Antwort haben einen anderen Status. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
+cli-filter-ignored = das Gateway hat den Filter nicht angewandt: { $other } der { $total } Schritte oben { $other ->
+        [one] hat
+       *[other] haben
+    } den Status { $status }. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
+cli-filter-ignored-json = das Gateway hat den Filter nicht angewandt: { $other } der { $total } Schritte seiner Antwort { $other ->
+        [one] hat
+       *[other] haben
+    } den Status { $status }. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
 cli-no-steps-id = die Liste des Gateways trägt keine stepsID: `stepwise next` und Live-Ereignisse können nicht danach fragen, und die Liste lässt sich nur per carAssociationID erneut abfragen. Dem Betreiber des Gateways melden: eine Liste trägt ihre stepsID
 cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
 

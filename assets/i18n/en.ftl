@@ -456,8 +456,14 @@ cli-no-steps = No steps returned.
 cli-summary-next = { $done } of { $total } done; next: { $title }
 cli-summary-clear = { $done } of { $total } done; nothing left to do
 cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
-cli-filter-ignored = the gateway did not apply the filter: { $other } of the steps above have the other status. Tell the gateway's operator: stepsStatus is not applied
-cli-filter-ignored-json = the gateway did not apply the filter: { $other } of the steps in its answer have another status. Tell the gateway's operator: stepsStatus is not applied
+cli-filter-ignored = the gateway did not apply the filter: { $other } of the { $total } steps above { $other ->
+        [one] has
+       *[other] have
+    } the status { $status }. Tell the gateway's operator: stepsStatus is not applied
+cli-filter-ignored-json = the gateway did not apply the filter: { $other } of the { $total } steps in its answer { $other ->
+        [one] has
+       *[other] have
+    } the status { $status }. Tell the gateway's operator: stepsStatus is not applied
 cli-no-steps-id = the gateway's list carries no stepsID: `stepwise next` and live events cannot ask by it, and the list can only be asked for again by carAssociationID. Tell the gateway's operator: a list carries its stepsID
 cli-next-none = Nothing left to do: the service is ready.
 

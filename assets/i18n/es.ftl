@@ -391,8 +391,14 @@ cli-filtered = filtrado: { $shown ->
     [one] { $shown } paso con estado «{ $filter }» mostrado
    *[other] { $shown } pasos con estado «{ $filter }» mostrados
     }; quite --status para ver la lista entera
-cli-filter-ignored = la pasarela no aplicó el filtro: { $other } de los pasos de arriba tienen el otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
-cli-filter-ignored-json = la pasarela no aplicó el filtro: { $other } de los pasos de su respuesta tienen otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
+cli-filter-ignored = la pasarela no aplicó el filtro: { $other } de los { $total } pasos de arriba { $other ->
+        [one] tiene
+       *[other] tienen
+    } el estado { $status }. Avise al operador de la pasarela: stepsStatus no se aplica
+cli-filter-ignored-json = la pasarela no aplicó el filtro: { $other } de los { $total } pasos de su respuesta { $other ->
+        [one] tiene
+       *[other] tienen
+    } el estado { $status }. Avise al operador de la pasarela: stepsStatus no se aplica
 cli-no-steps-id = la lista de la pasarela no trae stepsID: `stepwise next` y los eventos en vivo no pueden preguntar por él, y la lista solo puede pedirse de nuevo por carAssociationID. Avise al operador de la pasarela: una lista trae su stepsID
 cli-next-none = Nada pendiente: el servicio está listo.
 

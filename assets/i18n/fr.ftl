@@ -391,8 +391,14 @@ cli-filtered = filtre : { $shown ->
     [one] { $shown } étape { $filter } affichée
    *[other] { $shown } étapes { $filter } affichées
     } ; relancez sans --status pour la liste entière
-cli-filter-ignored = la passerelle n'a pas appliqué le filtre : { $other } des étapes ci-dessus ont l'autre statut. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
-cli-filter-ignored-json = la passerelle n'a pas appliqué le filtre : { $other } des étapes de sa réponse ont un autre statut. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
+cli-filter-ignored = la passerelle n'a pas appliqué le filtre : { $other } des { $total } étapes ci-dessus { $other ->
+        [one] a
+       *[other] ont
+    } le statut { $status }. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
+cli-filter-ignored-json = la passerelle n'a pas appliqué le filtre : { $other } des { $total } étapes de sa réponse { $other ->
+        [one] a
+       *[other] ont
+    } le statut { $status }. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
 cli-no-steps-id = la liste de la passerelle ne porte aucun stepsID : `stepwise next` et les événements en direct ne peuvent pas demander par lui, et la liste ne peut être redemandée que par carAssociationID. Prévenez l'exploitant de la passerelle : une liste porte son stepsID
 cli-next-none = Plus rien à faire : le service est prêt.
 

@@ -388,8 +388,14 @@ cli-no-steps = Nessun passo restituito.
 cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
 cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
-cli-filter-ignored = il gateway non ha applicato il filtro: { $other } dei passi qui sopra hanno l'altro stato. Avvisare il gestore del gateway: stepsStatus non è applicato
-cli-filter-ignored-json = il gateway non ha applicato il filtro: { $other } dei passi della sua risposta hanno un altro stato. Avvisare il gestore del gateway: stepsStatus non è applicato
+cli-filter-ignored = il gateway non ha applicato il filtro: { $other } dei { $total } passi qui sopra { $other ->
+        [one] ha
+       *[other] hanno
+    } lo stato { $status }. Avvisare il gestore del gateway: stepsStatus non è applicato
+cli-filter-ignored-json = il gateway non ha applicato il filtro: { $other } dei { $total } passi della sua risposta { $other ->
+        [one] ha
+       *[other] hanno
+    } lo stato { $status }. Avvisare il gestore del gateway: stepsStatus non è applicato
 cli-no-steps-id = l'elenco del gateway non porta alcuno stepsID: `stepwise next` e gli eventi dal vivo non possono chiedere in base a esso, e l'elenco può essere richiesto di nuovo solo per carAssociationID. Avvisare il gestore del gateway: un elenco porta il suo stepsID
 cli-next-none = Non resta nulla da fare: il servizio è pronto.
 

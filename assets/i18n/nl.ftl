@@ -390,8 +390,14 @@ cli-no-steps = Geen stappen ontvangen.
 cli-summary-next = { $done } van { $total } afgerond; volgende: { $title }
 cli-summary-clear = { $done } van { $total } afgerond; niets meer te doen
 cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
-cli-filter-ignored = de gateway paste het filter niet toe: { $other } van de stappen hierboven hebben de andere status. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
-cli-filter-ignored-json = de gateway paste het filter niet toe: { $other } van de stappen in zijn antwoord hebben een andere status. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
+cli-filter-ignored = de gateway paste het filter niet toe: { $other } van de { $total } stappen hierboven { $other ->
+        [one] heeft
+       *[other] hebben
+    } de status { $status }. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
+cli-filter-ignored-json = de gateway paste het filter niet toe: { $other } van de { $total } stappen in zijn antwoord { $other ->
+        [one] heeft
+       *[other] hebben
+    } de status { $status }. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
 cli-no-steps-id = de lijst van de gateway bevat geen stepsID: `stepwise next` en live-gebeurtenissen kunnen er niet naar vragen, en de lijst kan alleen opnieuw worden opgevraagd per carAssociationID. Meld het aan de beheerder van de gateway: een lijst bevat haar stepsID
 cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
 

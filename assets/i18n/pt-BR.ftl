@@ -395,8 +395,14 @@ cli-filtered = filtrado: { $shown ->
     [one] { $shown } passo com estado «{ $filter }» mostrado
    *[other] { $shown } passos com estado «{ $filter }» mostrados
     }; execute de novo sem --status para ver a lista inteira
-cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos passos acima têm o outro estado. Avise o operador do gateway: stepsStatus não é aplicado
-cli-filter-ignored-json = o gateway não aplicou o filtro: { $other } dos passos da resposta têm outro estado. Avise o operador do gateway: stepsStatus não é aplicado
+cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos { $total } passos acima { $other ->
+        [one] tem
+       *[other] têm
+    } o estado { $status }. Avise o operador do gateway: stepsStatus não é aplicado
+cli-filter-ignored-json = o gateway não aplicou o filtro: { $other } dos { $total } passos da resposta { $other ->
+        [one] tem
+       *[other] têm
+    } o estado { $status }. Avise o operador do gateway: stepsStatus não é aplicado
 cli-no-steps-id = a lista do gateway não traz stepsID: `stepwise next` e os eventos ao vivo não podem perguntar por ele, e a lista só pode ser pedida de novo por carAssociationID. Avise o operador do gateway: uma lista traz o seu stepsID
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 

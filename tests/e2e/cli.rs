@@ -2464,7 +2464,7 @@ fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
     let said = stderr(&out);
     assert!(
         said.contains(
-            "warning: the gateway did not apply the filter: 1 of the steps in its answer"
+            "warning: the gateway did not apply the filter: 1 of the 2 steps in its answer has the status alreadyDone"
         ),
         "{said}"
     );

@@ -4315,7 +4315,7 @@ fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
     assert!(
         banner
             .text
-            .contains("1 of the steps in its answer have another status"),
+            .contains("1 of the 3 steps in its answer has the status alreadyDone."),
         "{banner:?}"
     );
     // Steps to do under the gateway's own word ("pending"): the filter's,

@@ -169,13 +169,21 @@ fn took(
         .iter()
         .filter(|s| asked.contradicts(&s.status))
         .count();
+    let total = crate::text::num(list.steps.len());
     let change = session.take_list(list, asked, purpose, now);
     announce(session, &change, purpose, lang);
     if ignored > 0 {
         let n = crate::text::num(ignored);
+        let status = asked.contrary();
         session.say(info(
             tr!(lang, "banner-filter-ignored"),
-            tr!(lang, "cli-filter-ignored-json", other = n),
+            tr!(
+                lang,
+                "cli-filter-ignored-json",
+                other = n,
+                total = total,
+                status = status
+            ),
         ));
     }
     Outcome::Took {
