@@ -425,6 +425,13 @@ impl<'a> FailedJson<'a> {
                     retry_after: Some(wait),
                     ..
                 } if wait.is_zero() => Some(60),
+                // A 429 whose wait could not be read (or none was given):
+                // the advice's minute too (stranger 69, BR13).
+                GatewayError::Rejected {
+                    kind: Rejection::TooManyRequests,
+                    retry_after: None,
+                    ..
+                } => Some(60),
                 e => e.asked_wait(),
             }),
             backend: None,

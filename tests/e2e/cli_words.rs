@@ -282,6 +282,34 @@ fn a_failure_object_carries_the_wait_asked() {
             .contains("wait a minute"),
         "{failed}"
     );
+    // A 429 whose Retry-After cannot be read: the minute the words ask
+    // (stranger 69, BR13).
+    let unreadable = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let out = run(
+        home.path(),
+        &[
+            "next",
+            "--api",
+            &unreadable,
+            "--steps-id",
+            "132324",
+            "--json",
+        ],
+    );
+    assert_exit(&out, 1);
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(failed["retry_after"], 60, "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase()
+            .contains("wait a minute"),
+        "{failed}"
+    );
     let gone = crate::canned::answering(
         b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{\"code\":2346,\"message\":\"no step 132324\"}"
             .to_vec(),
