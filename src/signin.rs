@@ -1455,39 +1455,50 @@ fn kept_line(lang: Lang, place: &Place) -> String {
     tr!(lang, "status-login-kept", place = words)
 }
 
+/// What renewing the kept login in use now came to.
+enum Renewal {
+    /// Not due, not renewable, or not the login in use.
+    NotDue,
+    /// Renewed: the login as it is now kept.
+    Renewed(Box<Credential>),
+    /// Refused or failed: why (in English, and in `lang`), and whether only
+    /// a new sign-in helps.
+    Failed(String, String, bool),
+}
+
 /// The kept login in use, expired and renewable: renewed now, as the next
-/// call would. Why it failed (in English, and in `lang`); `None` when it
-/// was not due, or was renewed.
-async fn renewal_now(
-    lang: Lang,
-    settings: &Settings,
-    gateway: &str,
-    now: u64,
-) -> Option<(String, String, bool)> {
-    let login = settings
-        .login
-        .as_ref()
-        .filter(|_| settings.token.is_none())?;
+/// call would.
+async fn renewal_now(lang: Lang, settings: &Settings, gateway: &str, now: u64) -> Renewal {
+    let Some(login) = settings.login.as_ref().filter(|_| settings.token.is_none()) else {
+        return Renewal::NotDue;
+    };
     let credential = &login.credential;
     if credential.over.is_some()
         || !credential.can_refresh()
         || credential.seconds_left(now) != Some(0)
     {
-        return None;
+        return Renewal::NotDue;
     }
-    let client = Gateway::for_trial(
+    let Ok(client) = Gateway::for_trial(
         gateway,
         settings.device_id.clone(),
         None,
         settings.net.clone(),
-    )
-    .ok()?;
-    let error = login.source().bearer(client.http()).await.err()?;
-    Some((
-        crate::describe::auth_error(Lang::En, &error),
-        crate::describe::auth_error(lang, &error),
-        error.needs_login(),
-    ))
+    ) else {
+        return Renewal::NotDue;
+    };
+    let source = login.source();
+    match source.bearer(client.http()).await {
+        Ok(_) => match source.credential().await {
+            Some(renewed) => Renewal::Renewed(Box::new(renewed)),
+            None => Renewal::NotDue,
+        },
+        Err(error) => Renewal::Failed(
+            crate::describe::auth_error(Lang::En, &error),
+            crate::describe::auth_error(lang, &error),
+            error.needs_login(),
+        ),
+    }
 }
 
 /// `stepwise auth status [--json]`: exit 0 with a usable token, or with
@@ -1499,12 +1510,29 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     // JSON's words are English, whatever the reader's language.
     let asked = ask_gateway(if json { Lang::En } else { lang }, settings, &gateway).await;
     let now = unix_now();
-    let login = settings.login.as_ref();
-    let credential = login.map(|l| &l.credential);
     // An expired token of the login in use is renewed now, as the next
     // call would: its failure is said, never "fetched on next use"
     // (stranger 63, BL2).
     let renewal = renewal_now(lang, settings, &gateway, now).await;
+    // Renewed just now: the login as it is kept after it, said so
+    // (stranger 68, BQ1).
+    let renewed_settings;
+    let (settings, renewed, renewal) = match renewal {
+        Renewal::Renewed(credential) => {
+            let mut changed = settings.clone();
+            if let Some(login) = changed.login.as_mut() {
+                login.credential = *credential;
+            }
+            renewed_settings = changed;
+            (&renewed_settings, true, None)
+        }
+        Renewal::Failed(en, words, needs_login) => {
+            (settings, false, Some((en, words, needs_login)))
+        }
+        Renewal::NotDue => (settings, false, None),
+    };
+    let login = settings.login.as_ref();
+    let credential = login.map(|l| &l.credential);
     let usable_login = credential.is_some_and(|c| !c.is_spent(now)) && renewal.is_none();
     let given = given_state(settings, &gateway, now).await;
     let signed_in = (settings.token.is_some() && given == (None, None)) || usable_login;
@@ -1540,6 +1568,12 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
                         tr!(lang, "status-expired-refreshable", time = rfc3339(at))
                     }
                     (Some(at), Some(0)) => tr!(lang, "status-expired", time = rfc3339(at)),
+                    (Some(at), Some(left)) if renewed => tr!(
+                        lang,
+                        "status-expires-renewed",
+                        time = rfc3339(at),
+                        left = crate::text::duration(lang, left)
+                    ),
                     (Some(at), Some(left)) => tr!(
                         lang,
                         "status-expires",

@@ -994,6 +994,7 @@ duration-hours = { $n } h
 duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Ablauf:      { $time } (in { $left })
+status-expires-renewed = Ablauf:      { $time } (in { $left }; eben erneuert)
 status-expired-refreshable = Ablauf:      abgelaufen um { $time }; beim nächsten Gebrauch wird ein neues Token geholt
 status-renewal-failed = Erneuerung: eben versucht und gescheitert: { $why }
 status-expired = Ablauf:      abgelaufen um { $time }

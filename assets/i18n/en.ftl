@@ -868,6 +868,7 @@ duration-hours = { $n }h
 duration-minutes = { $n }m
 duration-seconds = { $n }s
 status-expires = Expires:   { $time } (in { $left })
+status-expires-renewed = Expires:   { $time } (in { $left }; renewed just now)
 status-expired-refreshable = Expires:   expired at { $time }; a new token is fetched on next use
 status-renewal-failed = Renewal:   tried just now, and failed: { $why }
 status-expired = Expires:   expired at { $time }

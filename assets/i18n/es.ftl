@@ -997,6 +997,7 @@ duration-hours = { $n } h
 duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Caducidad:  { $time } (dentro de { $left })
+status-expires-renewed = Caducidad:  { $time } (dentro de { $left }; renovado ahora mismo)
 status-expired-refreshable = Caducidad:  caducó a las { $time }; en el próximo uso se obtiene un token nuevo
 status-renewal-failed = Renovación: probada ahora mismo, y falló: { $why }
 status-expired = Caducidad:  caducó a las { $time }

@@ -997,6 +997,7 @@ duration-hours = { $n } h
 duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Expiration :     { $time } (dans { $left })
+status-expires-renewed = Expiration :     { $time } (dans { $left } ; renouvelé à l'instant)
 status-expired-refreshable = Expiration :     expiré à { $time } ; un nouveau jeton est obtenu à la prochaine utilisation
 status-renewal-failed = Renouvellement : essayé à l'instant, en échec : { $why }
 status-expired = Expiration :     expiré à { $time }

@@ -994,6 +994,7 @@ duration-hours = { $n } h
 duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Scadenza:  { $time } (tra { $left })
+status-expires-renewed = Scadenza:  { $time } (tra { $left }; rinnovato proprio ora)
 status-expired-refreshable = Scadenza:  scaduto alle { $time }; al prossimo uso viene ottenuto un nuovo token
 status-renewal-failed = Rinnovo:   provato ora, ed è fallito: { $why }
 status-expired = Scadenza:  scaduto alle { $time }

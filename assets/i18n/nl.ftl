@@ -996,6 +996,7 @@ duration-hours = { $n } u
 duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Verloopt:   { $time } (over { $left })
+status-expires-renewed = Verloopt:   { $time } (over { $left }; zojuist vernieuwd)
 status-expired-refreshable = Verloopt:   verlopen om { $time }; bij het volgende gebruik wordt een nieuw token opgehaald
 status-renewal-failed = Vernieuwen: zojuist geprobeerd, en mislukt: { $why }
 status-expired = Verloopt:   verlopen om { $time }

@@ -1001,6 +1001,7 @@ duration-hours = { $n } h
 duration-minutes = { $n } min
 duration-seconds = { $n } s
 status-expires = Validade:  { $time } (em { $left })
+status-expires-renewed = Validade:  { $time } (em { $left }; renovado agora mesmo)
 status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
 status-renewal-failed = Renovação: tentada agora, e falhou: { $why }
 status-expired = Validade:  expirou às { $time }

@@ -152,6 +152,15 @@ impl TokenSource {
             .filter(|&ago| ago > 0)
     }
 
+    /// The kept login's credential as it is now (after any renewal);
+    /// `None` for a token given by hand.
+    pub async fn credential(&self) -> Option<Credential> {
+        match &*self.0 {
+            Source::Fixed(_) => None,
+            Source::Login(login) => Some(login.state.lock().await.credential.clone()),
+        }
+    }
+
     /// How many token requests (refreshes) this source has made.
     pub async fn token_requests(&self) -> u32 {
         match &*self.0 {

@@ -1884,6 +1884,44 @@ fn auth_status_says_a_renewal_that_fails_now() {
     );
 }
 
+/// A kept login whose token expired and that `auth status` renews: the
+/// lines say the renewed token, never the old expiry (stranger 68, BQ1).
+#[test]
+fn auth_status_says_the_token_it_renewed() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let file = logins_file(home.path());
+    let expire = || {
+        let mut kept: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for login in kept["logins"].as_object_mut().unwrap().values_mut() {
+            login["expires_at"] = serde_json::json!(1_000);
+        }
+        std::fs::write(&file, kept.to_string()).unwrap();
+    };
+    expire();
+    let out = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("; renewed just now)"), "{said}");
+    assert!(
+        !said.contains("expired at") && !said.contains("fetched on next use"),
+        "{said}"
+    );
+    expire();
+    let out = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &api],
+        None,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(value["expires_in"].as_u64().unwrap_or(0) > 0, "{value}");
+    assert!(value["expires_at"] != "1970-01-01T00:16:40Z", "{value}");
+    assert_no_secret("status", &out.stdout);
+}
+
 /// A revocation that could not be asked (the proxy is down): the login is
 /// kept, the words name the proxy and say the refresh token stays valid at
 /// the provider; once the proxy is out of the way, logout revokes it
