@@ -1112,13 +1112,17 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
 fn in_use_line(
     lang: Lang,
     settings: &Settings,
-    usable_login: bool,
+    (usable_login, renewal_failing): (bool, bool),
     (given_expired, given_refused): (Option<u64>, Refused),
     asked: Option<(&Asked, &str)>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
+        // Renewal failed for now (a provider's 5xx, a wait): the login is
+        // whole, and a new sign-in meets the same provider (stranger 68,
+        // BQ7).
+        Some(TokenFrom::Login) if renewal_failing => tr!(lang, "status-in-use-renewing"),
         Some(TokenFrom::Login) if credential.is_some_and(|c| c.over.is_some()) => {
             if credential.is_some_and(client_refused) {
                 tr!(lang, "status-in-use-client")
@@ -1634,10 +1638,11 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
             (None, None) => tr!(lang, "status-login-none"),
         }),
     }
+    let renewal_failing = renewal.as_ref().is_some_and(|r| !r.2);
     lines.push(in_use_line(
         lang,
         settings,
-        usable_login,
+        (usable_login, renewal_failing),
         given,
         asked.as_ref().map(|a| (a, gateway.as_str())),
     ));

@@ -1008,6 +1008,7 @@ status-refresh-none = Erneuerung:  nicht möglich; erneut anmelden, wenn es nich
 status-refresh-fixed = Erneuerung:  nicht möglich (ein von Hand angegebenes Token); wenn es nicht mehr funktioniert, das aktuelle Token des Gateways mit `stepwise login --with-token` hinterlegen
 status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
+status-in-use-renewing = In Gebrauch: die aufbewahrte Anmeldung, sobald der Identitätsanbieter ihr Token erneuert: die Erneuerung ist vorerst fehlgeschlagen (die Zeile Erneuerung sagt warum); eine neue Anmeldung träfe denselben Anbieter
 status-in-use-spent-fixed = In Gebrauch: nichts Brauchbares: das von Hand hinterlegte Token (login --with-token) ist abgelaufen. Das aktuelle Token des Gateways mit `stepwise login --with-token` hinterlegen
 status-in-use-ended = In Gebrauch: nichts Brauchbares: der Identitätsanbieter hat die aufbewahrte Anmeldung beendet. `stepwise login` ausführen
 status-in-use-client = In Gebrauch: nichts Brauchbares: Der Identitätsanbieter nimmt die Client-ID der gespeicherten Anmeldung nicht an. Mit der ID anmelden, die er kennt: `stepwise login --client-id ID`

@@ -882,6 +882,7 @@ status-refresh-none = Refresh:   not possible; sign in again when it stops worki
 status-refresh-fixed = Refresh:   not possible (a token given by hand); when it stops working, keep the gateway's current token with `stepwise login --with-token`
 status-in-use-login = In use:    the kept login
 status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
+status-in-use-renewing = In use:    the kept login, once the identity provider renews its token: the renewal failed for now (the Renewal line says why); a new sign-in would meet the same provider
 status-in-use-spent-fixed = In use:    nothing usable: the token kept by hand (login --with-token) expired. Keep the gateway's current token with `stepwise login --with-token`
 status-in-use-ended = In use:    nothing usable: the identity provider ended the kept login. Run `stepwise login`
 status-in-use-client = In use:    nothing usable: the identity provider does not take the kept login's client id. Sign in with the one it knows: `stepwise login --client-id ID`

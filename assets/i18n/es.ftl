@@ -1011,6 +1011,7 @@ status-refresh-none = Renovación: no es posible; vuelva a iniciar sesión cuand
 status-refresh-fixed = Renovación: no es posible (un token dado a mano); cuando deje de funcionar, guarde el token actual de la pasarela con `stepwise login --with-token`
 status-in-use-login = En uso:     la sesión guardada
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
+status-in-use-renewing = En uso:     la sesión guardada, en cuanto el proveedor de identidad renueve su token: la renovación falló por ahora (la línea Renovación dice por qué); un nuevo inicio de sesión daría con el mismo proveedor
 status-in-use-spent-fixed = En uso:     nada utilizable: el token guardado a mano (login --with-token) caducó. Guarde el token actual de la pasarela con `stepwise login --with-token`
 status-in-use-ended = En uso:     nada utilizable: el proveedor de identidad terminó la sesión guardada. Ejecute `stepwise login`
 status-in-use-client = En uso:     nada utilizable: el proveedor de identidad no acepta el id de cliente de la sesión guardada. Inicie sesión con el que conoce: `stepwise login --client-id ID`

@@ -1011,6 +1011,7 @@ status-refresh-none = Renouvellement : impossible ; reconnectez-vous quand il 
 status-refresh-fixed = Renouvellement : impossible (un jeton donné à la main) ; quand il ne fonctionne plus, gardez le jeton actuel de la passerelle avec `stepwise login --with-token`
 status-in-use-login = Utilisé :        la connexion conservée
 status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
+status-in-use-renewing = Utilisé :        la connexion conservée, dès que le fournisseur d'identité renouvelle son jeton : le renouvellement a échoué pour l'instant (la ligne Renouvellement dit pourquoi) ; une nouvelle connexion rencontrerait le même fournisseur
 status-in-use-spent-fixed = Utilisé :        rien d'utilisable : le jeton conservé à la main (login --with-token) a expiré. Conservez le jeton actuel de la passerelle avec `stepwise login --with-token`
 status-in-use-ended = Utilisé :        rien d'utilisable : le fournisseur d'identité a mis fin à la connexion conservée. Lancez `stepwise login`
 status-in-use-client = Utilisé :        rien d'utilisable : le fournisseur d'identité ne prend pas l'identifiant client de la connexion conservée. Connectez-vous avec celui qu'il connaît : `stepwise login --client-id ID`

@@ -1008,6 +1008,7 @@ status-refresh-none = Rinnovo:   non possibile; accedere di nuovo quando smette 
 status-refresh-fixed = Rinnovo:   non possibile (un token dato a mano); quando smette di funzionare, conservare il token attuale del gateway con `stepwise login --with-token`
 status-in-use-login = In uso:    l'accesso conservato
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
+status-in-use-renewing = In uso:    l'accesso conservato, appena il provider di identità ne rinnova il token: il rinnovo per ora non è riuscito (la riga Rinnovo dice perché); un nuovo accesso troverebbe lo stesso provider
 status-in-use-spent-fixed = In uso:    niente di utilizzabile: il token conservato a mano (login --with-token) è scaduto. Conservare il token attuale del gateway con `stepwise login --with-token`
 status-in-use-ended = In uso:    niente di utilizzabile: il fornitore di identità ha terminato l'accesso conservato. Eseguire `stepwise login`
 status-in-use-client = In uso:    niente di utilizzabile: il fornitore di identità non accetta l'id client dell'accesso conservato. Accedere con quello che conosce: `stepwise login --client-id ID`

@@ -1010,6 +1010,7 @@ status-refresh-none = Vernieuwen: niet mogelijk; log opnieuw in wanneer het niet
 status-refresh-fixed = Vernieuwen: niet mogelijk (een met de hand gegeven token); als het niet meer werkt, bewaar het huidige token van de gateway met `stepwise login --with-token`
 status-in-use-login = In gebruik: de bewaarde login
 status-in-use-spent = In gebruik: niets bruikbaars: de bewaarde login is verlopen. Voer `stepwise login` uit
+status-in-use-renewing = In gebruik: de bewaarde login, zodra de identiteitsprovider zijn token vernieuwt: de vernieuwing is voorlopig mislukt (de regel Vernieuwen zegt waarom); een nieuwe aanmelding zou dezelfde provider treffen
 status-in-use-spent-fixed = In gebruik: niets bruikbaars: het met de hand bewaarde token (login --with-token) is verlopen. Bewaar het huidige token van de gateway met `stepwise login --with-token`
 status-in-use-ended = In gebruik: niets bruikbaars: de identiteitsprovider heeft de bewaarde login beëindigd. Voer `stepwise login` uit
 status-in-use-client = In gebruik: niets bruikbaars: de identiteitsprovider neemt de client-id van de bewaarde login niet aan. Meld u aan met de id die hij kent: `stepwise login --client-id ID`

@@ -991,6 +991,7 @@ status-refresh-none = Renovação: não é possível; volte a iniciar sessão qu
 status-refresh-fixed = Renovação: não é possível (um token dado à mão); quando deixar de funcionar, guarde o token atual do gateway com `stepwise login --with-token`
 status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
+status-in-use-renewing = Em uso:    o login guardado, assim que o fornecedor de identidade renovar o token: a renovação falhou por agora (a linha Renovação diz porquê); um novo login encontraria o mesmo fornecedor
 status-in-use-spent-fixed = Em uso:    nada utilizável: o token guardado à mão (login --with-token) expirou. Guarde o token atual do gateway com `stepwise login --with-token`
 status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade terminou o login guardado. Execute `stepwise login`
 status-in-use-client = Em uso:    nada utilizável: o fornecedor de identidade não aceita o id de cliente da sessão guardada. Inicie sessão com o que ele conhece: `stepwise login --client-id ID`

@@ -1849,6 +1849,12 @@ fn auth_status_says_a_renewal_that_fails_now() {
         !said.contains("fetched on next use") && !said.contains("before it expires"),
         "{said}"
     );
+    // The login is whole: no new sign-in is sent for (stranger 68, BQ7).
+    assert!(
+        said.contains("In use:    the kept login, once the identity provider renews its token"),
+        "{said}"
+    );
+    assert!(!said.contains("Run `stepwise login`"), "{said}");
     let out = run(
         home.path(),
         &["auth", "status", "--json", "--api", &api],
