@@ -2422,6 +2422,27 @@ fn refused_with(mut s: State, error: GatewayError) -> State {
     s
 }
 
+/// A scope a renewal's grant dropped: the banner sends to `i`, and `i`
+/// signs in from the wizard, as the words say (stranger 68, BQ3).
+#[test]
+fn a_scope_a_renewal_dropped_is_signed_in_again_with_i() {
+    let mut s = refused_with(
+        state(false),
+        GatewayError::ScopeWanted {
+            status: 403,
+            scope: "steps:read".into(),
+            sent: None,
+            token_sent: true,
+            asked: true,
+            dropped: Some("openid".into()),
+            ask: "openid offline_access steps:read".into(),
+        },
+    );
+    let banner = session(&s).banner().expect("a banner").clone();
+    assert!(banner.text.contains("in the wizard, i"), "{banner:?}");
+    sign_in_started(&ch(&mut s, 'i'));
+}
+
 /// A sign-in address on this machine only (loopback) gets no QR code: a
 /// phone that scanned it would open its own loopback.
 #[test]
