@@ -2020,7 +2020,7 @@ impl Gateway {
         let sent = self.token.as_ref().filter(|_| token_sent);
         GatewayError::Unauthorized {
             sent: sent.and(self.token_from),
-            expired: sent.and_then(TokenSource::fixed_expired_ago),
+            expired: sent.and_then(|t| t.fixed_expired_ago().or_else(|| t.login_expired_ago())),
             said,
         }
     }

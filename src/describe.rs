@@ -82,6 +82,22 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ProxyGarbled { .. } => proxy_line(lang, error),
         GatewayError::ProxyLoopback { .. } => loopback_line(lang, error),
         GatewayError::Refused { .. } => refused_page(lang, error),
+        // A sign-in's token run out with no refresh token: no refusal of a
+        // good token (stranger 68, BQ13).
+        GatewayError::Unauthorized {
+            sent: Some(TokenFrom::Login),
+            expired: Some(ago),
+            said,
+        } => with_expiry(
+            lang,
+            tr!(
+                lang,
+                "gw-401-login-expired",
+                ago = crate::text::duration(lang, *ago)
+            ),
+            None,
+            said.as_deref(),
+        ),
         GatewayError::Unauthorized {
             sent,
             expired,

@@ -705,6 +705,7 @@ gw-401-environment-login-kept = HTTP 401: the gateway refused the token in STEPW
 gw-401-environment-login-refused = HTTP 401: the gateway refused the token in STEPWISE_TOKEN, and the login kept for this gateway too (tried just now). Set STEPWISE_TOKEN to this gateway's current token; the kept login needs renewing as well (`stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in)
 gw-401-config = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). Put this gateway's current token there, or remove it and sign in with `stepwise login`
 gw-401-login = HTTP 401: the gateway refused the token of the login kept by `stepwise login`. Sign in again with `stepwise login`; for a gateway that takes a fixed token, keep its current one with `stepwise login --with-token`
+gw-401-login-expired = HTTP 401: the token of the login kept by `stepwise login` expired { $ago } ago, and the identity provider gave no refresh token to renew it: that is why the gateway refuses it. Sign in again with `stepwise login`
 gw-401-login-no-signin = HTTP 401: the gateway refused the token kept by `stepwise login --with-token`. It offers no sign-in: its token comes from whoever runs it. Ask them for its current token and keep that with `stepwise login --with-token`
 gw-wants-tls = the server at { $base } speaks TLS, but --api says http://. Use https:// in --api
 gw-port-plain-http = the server at { $base } speaks plain HTTP, not TLS: --api says https://. Use http:// in --api, or the port where it serves HTTPS

@@ -616,6 +616,7 @@ gw-port-not-http-here = o servidor em { $base } respondeu a esta requisição co
 gw-port-tls-closed = o servidor em { $base } aceitou a conexão e a fechou durante o handshake TLS: talvez não fale TLS nesta porta, ou recuse este cliente. Confira a porta em --api; `stepwise doctor` diz mais
 gw-port-tls-silent = o servidor em { $base } aceitou a conexão mas não fez handshake TLS em { $secs } s: talvez a porta não fale TLS, ou o servidor travou. Confira a porta em --api; se estiver certa, avise quem administra o gateway
 gw-401-login = HTTP 401: o gateway recusou o token do login guardado por `stepwise login`. Entre de novo com `stepwise login`; num gateway de token fixo, guarde o atual com `stepwise login --with-token`
+gw-401-login-expired = HTTP 401: o token do login guardado por `stepwise login` expirou há { $ago }, e o provedor de identidade não deu nenhum token de atualização para renová-lo: por isso o gateway o recusa. Entre de novo com `stepwise login`
 gw-401-login-no-signin = HTTP 401: o gateway recusou o token guardado com `stepwise login --with-token`. Ele não oferece login: seu token vem de quem o administra. Peça o token atual e guarde-o com `stepwise login --with-token`
 gw-401-config = HTTP 401: o gateway recusou o token do arquivo de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e entre com `stepwise login`
 gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defina-a com o token atual deste gateway, ou remova-a e entre com `stepwise login`

@@ -620,6 +620,7 @@ gw-401-environment-login-kept = HTTP 401: o gateway recusou o token em STEPWISE_
 gw-401-environment-login-refused = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN, e também a sessão guardada para este gateway (testada agora). Defina STEPWISE_TOKEN com o token atual deste gateway; a sessão guardada também precisa de ser renovada (`stepwise login`, ou `stepwise login --with-token` onde o gateway não oferece início de sessão)
 gw-401-config = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e inicie sessão com `stepwise login`
 gw-401-login = HTTP 401: o gateway recusou o token da sessão guardada por `stepwise login`. Inicie sessão de novo com `stepwise login`; num gateway de token fixo, guarde o atual com `stepwise login --with-token`
+gw-401-login-expired = HTTP 401: o token da sessão guardada por `stepwise login` expirou há { $ago }, e o fornecedor de identidade não deu nenhum token de atualização para o renovar: por isso o gateway recusa-o. Inicie sessão de novo com `stepwise login`
 gw-401-login-no-signin = HTTP 401: o gateway recusou o token guardado com `stepwise login --with-token`. Não oferece início de sessão: o seu token vem de quem o gere. Peça o token atual e guarde-o com `stepwise login --with-token`
 gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
 gw-port-plain-http = o servidor em { $base } fala HTTP simples, não TLS, mas --api diz https://. Use http:// em --api, ou a porta onde serve HTTPS

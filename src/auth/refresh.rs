@@ -161,6 +161,25 @@ impl TokenSource {
         }
     }
 
+    /// A kept login's token past its expiry with nothing to renew it (the
+    /// provider gave no refresh token): how many seconds ago it expired.
+    /// `None` while its state is in use elsewhere.
+    pub fn login_expired_ago(&self) -> Option<u64> {
+        let Source::Login(login) = &*self.0 else {
+            return None;
+        };
+        let state = login.state.try_lock().ok()?;
+        let credential = &state.credential;
+        if credential.can_refresh()
+            || credential.over.is_some()
+            || credential.token_endpoint.is_none()
+        {
+            return None;
+        }
+        let at = credential.expires_at?;
+        unix_now().checked_sub(at).filter(|&ago| ago > 0)
+    }
+
     /// How many token requests (refreshes) this source has made.
     pub async fn token_requests(&self) -> u32 {
         match &*self.0 {
@@ -699,5 +718,43 @@ mod tests {
         assert!(!lost_holds(LOST_HOLD + after(1), false));
         assert!(lost_holds(LOST_HOLD + after(1), true));
         assert!(lost_holds(after(3600), true));
+    }
+
+    /// A sign-in's token past its expiry with no refresh token: how long
+    /// ago, and the 401's words say so, not a refusal of a good token
+    /// (stranger 68, BQ13). A renewable login, or one kept by hand, is no
+    /// such token.
+    #[test]
+    fn a_sign_in_token_run_out_without_refresh_token_is_said() {
+        let mut credential = Credential::given("t");
+        credential.expires_at = Some(unix_now() - 300);
+        credential.token_endpoint = Some("http://idp.example/token".into());
+        let ago = TokenSource::login("http://gw/".into(), credential.clone(), None)
+            .login_expired_ago()
+            .expect("expired");
+        assert!((300..400).contains(&ago), "{ago}");
+        let words = crate::describe::gateway_error(
+            crate::text::Lang::En,
+            &crate::client::GatewayError::Unauthorized {
+                sent: Some(crate::config::TokenFrom::Login),
+                expired: Some(ago),
+                said: None,
+            },
+        );
+        assert!(
+            words.starts_with(
+                "HTTP 401: the token of the login kept by `stepwise login` expired 5m ago"
+            ) && words.contains("gave no refresh token")
+                && !words.contains("refused the token"),
+            "{words}"
+        );
+        let mut renewable = credential.clone();
+        renewable.refresh_token = Some("r".into());
+        let source = TokenSource::login("http://gw/".into(), renewable, None);
+        assert_eq!(source.login_expired_ago(), None);
+        let mut by_hand = credential;
+        by_hand.token_endpoint = None;
+        let source = TokenSource::login("http://gw/".into(), by_hand, None);
+        assert_eq!(source.login_expired_ago(), None);
     }
 }
