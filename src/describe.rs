@@ -1384,8 +1384,9 @@ fn wants_client_secret(said: &str) -> bool {
     let said = said.to_ascii_lowercase();
     [
         "authentication required",
-        "client secret",
-        "client_secret",
+        // "client secret", "client_secret", "secret required" (stranger 68,
+        // BQ21): stepwise sends none, so any secret asked is one it lacks.
+        "secret",
         "credentials required",
     ]
     .iter()
@@ -2185,6 +2186,13 @@ mod tests {
             secret.contains("wants the client stepwise to authenticate")
                 && !secret.contains("does not know"),
             "{secret}"
+        );
+        // A secret asked in other words (stranger 68, BQ21).
+        let failed = words("invalid_client: client authentication failed: secret required");
+        assert!(
+            failed.contains("wants the client stepwise to authenticate")
+                && !failed.contains("does not know"),
+            "{failed}"
         );
         let unknown = words("invalid_client: unknown client");
         assert!(unknown.contains("does not know the client id"), "{unknown}");
