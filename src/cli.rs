@@ -438,6 +438,11 @@ impl Cli {
             Some(Command::Login { .. }) if token_file => {
                 refuse("--token-file", tr!(lang, "cli-arg-why-login-token-file"))
             }
+            // logout sends no token: a file's trouble must not keep the
+            // login (stranger 68, BQ17).
+            Some(Command::Logout { .. }) if token_file => {
+                refuse("--token-file", tr!(lang, "cli-arg-why-logout-token-file"))
+            }
             Some(Command::Login { .. } | Command::Logout { .. } | Command::Auth { .. }) if car => {
                 refuse("--car", tr!(lang, "cli-arg-why-sign-in-car"))
             }
@@ -914,7 +919,8 @@ fn unused_globals(command: &str) -> &'static [&'static str] {
         "next" => &["car", "cars", "concurrency", "report"],
         // login keeps a token from standard input, never from --token-file.
         "login" => &["car", "cars", "concurrency", "report", "token_file"],
-        "logout" | "auth" | "status" => &["car", "cars", "concurrency", "report"],
+        "logout" => &["car", "cars", "concurrency", "report", "token_file"],
+        "auth" | "status" => &["car", "cars", "concurrency", "report"],
         "doctor" => &["cars", "concurrency", "report"],
         "completions" | "man" => &[
             "api",
@@ -1289,6 +1295,20 @@ mod tests {
             assert!(!next.contains(gone), "next shows {gone}:\n{next}");
         }
         assert!(next.contains("--api"), "{next}");
+        // logout sends no token (stranger 68, BQ17).
+        let logout = help(&["stepwise", "logout", "--help"]);
+        assert!(!logout.contains("--token-file"), "{logout}");
+        assert!(logout.contains("--forget"), "{logout}");
+        let cli = Cli::try_parse_args_in(
+            Lang::En,
+            &["stepwise", "logout", "--token-file", "gone.txt"],
+        )
+        .unwrap();
+        let refused = cli.misused_option(Lang::En).unwrap_or_default();
+        assert!(
+            refused.contains("--token-file") && refused.contains("logout forgets the login kept"),
+            "{refused}"
+        );
         let status = help(&["stepwise", "auth", "status", "--help"]);
         assert!(!status.contains("--report"), "{status}");
         assert!(status.contains("--token-file"), "{status}");

@@ -1223,6 +1223,7 @@ cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
 cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = der eingebaute Simulator braucht kein Token. Für ein Gateway `stepwise --api URL --token-file PATH` starten
 cli-arg-why-login-token-file = login bewahrt ein Token auf, das es von der Standardeingabe liest, nie aus einer damit angegebenen Datei: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout vergisst die für das Gateway aufbewahrte Anmeldung und schickt ihm kein Token. Die Option weglassen
 cli-arg-why-serve-api = er ist selbst das Gateway. Die Clients stattdessen auf seine --addr richten
 cli-arg-why-concurrency = er ist das Gateway und fragt selbst kein Gateway an; --concurrency ist für die Clients, die ihn anfragen. Die Option weglassen
 cli-arg-why-concurrency-next = er fragt mit einer Anfrage den nächsten Schritt eines Fahrzeugs ab: Nichts läuft gleichzeitig. Die Option weglassen

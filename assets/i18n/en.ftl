@@ -1233,6 +1233,7 @@ cli-arg-not-used = { $command } does not use { $option }: { $why }
 cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
 cli-arg-why-demo-token-file = the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`
 cli-arg-why-login-token-file = login keeps a token read from standard input, never from a file given with it: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout forgets the login kept for the gateway, and sends no token to it. Leave it out
 cli-arg-why-serve-api = it is the gateway. Point clients at its --addr instead
 cli-arg-why-concurrency = it is the gateway and asks no gateway itself; --concurrency is for the clients that ask it. Leave it out
 cli-arg-why-concurrency-next = it asks for one vehicle's next step, in one request: nothing runs at once. Leave it out

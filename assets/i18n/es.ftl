@@ -1229,6 +1229,7 @@ cli-arg-not-used = { $command } no usa { $option }: { $why }
 cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
 cli-arg-why-demo-token-file = el simulador integrado no necesita token. Para una pasarela ejecute `stepwise --api URL --token-file PATH`
 cli-arg-why-login-token-file = login guarda un token leído de la entrada estándar, nunca de un archivo indicado con él: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout olvida la sesión guardada para la pasarela, y no le envía ningún token. Omítala
 cli-arg-why-serve-api = es la propia pasarela. Dirija en su lugar los clientes a su --addr
 cli-arg-why-concurrency = es la pasarela y no consulta él mismo ninguna pasarela; --concurrency es para los clientes que le consultan. Quite la opción
 cli-arg-why-concurrency-next = pide el siguiente paso de un vehículo, en una sola petición: nada se ejecuta a la vez. Quite la opción

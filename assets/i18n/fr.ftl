@@ -1229,6 +1229,7 @@ cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
 cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`
 cli-arg-why-login-token-file = login garde un jeton lu sur l'entrée standard, jamais dans un fichier donné avec lui : `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout oublie la connexion conservée pour la passerelle, et ne lui envoie aucun jeton. Retirez l'option
 cli-arg-why-serve-api = c'est lui la passerelle. Diriger plutôt les clients vers son --addr
 cli-arg-why-concurrency = il est la passerelle et n'interroge lui-même aucune passerelle ; --concurrency sert aux clients qui l'interrogent. Retirez l'option
 cli-arg-why-concurrency-next = elle demande l'étape suivante d'un véhicule, en une requête : rien ne s'exécute en même temps. Retirez l'option

@@ -1226,6 +1226,7 @@ cli-arg-not-used = { $command } non usa { $option }: { $why }
 cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
 cli-arg-why-demo-token-file = il simulatore integrato non richiede token. Per un gateway eseguire `stepwise --api URL --token-file PATH`
 cli-arg-why-login-token-file = login conserva un token letto dallo standard input, mai da un file indicato con esso: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout dimentica l'accesso conservato per il gateway, e non gli invia alcun token. Togliere l'opzione
 cli-arg-why-serve-api = è lui il gateway. Indirizzare invece i client al suo --addr
 cli-arg-why-concurrency = è il gateway e non interroga da sé alcun gateway; --concurrency serve ai client che lo interrogano. Togliere l'opzione
 cli-arg-why-concurrency-next = chiede il passo successivo di un veicolo, con una sola richiesta: niente viene eseguito in contemporanea. Togliere l'opzione

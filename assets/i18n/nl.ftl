@@ -1225,6 +1225,7 @@ cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
 cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = de ingebouwde simulator heeft geen token nodig. Voor een gateway `stepwise --api URL --token-file PATH` starten
 cli-arg-why-login-token-file = login bewaart een token dat het van standaardinvoer leest, nooit uit een bestand dat ermee wordt opgegeven: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout vergeet de login die voor de gateway bewaard is, en stuurt er geen token heen. Laat de optie weg
 cli-arg-why-serve-api = het is zelf de gateway. Richt de clients in plaats daarvan op zijn --addr
 cli-arg-why-concurrency = het is de gateway en vraagt zelf geen gateway; --concurrency is voor de clients die het vragen. Laat de optie weg
 cli-arg-why-concurrency-next = het vraagt de volgende stap van één voertuig op, in één verzoek: niets loopt tegelijk. Laat de optie weg

@@ -1236,6 +1236,7 @@ cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`
 cli-arg-why-login-token-file = login guarda um token lido da entrada padrão, nunca de um arquivo informado com ele: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout esquece o login guardado para o gateway, e não lhe envia nenhum token. Retire a opção
 cli-arg-why-serve-api = ele é o próprio gateway. Aponte os clientes para o --addr dele
 cli-arg-why-concurrency = ele é o gateway e não consulta nenhum gateway por conta própria; --concurrency é para os clientes que o consultam. Retire a opção
 cli-arg-why-concurrency-next = ele pede a próxima etapa de um veículo, em um só pedido: nada roda ao mesmo tempo. Retire a opção

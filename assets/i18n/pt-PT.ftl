@@ -1209,6 +1209,7 @@ cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`
 cli-arg-why-login-token-file = login guarda um token lido da entrada padrão, nunca de um ficheiro indicado com ele: `stepwise login --with-token < PATH`
+cli-arg-why-logout-token-file = logout esquece a sessão guardada para o gateway, e não lhe envia nenhum token. Retire a opção
 cli-arg-why-serve-api = ele é o próprio gateway. Aponte os clientes para o --addr dele
 cli-arg-why-concurrency = ele é o gateway e não consulta nenhum gateway por si; --concurrency é para os clientes que o consultam. Retire a opção
 cli-arg-why-concurrency-next = ele pede o passo seguinte de um veículo, num só pedido: nada corre ao mesmo tempo. Retire a opção
