@@ -4010,6 +4010,23 @@ fn a_refused_note_names_the_word_and_comes_back_to_edit() {
     assert_eq!(s.overlay(), Some(&Overlay::Note(note.to_owned())));
 }
 
+/// A note pasted over several lines, with a tab: each break parts words
+/// as one space, never glues them ("2312" and "2317"; stranger 71, BT1).
+#[test]
+fn a_pasted_note_s_line_breaks_part_its_words() {
+    let mut s = noted(true);
+    ch(&mut s, 'N');
+    update(
+        &mut s,
+        Input::Paste("codes 2312\r\n2317\tseen\n\n".into()),
+        t(3),
+    );
+    assert_eq!(
+        s.overlay(),
+        Some(&Overlay::Note("codes 2312 2317 seen ".to_owned()))
+    );
+}
+
 /// The token in use (a fixed one, short and shaped like any word) typed
 /// into a note is not kept either; a note without it is.
 #[test]

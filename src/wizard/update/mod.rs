@@ -199,7 +199,18 @@ fn type_text(state: &mut State, text: &str) {
             code.truncate(MAX_CODE_CHARS);
         }
         (Some(Overlay::Note(note)), _) => {
-            for c in text.chars().filter(|c| !c.is_control()) {
+            // A pasted line break or tab parts words as a space, never
+            // glues them ("2312" and "2317" are no "23122317"; stranger
+            // 71, BT1); other control characters are left out.
+            for c in text.chars() {
+                let parts = c.is_control() && c.is_whitespace();
+                if parts && (note.is_empty() || note.ends_with(' ')) {
+                    continue;
+                }
+                let c = if parts { ' ' } else { c };
+                if c.is_control() {
+                    continue;
+                }
                 if note.chars().count() < MAX_NOTE_CHARS {
                     note.push(c);
                 }
