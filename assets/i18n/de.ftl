@@ -191,6 +191,7 @@ demo-car-444444 = Nur Fahrzeugstatus: zwei Schritte
 
 start-subtitle = Schritte der Dienstaktivierung
 start-intro = carAssociationID des Kunden eingeben (aus dem Abo der vernetzten Dienste) und Enter drücken.
+start-replace-hint = Tippen ersetzt diese ID; ⌫ bearbeitet sie
 start-refused = Nicht angenommen: { $chars }. Eine ID enthält nur Buchstaben a–z, A–Z, Ziffern, - und _.
 start-dropped-confirm = Ausgelassen: { $chars }. Nochmals Enter nimmt { $id } wie es ist (ein anderes Fahrzeug?); sonst korrigieren.
 start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggelassen.

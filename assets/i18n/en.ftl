@@ -226,6 +226,7 @@ demo-car-444444 = Vehicle Status only: two steps
 
 start-subtitle = service activation steps
 start-intro = Type the customer's carAssociationID (from the connected-service subscription) and press Enter.
+start-replace-hint = Typing replaces this id; ⌫ edits it
 start-refused = Not accepted: { $chars }. An id holds only letters a–z, A–Z, digits, - and _.
 start-dropped-confirm = Left out: { $chars }. Enter again takes { $id } as it stands (another vehicle?); correct it otherwise.
 start-too-long = An id has at most { $max } characters; the rest was left out.

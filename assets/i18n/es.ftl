@@ -191,6 +191,7 @@ demo-car-444444 = Solo Estado del vehículo: dos pasos
 
 start-subtitle = pasos de activación del servicio
 start-intro = Escriba el carAssociationID del cliente (de la suscripción a los servicios conectados) y pulse Intro.
+start-replace-hint = Escribir reemplaza este id; ⌫ lo edita
 start-refused = No aceptado: { $chars }. Un id solo lleva letras a–z, A–Z, cifras, - y _.
 start-dropped-confirm = Omitidos: { $chars }. Enter de nuevo toma { $id } tal cual (¿otro vehículo?); si no, corríjalo.
 start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descartó.

@@ -191,6 +191,7 @@ demo-car-444444 = État du véhicule seulement : deux étapes
 
 start-subtitle = étapes d'activation du service
 start-intro = Saisissez le carAssociationID du client (sur l'abonnement aux services connectés) puis Entrée.
+start-replace-hint = Taper remplace cet identifiant ; ⌫ le modifie
 start-refused = Refusé : { $chars }. Un id ne contient que des lettres a–z, A–Z, des chiffres, - et _.
 start-dropped-confirm = Laissés de côté : { $chars }. Entrée à nouveau prend { $id } tel quel (un autre véhicule ?) ; sinon corrigez-le.
 start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.

@@ -191,6 +191,7 @@ demo-car-444444 = Solo Stato del veicolo: due passi
 
 start-subtitle = passi di attivazione del servizio
 start-intro = Digitare il carAssociationID del cliente (dall'abbonamento ai servizi connessi) e premere Invio.
+start-replace-hint = Digitare sostituisce questo id; ⌫ lo modifica
 start-refused = Non accettato: { $chars }. Un id contiene solo lettere a–z, A–Z, cifre, - e _.
 start-dropped-confirm = Tralasciati: { $chars }. Invio di nuovo prende { $id } così com'è (un altro veicolo?); altrimenti correggerlo.
 start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scartato.

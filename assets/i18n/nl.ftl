@@ -193,6 +193,7 @@ demo-car-444444 = Alleen status van de auto: twee stappen
 
 start-subtitle = stappen voor dienstactivering
 start-intro = Typ de carAssociationID van de klant (uit het abonnement op de verbonden diensten) en druk op Enter.
+start-replace-hint = Typen vervangt dit id; ⌫ bewerkt het
 start-refused = Niet aanvaard: { $chars }. Een id bevat alleen letters a–z, A–Z, cijfers, - en _.
 start-dropped-confirm = Weggelaten: { $chars }. Nogmaals Enter neemt { $id } zoals het is (een ander voertuig?); verbeter het anders.
 start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.

@@ -192,6 +192,7 @@ demo-car-444444 = Só Estado do veículo: dois passos
 
 start-subtitle = passos de ativação do serviço
 start-intro = Digite o carAssociationID do cliente (da assinatura dos serviços conectados) e pressione Enter.
+start-replace-hint = Digitar substitui este id; ⌫ o edita
 start-refused = Não aceito: { $chars }. Um id só tem letras a–z, A–Z, dígitos, - e _.
 start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } como está (outro veículo?); senão, corrija.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.

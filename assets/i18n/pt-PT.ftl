@@ -191,6 +191,7 @@ demo-car-444444 = Só Estado do veículo: dois passos
 
 start-subtitle = passos de ativação do serviço
 start-intro = Introduza o carAssociationID do cliente (da assinatura dos serviços conectados) e prima Enter.
+start-replace-hint = Escrever substitui este id; ⌫ edita-o
 start-refused = Não aceito: { $chars }. Um id só tem letras a–z, A–Z, dígitos, - e _.
 start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } como está (outro veículo?); caso contrário, corrija.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.

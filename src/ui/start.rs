@@ -65,7 +65,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     );
 
     let cursor = Span::styled("▏", theme.key());
-    let input = Paragraph::new(Line::from(vec![Span::raw(field.input()), cursor])).block(
+    // An id left there is shown selected, and said so: typing replaces it
+    // (stranger 71, BT2).
+    let selected = field.replaces_on_type();
+    let typed = if selected {
+        Span::styled(field.input(), theme.selected())
+    } else {
+        Span::raw(field.input())
+    };
+    let input = Paragraph::new(Line::from(vec![typed, cursor])).block(
         Block::new()
             .borders(Borders::ALL)
             .title(" carAssociationID "),
@@ -74,6 +82,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 
     if let Some(notice) = notice {
         frame.render_widget(notice, notice_area);
+    } else if selected {
+        frame.render_widget(
+            Paragraph::new(Span::styled(tr!(lang, "start-replace-hint"), theme.dim()))
+                .wrap(Wrap { trim: true }),
+            notice_area,
+        );
     }
 
     let choices = choices(state.recent(), state.demo_cars());

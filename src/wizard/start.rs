@@ -64,6 +64,12 @@ impl StartField {
         &self.input
     }
 
+    /// The id shown is taken as selected: the next character typed
+    /// replaces it, ⌫ edits it.
+    pub fn replaces_on_type(&self) -> bool {
+        self.replace_on_type && !self.input.is_empty()
+    }
+
     pub fn picked(&self) -> Option<usize> {
         self.picked
     }

@@ -4027,6 +4027,27 @@ fn a_pasted_note_s_line_breaks_part_its_words() {
     );
 }
 
+/// Back on the start screen from a vehicle, its id is shown selected and
+/// said so: typing replaces it, ⌫ edits it; once edited, no word of it
+/// (stranger 71, BT2).
+#[test]
+fn an_id_left_in_the_start_field_says_typing_replaces_it() {
+    let mut s = opened(["todo", "todo", "todo"]);
+    key(&mut s, KeyCode::Esc);
+    let screen = render_at(&s, 100, 30);
+    assert!(
+        screen.contains("Typing replaces this id; ⌫ edits it"),
+        "{screen}"
+    );
+    key(&mut s, KeyCode::Backspace);
+    let screen = render_at(&s, 100, 30);
+    assert!(!screen.contains("Typing replaces"), "{screen}");
+    match s.screen() {
+        Screen::Start(field) => assert!(!field.replaces_on_type(), "{field:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// The token in use (a fixed one, short and shaped like any word) typed
 /// into a note is not kept either; a note without it is.
 #[test]
