@@ -1299,11 +1299,9 @@ mod tests {
         let logout = help(&["stepwise", "logout", "--help"]);
         assert!(!logout.contains("--token-file"), "{logout}");
         assert!(logout.contains("--forget"), "{logout}");
-        let cli = Cli::try_parse_args_in(
-            Lang::En,
-            &["stepwise", "logout", "--token-file", "gone.txt"],
-        )
-        .unwrap();
+        let cli =
+            Cli::try_parse_args_in(Lang::En, ["stepwise", "logout", "--token-file", "gone.txt"])
+                .unwrap();
         let refused = cli.misused_option(Lang::En).unwrap_or_default();
         assert!(
             refused.contains("--token-file") && refused.contains("logout forgets the login kept"),

@@ -2166,6 +2166,27 @@ mod tests {
         assert!(text.contains("may have renewed the login"), "{text}");
     }
 
+    /// A 401 to a sign-in's token that ran out with no refresh token says
+    /// so, never that the gateway refused a good token (stranger 68, BQ13).
+    #[test]
+    fn a_sign_in_token_run_out_is_said_as_expired() {
+        let words = gateway_error(
+            Lang::En,
+            &GatewayError::Unauthorized {
+                sent: Some(TokenFrom::Login),
+                expired: Some(300),
+                said: None,
+            },
+        );
+        assert!(
+            words.starts_with(
+                "HTTP 401: the token of the login kept by `stepwise login` expired 5m ago"
+            ) && words.contains("gave no refresh token")
+                && !words.contains("refused the token"),
+            "{words}"
+        );
+    }
+
     /// A client the provider knows but wants authenticated is not said
     /// unknown, with advice to change an id that is right (stranger 45,
     /// AT9).

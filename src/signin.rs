@@ -1505,6 +1505,45 @@ async fn renewal_now(lang: Lang, settings: &Settings, gateway: &str, now: u64) -
     }
 }
 
+/// `auth status`'s Expires line: the login as kept, or as renewed just
+/// now (`renewed`), or expired with its renewal failed just now (`failed`).
+fn expires_status(
+    lang: Lang,
+    credential: &Credential,
+    now: u64,
+    renewed: bool,
+    failed: bool,
+) -> String {
+    let refreshable = credential.can_refresh();
+    match (credential.expires_at, credential.seconds_left(now)) {
+        // Ended by the provider: its time left says nothing.
+        (Some(at), _) if credential.over.is_some() => {
+            tr!(lang, "status-expires-ended", time = rfc3339(at))
+        }
+        (Some(at), Some(0)) if refreshable && !failed => {
+            tr!(lang, "status-expired-refreshable", time = rfc3339(at))
+        }
+        (Some(at), Some(0)) => tr!(lang, "status-expired", time = rfc3339(at)),
+        (Some(at), Some(left)) if renewed => tr!(
+            lang,
+            "status-expires-renewed",
+            time = rfc3339(at),
+            left = crate::text::duration(lang, left)
+        ),
+        (Some(at), Some(left)) => tr!(
+            lang,
+            "status-expires",
+            time = rfc3339(at),
+            left = crate::text::duration(lang, left)
+        ),
+        // From a sign-in whose provider gave no usable expiry.
+        _ if credential.token_endpoint.is_some() => {
+            tr!(lang, "status-expires-unknown-provider")
+        }
+        _ => tr!(lang, "status-expires-unknown"),
+    }
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, or with
 /// none when the gateway answered without one; 1 otherwise.
 /// With no token at all, the gateway is asked once (within a few seconds)
@@ -1562,35 +1601,13 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
         Some(l) => {
             lines.push(kept_line(lang, &l.place));
             let refreshable = l.credential.can_refresh();
-            lines.push(
-                match (l.credential.expires_at, l.credential.seconds_left(now)) {
-                    // Ended by the provider: its time left says nothing.
-                    (Some(at), _) if l.credential.over.is_some() => {
-                        tr!(lang, "status-expires-ended", time = rfc3339(at))
-                    }
-                    (Some(at), Some(0)) if refreshable && renewal.is_none() => {
-                        tr!(lang, "status-expired-refreshable", time = rfc3339(at))
-                    }
-                    (Some(at), Some(0)) => tr!(lang, "status-expired", time = rfc3339(at)),
-                    (Some(at), Some(left)) if renewed => tr!(
-                        lang,
-                        "status-expires-renewed",
-                        time = rfc3339(at),
-                        left = crate::text::duration(lang, left)
-                    ),
-                    (Some(at), Some(left)) => tr!(
-                        lang,
-                        "status-expires",
-                        time = rfc3339(at),
-                        left = crate::text::duration(lang, left)
-                    ),
-                    // From a sign-in whose provider gave no usable expiry.
-                    _ if l.credential.token_endpoint.is_some() => {
-                        tr!(lang, "status-expires-unknown-provider")
-                    }
-                    _ => tr!(lang, "status-expires-unknown"),
-                },
-            );
+            lines.push(expires_status(
+                lang,
+                &l.credential,
+                now,
+                renewed,
+                renewal.is_some(),
+            ));
             if let Some(why) = &renewal {
                 lines.push(tr!(lang, "status-renewal-failed", why = why.1.clone()));
             }
