@@ -1150,9 +1150,14 @@ impl Gateway {
             // A 401, also to a token renewed for it (stranger 52, BA1);
             // one whose challenge names a scope the token lacks is that
             // (stranger 63, BL1).
+            // A proxy's own 401 page is no verdict on the token (stranger
+            // 70, BS7).
             Ok(Err(e))
                 if e.answered_status() == Some(401)
-                    && !matches!(e, GatewayError::ScopeWanted { .. }) =>
+                    && !matches!(
+                        e,
+                        GatewayError::ScopeWanted { .. } | GatewayError::Refused { .. }
+                    ) =>
             {
                 Trial::Refused
             }
@@ -2350,6 +2355,24 @@ impl Gateway {
                 call: None,
                 windows,
                 listed: false,
+            });
+        }
+        // A web page's 401 through a proxy that read the plain request: the
+        // proxy's (or a portal's) own, never "the gateway wants a token"
+        // (stranger 70, BS7). Through a tunnel (https) only the gateway
+        // answers.
+        if status == 401
+            && body.is_none()
+            && self.base.scheme() == "http"
+            && self.proxy.is_some()
+            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+        {
+            return Err(GatewayError::Refused {
+                base,
+                status,
+                said: html_title(&answer.body).unwrap_or_default(),
+                token_sent,
+                proxy: self.proxy.clone(),
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {

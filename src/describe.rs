@@ -140,7 +140,8 @@ fn refused_page(lang: Lang, error: &GatewayError) -> String {
     );
     // A page's 400 (or 408, 413, 431, 451): refused in front, the id not
     // judged.
-    if *status != 403 {
+    // A proxy's own 401 page is the proxy's refusal, as its 403 is.
+    if *status != 403 && !(*status == 401 && proxy.is_some()) {
         return tr!(
             lang,
             "gw-front-400",

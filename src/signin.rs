@@ -1245,12 +1245,11 @@ impl Asked {
             Trial::Refused => Asked::Needed,
             // A scope wanted: a token is, too.
             Trial::NotTried(Some(GatewayError::ScopeWanted { .. })) => Asked::Needed,
-            // Its cause alone: the line says what to do.
+            // Its words whole, with what fixes it: no sign-in is advised
+            // to an address that could not be asked (stranger 70, BS4).
             Trial::NotTried(Some(why)) => Asked::Unasked(
-                crate::describe::gateway_cause(lang, &why)
-                    .split(". ")
-                    .next()
-                    .unwrap_or_default()
+                crate::describe::gateway_error(lang, &why)
+                    .trim_end_matches('.')
                     .to_owned(),
             ),
             Trial::NotTried(None) => Asked::Unasked(tr!(lang, "status-unasked-no-client")),

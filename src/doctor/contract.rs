@@ -999,6 +999,10 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
     // so is a 401 page with no challenge at all (a portal's sign-in).
     let proxy_login = password_prompt(answer);
     let portal = portal_page(answer);
+    // A web page's 401 with a challenge, through a proxy that read the
+    // plain request: as the client judges it, the proxy's (stranger 70,
+    // BS7).
+    let page_401 = proxy_page_401(caller, answer);
     let proxy = match caller.gateway.proxy() {
         None if status == 407 => {
             return Some(
@@ -1012,7 +1016,9 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
                 .fix(words!("doctor-fix-network-proxy")),
             );
         }
-        Some(proxy) if status == 407 || own_page || proxy_login || portal => proxy.to_owned(),
+        Some(proxy) if status == 407 || own_page || proxy_login || portal || page_401 => {
+            proxy.to_owned()
+        }
         _ => return None,
     };
     let (detail, fix) = match status {
@@ -1039,6 +1045,14 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
                 status = status.to_string()
             ),
             Arg::from(words!("gw-proxy-portal-todo")),
+        ),
+        401 if !proxy_login => (
+            words!(
+                "doctor-proxy-answered",
+                proxy = proxy,
+                status = status.to_string()
+            ),
+            Arg::from(words!("doctor-fix-refused-proxy")),
         ),
         401 if caller.gateway.proxy_has_credentials() => (
             words!("doctor-proxy-401-refused", proxy = proxy),
@@ -1107,6 +1121,17 @@ fn password_prompt(answer: &Answer) -> bool {
     answer.status == StatusCode::UNAUTHORIZED
         && wire::decode_error(&answer.body).is_none()
         && crate::client::login_prompt(&answer.headers).is_some()
+}
+
+/// A web page's 401 with no gateway's error body, through a proxy that
+/// read the plain request: as the client judges it, the proxy's own
+/// (stranger 70, BS7). Through a tunnel (https) only the gateway answers.
+fn proxy_page_401(caller: &Caller<'_>, answer: &Answer) -> bool {
+    answer.status == StatusCode::UNAUTHORIZED
+        && caller.gateway.proxy().is_some()
+        && caller.gateway.base().starts_with("http:")
+        && wire::decode_error(&answer.body).is_none()
+        && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
 
 /// A 407 that offers Windows sign-in only (Negotiate, NTLM).
@@ -1188,6 +1213,11 @@ async fn first_list<'c>(
         }
         Ok(a) if portal_page(&a) && caller.gateway.proxy().is_some() => {
             let line = Line::new(Mark::Failed, words!("doctor-first-proxy-page"))
+                .fix(words!("doctor-see-proxy"));
+            return Err((line, Failure::NoGateway));
+        }
+        Ok(a) if proxy_page_401(caller, &a) => {
+            let line = Line::new(Mark::Failed, words!("doctor-first-proxy-page-401"))
                 .fix(words!("doctor-see-proxy"));
             return Err((line, Failure::NoGateway));
         }

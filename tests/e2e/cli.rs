@@ -592,11 +592,15 @@ fn auth_status_on_a_gateway_that_needs_no_token_advises_no_sign_in() {
     let down = format!("http://127.0.0.1:{}", crate::pty::free_port());
     let out = run(home.path(), &["--api", &down, "auth", "status"]);
     let said = stdout(&out);
+    // Its words whole, with their fix, and no sign-in to an address that
+    // could not be asked (stranger 70, BS4).
     assert!(
         said.contains("could not be asked: cannot reach the gateway at")
-            && said.contains("If it wants one: run `stepwise login"),
+            && said.contains("Check that it runs")
+            && said.contains("Once it answers, `stepwise auth status --api"),
         "{said}"
     );
+    assert!(!said.contains("If it wants one"), "{said}");
     let out = run(home.path(), &["--api", &down, "auth", "status", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(json["token_needed"], serde_json::Value::Null, "{json}");

@@ -682,6 +682,38 @@ async fn a_proxy_asking_windows_sign_in_only_is_not_sent_for_a_password() {
     );
 }
 
+/// A proxy that answers a plain request with its own 401 page: the
+/// proxy's refusal, named, with NO_PROXY; never "the gateway wants a
+/// token", nor a sign-in to offer (stranger 70, BS7).
+#[tokio::test]
+async fn a_proxy_s_own_401_page_names_the_proxy_not_a_token() {
+    let page = "<html><head><title>Proxy sign-in required</title></head></html>";
+    let proxy = canned(
+        "401 Unauthorized",
+        &[
+            "Content-Type: text/html",
+            "WWW-Authenticate: Bearer realm=\"proxy\"",
+        ],
+        page,
+    )
+    .await;
+    let error = list("http://gateway.invalid:8080", Some(&proxy.url)).await;
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "http://gateway.invalid:8080/ answered HTTP 401 (Proxy sign-in required) through the proxy {}",
+            proxy.url
+        )) && line.contains("NO_PROXY=gateway.invalid")
+            && !line.contains("wants a token"),
+        "{line}"
+    );
+    assert_ne!(
+        error.recovery(),
+        stepwise::client::Recovery::SignIn,
+        "{error:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
     let page = "<html><head><title>404 Not Found</title></head></html>";
