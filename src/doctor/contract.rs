@@ -908,7 +908,8 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     let contract_body = gateways_own(&answer);
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
     // Nor does a proxy's 401 page with no challenge (a portal's sign-in).
-    let proxy_page = portal_page(&answer) && caller.gateway.proxy().is_some();
+    let proxy_page = (portal_page(&answer) && caller.gateway.proxy().is_some())
+        || proxy_page_401(caller, &answer);
     clock_line(
         report,
         &answer,

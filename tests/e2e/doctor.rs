@@ -1691,6 +1691,31 @@ fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
     assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
 }
 
+/// A proxy's 401 web page with a Bearer challenge of its own, to a plain
+/// request: the proxy's, as `steps` says it; never "the gateway wants one"
+/// (stranger 70, BS7).
+#[test]
+fn a_proxy_s_challenged_401_page_is_the_proxy_s() {
+    let proxy = canned(
+        "401 Unauthorized",
+        "WWW-Authenticate: Bearer realm=\"proxy\"\r\n",
+    );
+    let text = doctor_through_plain(&proxy);
+    let proxy_line = line(&text, "Proxy");
+    assert!(
+        proxy_line.starts_with("✗ failed")
+            && proxy_line.contains("answered the gateway call itself with HTTP 401"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "First list").contains("the proxy's own (or a portal's), not the gateway's"),
+        "{text}"
+    );
+    assert!(!text.contains("the gateway wants one"), "{text}");
+    assert!(!text.contains("--with-token"), "{text}");
+    assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
+}
+
 /// A proxy's 401 with no challenge and no body at all is the proxy's too,
 /// as `steps` says it: never "none given, and the gateway wants one" with a
 /// sign-in that the proxy would answer the same way (stranger 60, BI4).
