@@ -752,7 +752,8 @@ impl GatewayError {
             // An answer of another shape (another service's JSON) for this
             // list alone comes the same when asked again: not asked every
             // round without end (stranger 67, BP2).
-            GatewayError::ForeignList { .. } | GatewayError::BadAnswer(_) => true,
+            GatewayError::BadAnswer(_) => !self.cut_short(),
+            GatewayError::ForeignList { .. } => true,
             GatewayError::Rejected { kind, .. } => matches!(
                 kind,
                 Rejection::WrongDevice
@@ -782,6 +783,15 @@ impl GatewayError {
             }
             _ => false,
         }
+    }
+
+    /// An answer that came as JSON cut short: a passing fault of the way
+    /// (a connection ended early), which the next call may not meet.
+    pub fn cut_short(&self) -> bool {
+        matches!(
+            self,
+            GatewayError::BadAnswer(DecodeError::NotJson { cut: true, .. })
+        )
     }
 
     /// Passing: trying again later may succeed.

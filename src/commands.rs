@@ -378,10 +378,13 @@ impl<'a> FailedJson<'a> {
         // An answer that is no steps gateway's (a page, another service's
         // JSON, a portal): its words say to check --api or the network,
         // which waiting does not fix, though the wizard looks again later.
-        let elsewhere = matches!(
-            error,
-            Some(
-                GatewayError::BadAnswer(_)
+        // A list cut short is no such answer: the next may come whole
+        // (stranger 70, BS1).
+        let elsewhere = !error.is_some_and(GatewayError::cut_short)
+            && matches!(
+                error,
+                Some(
+                    GatewayError::BadAnswer(_)
                     | GatewayError::CaptivePortal { .. }
                     // An answer over the cap comes the same again (stranger
                     // 56, BE5).
@@ -391,8 +394,8 @@ impl<'a> FailedJson<'a> {
                             | crate::client::ProxyAnswer::TooLarge(_),
                         ..
                     }
-            )
-        );
+                )
+            );
         // A wait of days (a Retry-After date decades away) is no wait a
         // script keeps: the words say to tell the operator, and so does the
         // action (stranger 62, BK3).

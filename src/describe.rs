@@ -1778,10 +1778,12 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             token_sent: false, ..
         } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::ScopeWanted { .. } => tr!(lang, "gw-title-scope"),
+        // Cut short on the way: the request failed, as a cut connection's.
+        GatewayError::BadAnswer(_) if error.cut_short() => tr!(lang, "gw-title-failed"),
+        GatewayError::Transport(_) => tr!(lang, "gw-title-failed"),
         GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
             tr!(lang, "gw-title-bad-answer")
         }
-        GatewayError::Transport(_) => tr!(lang, "gw-title-failed"),
         GatewayError::Redirected(_) => tr!(lang, "gw-title-redirect"),
         GatewayError::BadUrl { .. }
         | GatewayError::UserInfoInUrl

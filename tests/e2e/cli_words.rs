@@ -338,6 +338,29 @@ fn a_failure_object_carries_the_wait_asked() {
     assert!(failed["retry_after"].is_null(), "{failed}");
 }
 
+/// A list cut short is retried by a script, as its words say: `action:
+/// retry`, never `stop` (stranger 70, BS1).
+#[test]
+fn a_list_cut_short_is_retried() {
+    let body = r#"{"stepsID":132324,"trustedPhoneNumber":{"name""#;
+    let cut = crate::canned::answering(crate::canned::reply("200 OK", "application/json", body));
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["steps", "--api", &cut, "--car", "987654", "--json"],
+    );
+    assert_exit(&out, 1);
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("was cut short"),
+        "{failed}"
+    );
+    assert_eq!(failed["action"], "retry", "{failed}");
+}
+
 /// A gateway that answers every call with 429 and a long Retry-After has
 /// answered: at the deadline it is named as limiting requests, never as
 /// "no answer" (which sends a technician after a dead gateway).

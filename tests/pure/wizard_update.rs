@@ -2443,6 +2443,42 @@ fn a_scope_a_renewal_dropped_is_signed_in_again_with_i() {
     sign_in_started(&ch(&mut s, 'i'));
 }
 
+/// A list cut short on the way: a failed request that `r` may cure, never
+/// "asking again gets the same answer" under an "Unusable answer"; an
+/// answer of the wrong shape still is (stranger 70, BS1).
+#[test]
+fn a_list_cut_short_is_no_answer_that_comes_the_same_again() {
+    let cut = GatewayError::BadAnswer(stepwise::wire::DecodeError::NotJson {
+        line: 1,
+        column: 40,
+        cut: true,
+    });
+    let s = refused_with(state(false), cut);
+    let banner = session(&s).banner().expect("a banner").clone();
+    assert_eq!(banner.title, "Request failed");
+    assert!(banner.text.contains("was cut short"), "{banner:?}");
+    let screen = render_at(&s, 100, 30);
+    assert!(
+        !screen.contains("asking again gets the same answer"),
+        "{screen}"
+    );
+    let garbled = GatewayError::BadAnswer(stepwise::wire::DecodeError::NotJson {
+        line: 1,
+        column: 3,
+        cut: false,
+    });
+    let s = refused_with(state(false), garbled);
+    assert_eq!(
+        session(&s).banner().expect("a banner").title,
+        "Unusable answer"
+    );
+    let screen = render_at(&s, 100, 30);
+    assert!(
+        screen.contains("asking again gets the same answer"),
+        "{screen}"
+    );
+}
+
 /// A sign-in address on this machine only (loopback) gets no QR code: a
 /// phone that scanned it would open its own loopback.
 #[test]

@@ -408,7 +408,9 @@ pub(super) fn remedy_for(e: &GatewayError) -> Option<Remedy> {
         Some(Rejection::NotFound | Rejection::NoSteps)
     ) {
         Some(Remedy::OtherId)
-    } else if e.recovery() == Recovery::Stop || matches!(e, GatewayError::BadAnswer(_)) {
+    } else if e.recovery() == Recovery::Stop
+        || (matches!(e, GatewayError::BadAnswer(_)) && !e.cut_short())
+    {
         // An answer of the wrong shape comes back the same when asked again.
         Some(Remedy::FixCause)
     } else {
