@@ -282,7 +282,7 @@ pub async fn steps(
     } else {
         checklist(&list, car.as_deref(), &backend.label(lang), status, lang)
     };
-    let code = if list.has_pending() {
+    let code = if not_known_ready(&list, status) {
         EXIT_PENDING
     } else {
         EXIT_CLEAR
@@ -545,7 +545,7 @@ pub async fn steps_many(
         };
         match result {
             Ok(list) => {
-                (pending, heard) = (pending || list.has_pending(), true);
+                (pending, heard) = (pending || not_known_ready(&list, status), true);
                 if let Some(id) = &list.steps_id {
                     ids.push((car.as_str(), id.clone()));
                 }
@@ -1110,8 +1110,12 @@ pub fn checklist(
         ),
     };
     if list.steps.is_empty() {
-        let _ = writeln!(out, "{}", tr!(lang, "cli-no-steps"));
-        if filter != StatusFilter::All {
+        if filter == StatusFilter::All {
+            // No step is no service ready: said, as the wizard says it
+            // (stranger 70, BS2).
+            let _ = writeln!(out, "{}", tr!(lang, "cli-no-steps-unknown"));
+        } else {
+            let _ = writeln!(out, "{}", tr!(lang, "cli-no-steps"));
             let _ = writeln!(out, "{}", filtered_note(lang, 0, filter));
         }
         return out;
@@ -1184,6 +1188,13 @@ pub fn checklist(
         ),
     };
     out
+}
+
+/// Exit 3's reading: a returned step still to do, or (unfiltered) no step
+/// at all, which is no service known ready (`complete` is false; stranger
+/// 70, BS2).
+fn not_known_ready(list: &StepsList, status: StatusFilter) -> bool {
+    list.has_pending() || (status == StatusFilter::All && list.steps.is_empty())
 }
 
 /// The end of a filtered checklist. A gateway that ignores stepsStatus

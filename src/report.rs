@@ -542,6 +542,7 @@ fn describe(lang: Lang, event: &Event) -> String {
             next,
         } => {
             let id = md(&steps_id.clone().unwrap_or_else(|| tr!(lang, "report-none")));
+            let empty = *total == 0;
             let (done, total) = (crate::text::num(*done), crate::text::num(*total));
             match next {
                 Some(n) => tr!(
@@ -552,6 +553,8 @@ fn describe(lang: Lang, event: &Event) -> String {
                     total = total,
                     next = in_code(n)
                 ),
+                // No step is no service known ready (stranger 70, BS2).
+                None if empty => tr!(lang, "report-event-list-empty", id = id),
                 None => tr!(
                     lang,
                     "report-event-list-clear",
@@ -696,6 +699,24 @@ fn runnable(entries: &mut [Entry], api: Option<&str>, car: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A list with no step is said as no service known ready, never
+    /// "nothing left" (stranger 70, BS2).
+    #[test]
+    fn a_list_with_no_step_is_not_said_clear() {
+        let list = |total| Event::List {
+            steps_id: Some("777001".into()),
+            done: 0,
+            total,
+            next: None,
+        };
+        let empty = describe(Lang::En, &list(0));
+        assert!(
+            empty.contains("no steps returned") && !empty.contains("nothing left"),
+            "{empty}"
+        );
+        assert!(describe(Lang::En, &list(2)).contains("nothing left"));
+    }
     use crate::wire::decode_list;
     use std::time::Duration;
 

@@ -344,6 +344,7 @@ report-event-removed = vom Techniker von der Übersicht entfernt
 report-event-steps-id-changed = das Gateway hat die Liste einer anderen stepsID geantwortet ({ $answered }); erneut nach carAssociationID gefragt
 report-event-list-next = Liste (stepsID { $id }): { $done } von { $total } erledigt, als Nächstes `{ $next }`
 report-event-list-clear = Liste (stepsID { $id }): { $done } von { $total } erledigt, nichts mehr offen
+report-event-list-empty = Liste (stepsID { $id }): keine Schritte erhalten, der Dienst ist also nicht als bereit bekannt
 report-event-filtered = Liste gefiltert auf { $status }: { $shown ->
     [one] { $shown } Schritt gezeigt
    *[other] { $shown } Schritte gezeigt
@@ -386,6 +387,7 @@ cli-none = keine
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Keine Schritte erhalten.
+cli-no-steps-unknown = Keine Schritte erhalten: der Dienst ist nicht als bereit bekannt. Lehnt die App des Kunden ihn weiter ab, die carAssociationID prüfen oder den Schritte-Cache zurücksetzen (erneut mit --reset ausführen)
 cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
 cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
 cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste

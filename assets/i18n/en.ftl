@@ -385,6 +385,7 @@ report-event-removed = removed from the board by the technician
 report-event-steps-id-changed = the gateway answered the list of another stepsID ({ $answered }); asked again by carAssociationID
 report-event-list-next = list (stepsID { $id }): { $done } of { $total } done, next `{ $next }`
 report-event-list-clear = list (stepsID { $id }): { $done } of { $total } done, nothing left
+report-event-list-empty = list (stepsID { $id }): no steps returned, so the service is not known ready
 report-event-filtered = list filtered on { $status }: { $shown ->
     [one] 1 step shown
    *[other] { $shown } steps shown
@@ -454,6 +455,7 @@ cli-none = none
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = No steps returned.
+cli-no-steps-unknown = No steps returned: the service is not known ready. If the customer's app still refuses it, check the carAssociationID, or reset the steps cache (run it again with --reset)
 cli-summary-next = { $done } of { $total } done; next: { $title }
 cli-summary-clear = { $done } of { $total } done; nothing left to do
 cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list

@@ -344,6 +344,7 @@ report-event-removed = quitado del tablero por el técnico
 report-event-steps-id-changed = la pasarela respondió la lista de otro stepsID ({ $answered }); preguntado de nuevo por carAssociationID
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } hechos, siguiente `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } hechos, nada pendiente
+report-event-list-empty = lista (stepsID { $id }): no se devolvió ningún paso, así que no se sabe si el servicio está listo
 report-event-filtered = lista filtrada por estado «{ $status }»: { $shown ->
     [one] { $shown } paso mostrado
    *[other] { $shown } pasos mostrados
@@ -386,6 +387,7 @@ cli-none = ninguno
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = No se devolvió ningún paso.
+cli-no-steps-unknown = No se devolvió ningún paso: no se sabe si el servicio está listo. Si la app del cliente lo sigue rechazando, compruebe el carAssociationID o reinicie la caché de pasos (vuelva a ejecutarlo con --reset)
 cli-summary-next = { $done } de { $total } hechos; siguiente: { $title }
 cli-summary-clear = { $done } de { $total } hechos; nada pendiente
 cli-filtered = filtrado: { $shown ->

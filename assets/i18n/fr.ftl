@@ -344,6 +344,7 @@ report-event-removed = retiré du tableau par le technicien
 report-event-steps-id-changed = la passerelle a répondu la liste d'un autre stepsID ({ $answered }) ; redemandé par carAssociationID
 report-event-list-next = liste (stepsID { $id }) : { $done } sur { $total } faites, suivante `{ $next }`
 report-event-list-clear = liste (stepsID { $id }) : { $done } sur { $total } faites, plus rien à faire
+report-event-list-empty = liste (stepsID { $id }) : aucune étape renvoyée, le service n'est donc pas connu comme prêt
 report-event-filtered = liste filtrée sur { $status } : { $shown ->
     [one] { $shown } étape affichée
    *[other] { $shown } étapes affichées
@@ -386,6 +387,7 @@ cli-none = aucun
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Aucune étape renvoyée.
+cli-no-steps-unknown = Aucune étape renvoyée : le service n'est pas connu comme prêt. Si l'application du client le refuse encore, vérifiez le carAssociationID ou videz le cache des étapes (relancez avec --reset)
 cli-summary-next = { $done } sur { $total } faites ; suivante : { $title }
 cli-summary-clear = { $done } sur { $total } faites ; plus rien à faire
 cli-filtered = filtre : { $shown ->

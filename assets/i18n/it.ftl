@@ -344,6 +344,7 @@ report-event-removed = rimosso dalla bacheca dal tecnico
 report-event-steps-id-changed = il gateway ha risposto l'elenco di un altro stepsID ({ $answered }); richiesto di nuovo per carAssociationID
 report-event-list-next = lista (stepsID { $id }): { $done } di { $total } fatti, prossimo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } di { $total } fatti, niente da fare
+report-event-list-empty = lista (stepsID { $id }): nessun passo restituito, quindi il servizio non risulta pronto
 report-event-filtered = lista filtrata su { $status }: { $shown ->
     [one] { $shown } passo mostrato
    *[other] { $shown } passi mostrati
@@ -386,6 +387,7 @@ cli-none = nessuno
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Nessun passo restituito.
+cli-no-steps-unknown = Nessun passo restituito: il servizio non risulta pronto. Se l'app del cliente lo rifiuta ancora, controllare il carAssociationID o azzerare la cache dei passi (rieseguire con --reset)
 cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
 cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera

@@ -346,6 +346,7 @@ report-event-removed = door de technicus van het overzicht verwijderd
 report-event-steps-id-changed = de gateway antwoordde de lijst van een andere stepsID ({ $answered }); opnieuw gevraagd op carAssociationID
 report-event-list-next = lijst (stepsID { $id }): { $done } van { $total } afgerond, volgende `{ $next }`
 report-event-list-clear = lijst (stepsID { $id }): { $done } van { $total } afgerond, niets meer te doen
+report-event-list-empty = lijst (stepsID { $id }): geen stappen ontvangen, dus de dienst is niet als gereed bekend
 report-event-filtered = lijst gefilterd op { $status }: { $shown ->
     [one] { $shown } stap getoond
    *[other] { $shown } stappen getoond
@@ -388,6 +389,7 @@ cli-none = geen
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Geen stappen ontvangen.
+cli-no-steps-unknown = Geen stappen ontvangen: de dienst is niet als gereed bekend. Weigert de app van de klant hem nog, controleer dan de carAssociationID of reset de stappencache (voer het opnieuw uit met --reset)
 cli-summary-next = { $done } van { $total } afgerond; volgende: { $title }
 cli-summary-clear = { $done } van { $total } afgerond; niets meer te doen
 cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst

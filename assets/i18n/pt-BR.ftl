@@ -345,6 +345,7 @@ report-event-removed = removido do painel pelo técnico
 report-event-steps-id-changed = o gateway respondeu a lista de outro stepsID ({ $answered }); perguntado de novo por carAssociationID
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
+report-event-list-empty = lista (stepsID { $id }): nenhum passo devolvido, então não se sabe se o serviço está pronto
 report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->
     [0] { $shown } passos mostrados
     [one] { $shown } passo mostrado
@@ -389,6 +390,7 @@ cli-none = nenhum
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Nenhum passo devolvido.
+cli-no-steps-unknown = Nenhum passo devolvido: não se sabe se o serviço está pronto. Se o aplicativo do cliente ainda o recusar, confira o carAssociationID ou redefina o cache de passos (execute de novo com --reset)
 cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
 cli-summary-clear = { $done } de { $total } feitos; nada pendente
 cli-filtered = filtrado: { $shown ->

@@ -338,6 +338,41 @@ fn a_failure_object_carries_the_wait_asked() {
     assert!(failed["retry_after"].is_null(), "{failed}");
 }
 
+/// A list with no step is no service known ready: exit 3 as `complete:
+/// false` says, and the plain words say what to check; filtered, it is
+/// nothing of that status (exit 0) (stranger 70, BS2).
+#[test]
+fn a_list_with_no_step_is_not_known_ready() {
+    let empty = crate::canned::answering(crate::canned::reply(
+        "200 OK",
+        "application/json",
+        r#"{"stepsID":777001}"#,
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["steps", "--api", &empty, "--car", "987654"]);
+    assert_exit(&out, 3);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("No steps returned: the service is not known ready")
+            && said.contains("(run it again with --reset)"),
+        "{said}"
+    );
+    let out = run(
+        home.path(),
+        &["steps", "--api", &empty, "--car", "987654", "--json"],
+    );
+    assert_exit(&out, 3);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["complete"], false, "{list}");
+    let out = run(
+        home.path(),
+        &[
+            "steps", "--api", &empty, "--car", "987654", "--status", "todo",
+        ],
+    );
+    assert_exit(&out, 0);
+}
+
 /// A list cut short is retried by a script, as its words say: `action:
 /// retry`, never `stop` (stranger 70, BS1).
 #[test]
