@@ -2071,6 +2071,44 @@ impl Gateway {
         }
     }
 
+    /// The embedded simulator's 507: it could not save its state in its
+    /// file, or the lock beside it (`<file>.lock`) is in the way (stranger
+    /// 48, AW7): the path at fault is named.
+    fn demo_state_failed(&self, body: Option<&ErrorBody>) -> Option<GatewayError> {
+        let file = self.demo_state.as_ref()?;
+        let said = body.and_then(|b| b.message.as_deref());
+        let lock = file.with_extension("lock");
+        let at_fault = if lock.exists() && !lock.is_file() {
+            lock
+        } else {
+            file.clone()
+        };
+        Some(GatewayError::DemoStateFile {
+            file: at_fault.display().to_string(),
+            detail: said
+                .and_then(|m| m.rsplit_once(": "))
+                .map(|(_, why)| why.to_owned())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// A web page's 401 through a proxy that read the plain request: the
+    /// proxy's (or a portal's) own, never "the gateway wants a token"
+    /// (stranger 70, BS7). Through a tunnel (https) only the gateway
+    /// answers.
+    fn proxy_page_401(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
+        let page = answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        (status == 401 && self.base.scheme() == "http" && self.proxy.is_some() && page).then(|| {
+            GatewayError::Refused {
+                base: self.base.to_string(),
+                status,
+                said: html_title(&answer.body).unwrap_or_default(),
+                token_sent: answer.token_sent,
+                proxy: self.proxy.clone(),
+            }
+        })
+    }
+
     /// A proxy's own answer (no gateway's error body): the proxy of the
     /// settings, marked as such, or with none set a 407 of the network's.
     fn proxy_s_own(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
@@ -2283,26 +2321,15 @@ impl Gateway {
         let mut body =
             wire::decode_error(&answer.body).or_else(|| other.clone().filter(|_| status != 403));
         // The embedded simulator could not save its state: a file here.
-        if let (Some(file), 507) = (&self.demo_state, status) {
-            let said = body.as_ref().and_then(|b| b.message.as_deref());
-            // The lock beside it (`<file>.lock`) may be what is in the way
-            // (stranger 48, AW7): the path at fault is named.
-            let lock = file.with_extension("lock");
-            let at_fault = if lock.exists() && !lock.is_file() {
-                lock
-            } else {
-                file.clone()
-            };
-            return Err(GatewayError::DemoStateFile {
-                file: at_fault.display().to_string(),
-                detail: said
-                    .and_then(|m| m.rsplit_once(": "))
-                    .map(|(_, why)| why.to_owned())
-                    .unwrap_or_default(),
-            });
+        if status == 507
+            && let Some(error) = self.demo_state_failed(body.as_ref())
+        {
+            return Err(error);
         }
         if body.is_none()
-            && let Some(error) = self.proxy_s_own(status, &answer)
+            && let Some(error) = self
+                .proxy_s_own(status, &answer)
+                .or_else(|| self.proxy_page_401(status, &answer))
         {
             return Err(error);
         }
@@ -2365,24 +2392,6 @@ impl Gateway {
                 call: None,
                 windows,
                 listed: false,
-            });
-        }
-        // A web page's 401 through a proxy that read the plain request: the
-        // proxy's (or a portal's) own, never "the gateway wants a token"
-        // (stranger 70, BS7). Through a tunnel (https) only the gateway
-        // answers.
-        if status == 401
-            && body.is_none()
-            && self.base.scheme() == "http"
-            && self.proxy.is_some()
-            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
-        {
-            return Err(GatewayError::Refused {
-                base,
-                status,
-                said: html_title(&answer.body).unwrap_or_default(),
-                token_sent,
-                proxy: self.proxy.clone(),
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {

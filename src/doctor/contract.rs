@@ -1069,21 +1069,7 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
                 proxy = proxy,
                 status = status.to_string()
             ),
-            // A gateway on this machine: a proxy elsewhere cannot reach it.
-            match caller.gateway.loopback_behind_proxy() {
-                Some((host, _))
-                    if (502..=504).contains(&status) && caller.loopback_down.is_some() =>
-                {
-                    let port = caller.loopback_down.unwrap_or_default().to_string();
-                    Arg::from(words!("doctor-fix-loopback-down", host = host, port = port))
-                }
-                Some((host, from)) if (502..=504).contains(&status) => Arg::from(words!(
-                    "doctor-fix-proxy-loopback",
-                    host = host,
-                    from = from.to_owned()
-                )),
-                _ => status_fix(answer, proxied_by(caller)),
-            },
+            answered_fix(caller, answer),
         ),
     };
     // The proxy did its part and the gateway on this machine is what is
@@ -1114,6 +1100,24 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
     }
     report.set_with("proxy", Mark::Failed, detail, Some(fix));
     Some(Line::new(Mark::Skipped, words!("doctor-error-body-proxy")))
+}
+
+/// What fixes a proxy's own answer: a gateway on this machine, which a
+/// proxy elsewhere cannot reach, or the answer's status.
+fn answered_fix(caller: &Caller<'_>, answer: &Answer) -> Arg {
+    let status = answer.status.as_u16();
+    match caller.gateway.loopback_behind_proxy() {
+        Some((host, _)) if (502..=504).contains(&status) && caller.loopback_down.is_some() => {
+            let port = caller.loopback_down.unwrap_or_default().to_string();
+            Arg::from(words!("doctor-fix-loopback-down", host = host, port = port))
+        }
+        Some((host, from)) if (502..=504).contains(&status) => Arg::from(words!(
+            "doctor-fix-proxy-loopback",
+            host = host,
+            from = from.to_owned()
+        )),
+        _ => status_fix(answer, proxied_by(caller)),
+    }
 }
 
 /// A 401 that asks for a user name and password (`Basic`) without the
