@@ -364,16 +364,19 @@ fn decode_arg(error: &wire::DecodeError) -> Arg {
 /// large, a redirect loop), in every language.
 /// An answer came, one stepwise cannot use: asking again gets the same,
 /// and its words say what to change (stranger 66, BO3).
+/// So does a redirect loop (stranger 70, BS3); an answer cut short on the
+/// way may come whole.
 fn answered_unusable(error: &GatewayError) -> bool {
     matches!(
         error,
         GatewayError::Compressed { .. }
             | GatewayError::Redirected(_)
+            | GatewayError::Redirects { .. }
             | GatewayError::TooLarge { .. }
             | GatewayError::BadAnswer(_)
             | GatewayError::NotAGateway { .. }
             | GatewayError::ForeignList { .. }
-    )
+    ) && !error.cut_short()
 }
 
 fn why(error: GatewayError) -> Arg {

@@ -1445,6 +1445,13 @@ fn a_redirect_loop_is_named_not_a_silent_gateway() {
         !text.contains("did not answer") && !text.contains("too many redirects"),
         "{text}"
     );
+    // Its fix is what the words say, never "Retry … drops this call"
+    // (stranger 70, BS3).
+    assert!(
+        text.contains("An answer came, but none stepwise can use")
+            && !text.contains("drops this call"),
+        "{text}"
+    );
 }
 
 /// doctor names who refused by the status and who gave it, as `steps`
