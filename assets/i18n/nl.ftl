@@ -96,6 +96,7 @@ live-bad-event = de live-gebeurtenisstroom van de gateway stuurde een onbruikbar
 live-proxy-held = de live-gebeurtenissenstroom kreeg binnen { $secs } s geen antwoord via de proxy { $proxy }, hoewel de lijstaanroepen erdoor wel beantwoord worden: de proxy houdt een antwoord vast dat niet eindigt (hij buffert de gebeurtenissenstroom). Vraag de beheerder van de proxy om text/event-stream ongebufferd door te laten, of zet NO_PROXY={ $host } als de gateway zonder proxy bereikbaar is
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra het kan; tot dan kan de lijst op het scherm verouderd zijn.
 banner-live-trouble-wait-text = { $why }. De gateway vroeg { $secs } s te wachten (zijn Retry-After): het volgen vraagt dan opnieuw; tot dan kan de lijst op het scherm verouderd zijn.
+banner-live-trouble-wait-capped-text = { $why }. De gateway vroeg { $secs } s te wachten (zijn Retry-After); stepwise wacht hooguit { $max } s: het volgen vraagt dan opnieuw; tot dan kan de lijst op het scherm verouderd zijn.
 banner-live-held-text = { $why }. Volgen vraagt niet vanzelf opnieuw: een tokenvernieuwing waarvan het antwoord verloren ging, wordt niet zonder u opnieuw verstuurd (het refresh-token is misschien verbruikt). Druk op r zodra de weg naar de identiteitsprovider werkt; tot dan kan de lijst op het scherm verouderd zijn.
 banner-watch-retries = Het volgen vraagt vanzelf opnieuw (de kopregel zegt „nieuwe poging”); r vraagt meteen.
 banner-watch-waits = Het volgen vraagt na die wachttijd vanzelf opnieuw; eerder vragen (r) helpt niet.

@@ -2898,6 +2898,29 @@ fn a_live_failure_asking_a_wait_says_the_wait() {
     );
     let md = s.report().to_markdown();
     assert!(md.contains("asked to wait 60 s"), "{md}");
+    // A wait longer than stepwise keeps: the one applied is said too
+    // (stranger 70, BS5).
+    let long = GatewayError::Rejected {
+        status: 429,
+        kind: Rejection::TooManyRequests,
+        body: ErrorBody::new(None, "slow down"),
+        retry_after: Some(Duration::from_secs(7200)),
+        proxy: None,
+    };
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: long,
+            retrying: true,
+        },
+        3,
+    );
+    let text = session(&s).banner().unwrap().text.clone();
+    assert!(
+        text.contains("asked to wait 7200 s (its Retry-After); stepwise waits at most 3600 s: watch asks again then"),
+        "{text}"
+    );
 }
 
 /// A sign-in cancelled with Esc before its approval is kept in the report,

@@ -316,6 +316,18 @@ pub(super) fn live_trouble_text(lang: Lang, error: &GatewayError, why: String) -
     };
     if held {
         tr!(lang, "banner-live-held-text", why = why)
+    } else if let Some(secs) = wait
+        && secs > crate::pace::MAX_PAUSE.as_secs()
+    {
+        // Longer than stepwise waits: the wait applied, as the header
+        // counts it and the report keeps it (stranger 70, BS5).
+        tr!(
+            lang,
+            "banner-live-trouble-wait-capped-text",
+            why = why,
+            secs = secs,
+            max = crate::pace::MAX_PAUSE.as_secs()
+        )
     } else if let Some(secs) = wait {
         tr!(
             lang,
