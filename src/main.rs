@@ -46,6 +46,12 @@ fn main() -> ExitCode {
         .misused_option(lang)
         .or_else(|| report_refused(lang, &cli))
     {
+        // The commands it suggests go to the gateway typed (stranger 70,
+        // BS6); login's is the one that refuses a --token-file.
+        if !matches!(cli.command, Some(Command::Login { .. })) {
+            note_typed_api(&cli);
+            return usage(with_typed_api(why));
+        }
         return usage(why);
     }
     // The config file's `lang` is checked now that the command is known.

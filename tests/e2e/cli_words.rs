@@ -338,6 +338,39 @@ fn a_failure_object_carries_the_wait_asked() {
     assert!(failed["retry_after"].is_null(), "{failed}");
 }
 
+/// A usage error's suggested command goes to the gateway typed, never
+/// to the embedded demo backend (stranger 70, BS6).
+#[test]
+fn a_usage_error_s_command_carries_the_api_typed() {
+    let home = tempfile::tempdir().unwrap();
+    let api = "http://127.0.0.1:46702";
+    let out = run(
+        home.path(),
+        &[
+            "next",
+            "--api",
+            api,
+            "--steps-id",
+            "132324",
+            "--car",
+            "987654",
+        ],
+    );
+    assert_exit(&out, 2);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        said.contains("`stepwise steps --api http://127.0.0.1:46702 --car ID`"),
+        "{said}"
+    );
+    let out = run(home.path(), &["doctor", "--api", api, "--cars", "ids.txt"]);
+    assert_exit(&out, 2);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        said.contains("`stepwise steps --api http://127.0.0.1:46702 --cars FILE`"),
+        "{said}"
+    );
+}
+
 /// A list with no step is no service known ready: exit 3 as `complete:
 /// false` says, and the plain words say what to check; filtered, it is
 /// nothing of that status (exit 0) (stranger 70, BS2).
