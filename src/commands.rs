@@ -39,9 +39,9 @@ pub struct Outcome {
 pub struct Explainer<'a> {
     pub backend: &'a Backend,
     pub issuer: Option<&'a str>,
-    /// The kept login could not be read, which is why no token went out
-    /// (`login --with-token` would fail the same way).
-    pub login_unreadable: bool,
+    /// The logins kept by `stepwise login` could not be read, which is why
+    /// no token went out (`login --with-token` would fail the same way).
+    pub login_trouble: Option<crate::auth::StoreError>,
     /// Whether the gateway offers no sign-in, once asked.
     no_sign_in: tokio::sync::OnceCell<bool>,
     /// The gateway's address as typed with `--api`: the commands the words
@@ -59,11 +59,15 @@ pub struct Explainer<'a> {
 }
 
 impl<'a> Explainer<'a> {
-    pub fn new(backend: &'a Backend, issuer: Option<&'a str>, login_unreadable: bool) -> Self {
+    pub fn new(
+        backend: &'a Backend,
+        issuer: Option<&'a str>,
+        login_trouble: Option<crate::auth::StoreError>,
+    ) -> Self {
         Explainer {
             backend,
             issuer,
-            login_unreadable,
+            login_trouble,
             no_sign_in: tokio::sync::OnceCell::new(),
             api_typed: None,
             car: None,
@@ -91,8 +95,12 @@ impl<'a> Explainer<'a> {
 
     async fn explain(&self, lang: Lang, error: &GatewayError) -> String {
         use crate::config::TokenFrom;
-        if self.login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
-            return tr!(lang, "gw-401-login-unreadable");
+        // Its cause itself, never "the warning above", which a script's
+        // JSON does not carry (stranger 70, BS9).
+        if let Some(trouble) = &self.login_trouble
+            && matches!(error, GatewayError::Unauthorized { sent: None, .. })
+        {
+            return tr!(lang, "gw-401-login-unreadable", why = trouble.words(lang));
         }
         // A token given by hand refused, and a usable login kept beside it:
         // leaving the token out is the way on, not a new sign-in; unless
@@ -325,6 +333,8 @@ pub struct ManyOutcome {
     /// One line per vehicle that failed, for stderr.
     pub failures: Vec<String>,
     pub code: u8,
+    /// The logins kept could not be read (see [`FailedJson::store_unread`]).
+    store_unread: bool,
 }
 
 /// One vehicle's line of `steps --json` when its list could not be had.
@@ -441,6 +451,17 @@ impl<'a> FailedJson<'a> {
         }
     }
 
+    /// No token went out because the logins kept by `stepwise login` could
+    /// not be read (`unread`): a new sign-in meets the same store, so the
+    /// action is to fix it, not `sign_in` (stranger 70, BS9).
+    #[must_use]
+    pub fn store_unread(mut self, unread: bool) -> Self {
+        if unread && matches!(self.action, Action::SignIn) {
+            self.action = Action::Stop;
+        }
+        self
+    }
+
     /// As answered by `backend`: the demo backend is named, and an id it
     /// does not know is no id to ask again by (its ids are built in).
     #[must_use]
@@ -502,6 +523,7 @@ pub async fn steps_many(
         stdout: String::new(),
         failures: Vec::new(),
         code: EXIT_CLEAR,
+        store_unread: explainer.login_trouble.is_some(),
     };
     // What each vehicle prints, in the order given: its list is printed
     // once every list is in, so that lists under one stepsID are marked.
@@ -774,7 +796,7 @@ impl ManyOutcome {
             // Held back by 429s until the deadline: the wait the gateway
             // asked, which the words name (stranger 69, BR13).
             json.retry_after = json.retry_after.or(limited.flatten());
-            json.on(backend).line()
+            json.on(backend).store_unread(self.store_unread).line()
         });
         let colon = crate::text::colon(lang);
         let words = &words.1;

@@ -885,7 +885,10 @@ fn explainer<'a>(backend: &'a Backend, settings: &'a Settings) -> commands::Expl
     let mut explainer = commands::Explainer::new(
         backend,
         settings.signin.issuer.as_deref(),
-        settings.token_from.is_none() && settings.login_trouble.is_some(),
+        settings
+            .login_trouble
+            .clone()
+            .filter(|_| settings.token_from.is_none()),
     );
     explainer.api_typed = API_TYPED.get().cloned();
     // A token given by hand wins over a login kept for the gateway.
@@ -1045,7 +1048,9 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         // words the person reads still on stderr.
         if let (Err(e), Some(lookup)) = (&outcome, &failed_json) {
             let english = explainer.words(Lang::En, e).await;
-            let failed = commands::FailedJson::new(lookup, english, Some(e), false).on(&backend);
+            let failed = commands::FailedJson::new(lookup, english, Some(e), false)
+                .on(&backend)
+                .store_unread(explainer.login_trouble.is_some());
             print_json_failure(&failed.line());
         }
         match outcome {

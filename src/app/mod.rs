@@ -106,7 +106,11 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
             .unwrap_or_default(),
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,
-        login_unreadable: settings.login_trouble.is_some(),
+        // Leaked once for the run: the wizard's judge stays a copy.
+        login_trouble: settings
+            .login_trouble
+            .as_ref()
+            .map(|e| &*Box::leak(e.words(launch.lang).into_boxed_str())),
         login_fixed: settings
             .login
             .as_ref()

@@ -353,8 +353,9 @@ pub struct Options {
     pub recent: Vec<String>,
     pub color: bool,
     pub lang: Lang,
-    /// A login kept by `stepwise login` exists but cannot be read.
-    pub login_unreadable: bool,
+    /// The logins kept by `stepwise login` could not be read: why, in the
+    /// run's language (kept for the run, so a banner can name it).
+    pub login_trouble: Option<&'static str>,
     /// The kept login is a fixed token (`login --with-token`), not a sign-in.
     pub login_fixed: bool,
     /// Where the hand-given token comes from, in words: it wins over a login.

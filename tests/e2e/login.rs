@@ -754,19 +754,31 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     assert!(said.contains("logins.json is damaged"), "{said}");
     // The 401 names the unreadable login as its cause, and a way that
     // reads no login: never `login --with-token`, which fails the same way.
-    assert!(said.contains("cannot be read (the warning above"), "{said}");
-    // (With the --api that was typed, as every suggested command.)
-    assert!(said.contains("`stepwise auth status --api "), "{said}");
+    // Its cause itself, in the line (stranger 70, BS9).
+    assert!(
+        said.contains("HTTP 401: the gateway wants a token, and none was sent: the logins kept by `stepwise login")
+            && said.matches("logins.json is damaged").count() == 2,
+        "{said}"
+    );
     assert!(!said.contains("--with-token"), "{said}");
     let fixed = Provider::fixed("sim-at-right");
     let steps = run(
         home.path(),
-        &["steps", "--api", &fixed.url(), "--car", "987654"],
+        &["steps", "--api", &fixed.url(), "--car", "987654", "--json"],
         None,
     );
     let said = text(&steps.stderr);
-    assert!(said.contains("cannot be read (the warning above"), "{said}");
+    assert!(said.contains("could not be read: "), "{said}");
     assert!(!said.contains("--with-token"), "{said}");
+    // A script's JSON carries the cause, not "the warning above", and no
+    // sign-in, which meets the same damaged file.
+    let failed: serde_json::Value = serde_json::from_slice(&steps.stdout).unwrap();
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("logins.json is damaged") && !error.contains("warning above"),
+        "{failed}"
+    );
+    assert_eq!(failed["action"], "stop", "{failed}");
 
     // doctor's token line names it too, not "none given".
     let doctor = run(

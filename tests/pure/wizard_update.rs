@@ -2613,15 +2613,17 @@ fn an_unusable_answer_is_not_offered_r() {
     assert!(!screen.contains("press r to ask again"), "{screen}");
 }
 
-/// A kept login that cannot be read is why no token went out: the 401's
-/// banner says that, and where to see the file and the fix, not only
-/// "none was sent".
+/// Logins that could not be read are why no token went out: the 401's
+/// banner says that with the cause itself (a keyring out of reach, and no
+/// login at all perhaps), not only "none was sent" nor a file to look up
+/// (stranger 71, BT3).
 #[test]
 fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
+    let why = "STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: no desktop session bus (D-Bus) can be reached";
     let s = refused_with(
         State::new(Options {
             backend_label: "test".into(),
-            login_unreadable: true,
+            login_trouble: Some(why),
             ..Options::default()
         }),
         GatewayError::Unauthorized {
@@ -2632,12 +2634,12 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
     );
     let banner = session(&s).banner().unwrap().clone();
     assert!(
-        banner
-            .text
-            .contains("the login kept by `stepwise login` cannot be read"),
+        banner.text.contains(&format!(
+            "the logins kept by `stepwise login` could not be read: {why}."
+        )),
         "{banner:?}"
     );
-    assert!(banner.text.contains("stepwise auth status"), "{banner:?}");
+    assert!(!banner.text.contains("names the file"), "{banner:?}");
     // Without the damaged file, the words of a token never given.
     let s = refused_with(
         state(false),

@@ -81,8 +81,8 @@ pub(super) struct Judge {
     pub demo_command: bool,
     /// The vehicle is a row of the board (which has no start screen).
     pub board: bool,
-    /// A kept login exists but cannot be read: why no token goes out.
-    pub login_unreadable: bool,
+    /// The kept logins could not be read: why no token goes out.
+    pub login_trouble: Option<&'static str>,
     /// The kept login is a fixed token (`login --with-token`).
     pub login_fixed: bool,
 }
@@ -535,7 +535,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         demo: state.options.demo,
         demo_command: state.options.demo_command,
         board: state.on_a_board,
-        login_unreadable: state.options.login_unreadable,
+        login_trouble: state.options.login_trouble,
         login_fixed: state.options.login_fixed,
     };
     let is_open = state.open.as_deref() == Some(car);

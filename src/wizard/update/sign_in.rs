@@ -339,8 +339,9 @@ fn sign_in_words(lang: Lang, judge: Judge, e: &GatewayError) -> Option<String> {
     match e {
         // The kept login could not be read: that, not a missing sign-in,
         // is why none was sent.
-        GatewayError::Unauthorized { sent: None, .. } if judge.login_unreadable => {
-            Some(tr!(lang, "banner-sign-in-login-unreadable-text"))
+        // Its cause itself: no login may be kept at all (stranger 71, BT3).
+        GatewayError::Unauthorized { sent: None, .. } if let Some(why) = judge.login_trouble => {
+            Some(tr!(lang, "banner-sign-in-login-unreadable-text", why = why))
         }
         GatewayError::Auth(AuthError::SignInAgain(why)) if why.sign_in_helps() => Some(tr!(
             lang,
