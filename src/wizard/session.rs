@@ -588,7 +588,10 @@ impl VehicleSession {
         if filtered {
             // A filtered answer says nothing of the steps it left out.
             self.log.record_filtered(now, asked, &list);
-            self.shown = Some(Arc::new(list));
+            // A gateway that ignored the filter: its steps of the other
+            // status are said (a banner), not listed under the filter's
+            // title (stranger 71, BT4).
+            self.shown = Some(Arc::new(list.filtered(asked)));
         } else {
             if let Some(before) = &self.whole
                 && !matches!(purpose, Purpose::Reset | Purpose::Open)

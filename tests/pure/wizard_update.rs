@@ -4438,6 +4438,12 @@ fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
             .contains("1 of the 3 steps in its answer has the status alreadyDone."),
         "{banner:?}"
     );
+    // Under the filter's title, only the filter's steps (stranger 71, BT4).
+    let screen = render(&s);
+    assert!(
+        screen.contains("(filter: todo, 2 steps shown)") && !screen.contains("[DONE]"),
+        "{screen}"
+    );
     // Steps to do under the gateway's own word ("pending"): the filter's,
     // on screen, and no word of a filter not applied (stranger 46, AU2).
     let mut s = opened(["alreadyDone", "pending", "pending"]);
