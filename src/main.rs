@@ -42,17 +42,8 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return parse_failed(lang, &args, &e),
     };
-    if let Some(why) = cli
-        .misused_option(lang)
-        .or_else(|| report_refused(lang, &cli))
-    {
-        // The commands it suggests go to the gateway typed (stranger 70,
-        // BS6); login's is the one that refuses a --token-file.
-        if !matches!(cli.command, Some(Command::Login { .. })) {
-            note_typed_api(&cli);
-            return usage(with_typed_api(why));
-        }
-        return usage(why);
+    if let Some(refused) = misused(&cli, lang) {
+        return refused;
     }
     // The config file's `lang` is checked now that the command is known.
     if let Err(e) = stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
@@ -435,6 +426,20 @@ static API_TYPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 /// `message` with `--api URL` in every stepwise command it suggests in
 /// backticks that talks to a gateway, when the address was typed as
 /// `--api` (every line on stderr, and `auth status`).
+/// An option the command does not take, or a report path refused: said,
+/// with the commands it suggests going to the gateway typed (stranger 70,
+/// BS6); login's is the one that refuses a --token-file.
+fn misused(cli: &Cli, lang: Lang) -> Option<ExitCode> {
+    let why = cli
+        .misused_option(lang)
+        .or_else(|| report_refused(lang, cli))?;
+    if matches!(cli.command, Some(Command::Login { .. })) {
+        return Some(usage(why));
+    }
+    note_typed_api(cli);
+    Some(usage(with_typed_api(why)))
+}
+
 fn with_typed_api(message: String) -> String {
     match API_TYPED.get() {
         Some(api) => stepwise::text::commands_with_api(&message, api),

@@ -353,8 +353,7 @@ pub struct Options {
     pub recent: Vec<String>,
     pub color: bool,
     pub lang: Lang,
-    /// The logins kept by `stepwise login` could not be read: why, in the
-    /// run's language (kept for the run, so a banner can name it).
+    /// Why the logins kept by `stepwise login` could not be read, if so.
     pub login_trouble: Option<&'static str>,
     /// The kept login is a fixed token (`login --with-token`), not a sign-in.
     pub login_fixed: bool,
