@@ -1368,7 +1368,18 @@ carAssociationID 987654, stepsID 132324 (demo backend)
             StatusFilter::All,
             Lang::En,
         );
-        assert!(text.contains("No steps returned."));
+        assert!(
+            text.contains("No steps returned: the service is not known ready."),
+            "{text}"
+        );
+        let text = checklist(
+            &StepsList::default(),
+            None,
+            "x",
+            StatusFilter::Todo,
+            Lang::En,
+        );
+        assert!(text.contains("No steps returned.\n"), "{text}");
     }
 
     #[test]
