@@ -594,7 +594,7 @@ impl VehicleSession {
             self.shown = Some(Arc::new(list.filtered(asked)));
         } else {
             if let Some(before) = &self.whole
-                && !matches!(purpose, Purpose::Reset | Purpose::Open)
+                && purpose != Purpose::Reset
             {
                 change.turned_done = list
                     .steps

@@ -773,6 +773,35 @@ fn a_reset_refused_over_another_device_s_steps_id_resets_by_car() {
     assert_eq!(session(&s).banner().unwrap().title, "Started over");
 }
 
+/// Started over on a list that has steps done before to do again: the
+/// banner says both, as the report does (stranger 69, BR12).
+#[test]
+fn a_start_over_that_undid_steps_names_them() {
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody::new(Some(2346), "no step for stepsID 132324"),
+        retry_after: None,
+        proxy: None,
+    };
+    let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let effects = answer(&mut s, id, purpose, Err(unknown), 1);
+    let (id, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 2);
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Started over", "{banner:?}");
+    assert!(
+        banner.text.contains("asked again by carAssociationID.")
+            && banner
+                .text
+                .contains("Trusted phone number, Device activation are no longer done: ")
+            && banner.text.contains("the customer does them again"),
+        "{banner:?}"
+    );
+}
+
 /// `n` refused over its stepsID (the gateway restarted and no longer knows
 /// it: 404 with code 2346; or another device's: 403) starts over by
 /// carAssociationID as `r` does, instead of "check the id and try again".

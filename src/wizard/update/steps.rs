@@ -438,20 +438,28 @@ pub(super) fn announce(
     // before would state what is no longer so.
     if !change.turned_back.is_empty() {
         let titles: Vec<String> = change.turned_back.iter().map(|s| title(lang, s)).collect();
-        session.say(info(
-            tr!(
-                lang,
-                "banner-step-undone",
-                steps = titles.join(", "),
-                count = crate::text::num(titles.len())
-            ),
-            // Two steps or more are "them" (stranger 69, BR2).
-            if titles.len() > 1 {
-                tr!(lang, "banner-steps-undone-text")
-            } else {
-                tr!(lang, "banner-step-undone-text")
-            },
-        ));
+        let undone = tr!(
+            lang,
+            "banner-step-undone",
+            steps = titles.join(", "),
+            count = crate::text::num(titles.len())
+        );
+        // Two steps or more are "them" (stranger 69, BR2).
+        let text = if titles.len() > 1 {
+            tr!(lang, "banner-steps-undone-text")
+        } else {
+            tr!(lang, "banner-step-undone-text")
+        };
+        // Started over on a list that undid steps: both said (stranger 69,
+        // BR12).
+        let started_over = tr!(lang, "banner-started-over");
+        match session.banner().filter(|b| b.title == started_over) {
+            Some(before) => {
+                let text = format!("{} {undone}: {text}", before.text);
+                session.say(info(started_over, text));
+            }
+            None => session.say(info(undone, text)),
+        }
     } else if !change.turned_done.is_empty() {
         let titles: Vec<String> = change.turned_done.iter().map(|s| title(lang, s)).collect();
         let then = match session.next_step() {
