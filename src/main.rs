@@ -999,7 +999,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 // Several given (one given twice too): one line per vehicle,
                 // whatever is left once repeats are asked once.
                 if cars.len() > 1 || cli.car.len() > 1 || cli.cars.is_some() {
-                    let outcome = commands::steps_many(
+                    let many = commands::steps_many(
                         &explainer,
                         &cars,
                         status.into(),
@@ -1007,8 +1007,21 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                         json,
                         lang,
                         std::time::Duration::from_secs(deadline),
-                    )
-                    .await;
+                    );
+                    // Ctrl-C before every list is in: said, never a silent
+                    // exit (stranger 69, BR14).
+                    let outcome = tokio::select! {
+                        outcome = many => outcome,
+                        _ = tokio::signal::ctrl_c() => {
+                            say(&format!("stepwise: {}", tr!(
+                                lang,
+                                "cli-interrupted-many",
+                                count = stepwise::text::num(cars.len()),
+                                secs = deadline
+                            )));
+                            return ExitCode::from(130);
+                        }
+                    };
                     say_failures(&outcome.failures);
                     return emit(&outcome.stdout, outcome.code);
                 }

@@ -391,6 +391,7 @@ cli-no-steps = Keine Schritte erhalten.
 cli-no-steps-unknown = Keine Schritte erhalten: der Dienst ist nicht als bereit bekannt. Lehnt die App des Kunden ihn weiter ab, die carAssociationID prüfen oder den Schritte-Cache zurücksetzen (erneut mit --reset ausführen)
 cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
 cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
+cli-interrupted-many = unterbrochen: die Listen der { $count } Fahrzeuge werden zusammen in der Reihenfolge der Datei ausgegeben, sobald jedes beantwortet oder die --deadline von { $secs } s erreicht ist, daher wurde keine ausgegeben. Erneut ausführen; eine kürzere --deadline begrenzt das Warten
 cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste
 cli-filter-ignored = das Gateway hat den Filter nicht angewandt: { $other } der { $total } Schritte oben { $other ->
         [one] hat

@@ -459,6 +459,7 @@ cli-no-steps = No steps returned.
 cli-no-steps-unknown = No steps returned: the service is not known ready. If the customer's app still refuses it, check the carAssociationID, or reset the steps cache (run it again with --reset)
 cli-summary-next = { $done } of { $total } done; next: { $title }
 cli-summary-clear = { $done } of { $total } done; nothing left to do
+cli-interrupted-many = interrupted: the lists of the { $count } vehicles are printed together, in the file's order, once each is answered or the --deadline of { $secs } s is reached, so none was printed. Run it again; a shorter --deadline bounds the wait
 cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
 cli-filter-ignored = the gateway did not apply the filter: { $other } of the { $total } steps above { $other ->
         [one] has

@@ -391,6 +391,7 @@ cli-no-steps = No se devolvió ningún paso.
 cli-no-steps-unknown = No se devolvió ningún paso: no se sabe si el servicio está listo. Si la app del cliente lo sigue rechazando, compruebe el carAssociationID o reinicie la caché de pasos (vuelva a ejecutarlo con --reset)
 cli-summary-next = { $done } de { $total } hechos; siguiente: { $title }
 cli-summary-clear = { $done } de { $total } hechos; nada pendiente
+cli-interrupted-many = interrumpido: las listas de los { $count } vehículos se imprimen juntas, en el orden del archivo, cuando cada uno tiene respuesta o se alcanza la --deadline de { $secs } s, así que no se imprimió ninguna. Vuelva a ejecutarlo; una --deadline más corta limita la espera
 cli-filtered = filtrado: { $shown ->
     [one] { $shown } paso con estado «{ $filter }» mostrado
    *[other] { $shown } pasos con estado «{ $filter }» mostrados

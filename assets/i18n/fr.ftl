@@ -391,6 +391,7 @@ cli-no-steps = Aucune étape renvoyée.
 cli-no-steps-unknown = Aucune étape renvoyée : le service n'est pas connu comme prêt. Si l'application du client le refuse encore, vérifiez le carAssociationID ou videz le cache des étapes (relancez avec --reset)
 cli-summary-next = { $done } sur { $total } faites ; suivante : { $title }
 cli-summary-clear = { $done } sur { $total } faites ; plus rien à faire
+cli-interrupted-many = interrompu : les listes des { $count } véhicules s'affichent ensemble, dans l'ordre du fichier, une fois chacun répondu ou la --deadline de { $secs } s atteinte, donc aucune ne l'a été. Relancez ; une --deadline plus courte borne l'attente
 cli-filtered = filtre : { $shown ->
     [one] { $shown } étape { $filter } affichée
    *[other] { $shown } étapes { $filter } affichées

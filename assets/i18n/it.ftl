@@ -391,6 +391,7 @@ cli-no-steps = Nessun passo restituito.
 cli-no-steps-unknown = Nessun passo restituito: il servizio non risulta pronto. Se l'app del cliente lo rifiuta ancora, controllare il carAssociationID o azzerare la cache dei passi (rieseguire con --reset)
 cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
 cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
+cli-interrupted-many = interrotto: gli elenchi dei { $count } veicoli si stampano insieme, nell'ordine del file, quando ciascuno ha risposta o si raggiunge la --deadline di { $secs } s, quindi non ne è stato stampato nessuno. Rieseguire; una --deadline più breve limita l'attesa
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
 cli-filter-ignored = il gateway non ha applicato il filtro: { $other } dei { $total } passi qui sopra { $other ->
         [one] ha

@@ -393,6 +393,7 @@ cli-no-steps = Geen stappen ontvangen.
 cli-no-steps-unknown = Geen stappen ontvangen: de dienst is niet als gereed bekend. Weigert de app van de klant hem nog, controleer dan de carAssociationID of reset de stappencache (voer het opnieuw uit met --reset)
 cli-summary-next = { $done } van { $total } afgerond; volgende: { $title }
 cli-summary-clear = { $done } van { $total } afgerond; niets meer te doen
+cli-interrupted-many = onderbroken: de lijsten van de { $count } voertuigen worden samen afgedrukt, in de volgorde van het bestand, zodra elk beantwoord is of de --deadline van { $secs } s bereikt is, dus er is er geen afgedrukt. Voer het opnieuw uit; een kortere --deadline begrenst het wachten
 cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
 cli-filter-ignored = de gateway paste het filter niet toe: { $other } van de { $total } stappen hierboven { $other ->
         [one] heeft

@@ -394,6 +394,7 @@ cli-no-steps = Nenhum passo devolvido.
 cli-no-steps-unknown = Nenhum passo devolvido: não se sabe se o serviço está pronto. Se o aplicativo do cliente ainda o recusar, confira o carAssociationID ou redefina o cache de passos (execute de novo com --reset)
 cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
 cli-summary-clear = { $done } de { $total } feitos; nada pendente
+cli-interrupted-many = interrompido: as listas dos { $count } veículos são impressas juntas, na ordem do arquivo, quando cada um é respondido ou a --deadline de { $secs } s é atingida, então nenhuma foi impressa. Execute de novo; uma --deadline mais curta limita a espera
 cli-filtered = filtrado: { $shown ->
     [0] nenhum passo com estado «{ $filter }» mostrado
     [one] { $shown } passo com estado «{ $filter }» mostrado

@@ -374,6 +374,7 @@ cli-no-steps = Nenhum passo devolvido.
 cli-no-steps-unknown = Nenhum passo devolvido: não se sabe se o serviço está pronto. Se a aplicação do cliente ainda o recusar, verifique o carAssociationID ou redefina a cache de passos (execute de novo com --reset)
 cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
 cli-summary-clear = { $done } de { $total } feitos; nada pendente
+cli-interrupted-many = interrompido: as listas dos { $count } veículos são impressas juntas, pela ordem do ficheiro, quando cada um é respondido ou a --deadline de { $secs } s é atingida, por isso nenhuma foi impressa. Execute de novo; uma --deadline mais curta limita a espera
 cli-filtered = filtrado: { $shown ->
     [one] { $shown } passo com estado «{ $filter }» mostrado
    *[other] { $shown } passos com estado «{ $filter }» mostrados

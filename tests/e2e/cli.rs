@@ -1389,6 +1389,55 @@ fn serve_stops_in_order_on_sigint_sigterm_and_sighup() {
     }
 }
 
+/// Ctrl-C on `steps --cars` before every list is in: a line on stderr says
+/// the run was cut and why nothing was printed, exit 130 (stranger 69,
+/// BR14).
+#[cfg(unix)]
+#[test]
+fn steps_cars_interrupted_says_so() {
+    let home = home();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (asked, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+            let _ = asked.send(());
+        }
+    });
+    let ids = home.path().join("ids.txt");
+    std::fs::write(&ids, "987654\n111111\n").unwrap();
+    let mut cmd = std::process::Command::new(crate::pty::BIN);
+    crate::pty::scrub_command(&mut cmd, home.path());
+    for proxy in crate::pty::PROXY_ENV {
+        cmd.env_remove(proxy);
+    }
+    let child = cmd
+        .args(["steps", "--api", &url, "--cars", ids.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    heard
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a list is asked");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted: the lists of the 2 vehicles are printed together")
+            && err.contains("so none was printed"),
+        "{err}"
+    );
+}
+
 /// An empty --api (a shell variable that was not set) is refused, never
 /// taken for "no gateway" with the embedded simulator's data and exit 3.
 #[test]
