@@ -905,6 +905,33 @@ fn explainer<'a>(backend: &'a Backend, settings: &'a Settings) -> commands::Expl
     explainer
 }
 
+/// `steps` for several vehicles: their lines, or, on Ctrl-C before every
+/// list is in, a line that says the run was cut and why nothing was
+/// printed, exit 130 (stranger 69, BR14).
+async fn steps_many(
+    explainer: &commands::Explainer<'_>,
+    cars: &[String],
+    (status, reset, json): (stepwise::steps::StatusFilter, bool, bool),
+    lang: Lang,
+    deadline: std::time::Duration,
+) -> ExitCode {
+    let many = commands::steps_many(explainer, cars, status, reset, json, lang, deadline);
+    let outcome = tokio::select! {
+        outcome = many => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            say(&format!("stepwise: {}", tr!(
+                lang,
+                "cli-interrupted-many",
+                count = stepwise::text::num(cars.len()),
+                secs = deadline.as_secs()
+            )));
+            return ExitCode::from(130);
+        }
+    };
+    say_failures(&outcome.failures);
+    emit(&outcome.stdout, outcome.code)
+}
+
 /// `stepwise steps` and `stepwise next`.
 /// What in the settings keeps a command from working as asked, said
 /// before a gateway's answer would blame something else.
@@ -999,31 +1026,9 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 // Several given (one given twice too): one line per vehicle,
                 // whatever is left once repeats are asked once.
                 if cars.len() > 1 || cli.car.len() > 1 || cli.cars.is_some() {
-                    let many = commands::steps_many(
-                        &explainer,
-                        &cars,
-                        status.into(),
-                        reset,
-                        json,
-                        lang,
-                        std::time::Duration::from_secs(deadline),
-                    );
-                    // Ctrl-C before every list is in: said, never a silent
-                    // exit (stranger 69, BR14).
-                    let outcome = tokio::select! {
-                        outcome = many => outcome,
-                        _ = tokio::signal::ctrl_c() => {
-                            say(&format!("stepwise: {}", tr!(
-                                lang,
-                                "cli-interrupted-many",
-                                count = stepwise::text::num(cars.len()),
-                                secs = deadline
-                            )));
-                            return ExitCode::from(130);
-                        }
-                    };
-                    say_failures(&outcome.failures);
-                    return emit(&outcome.stdout, outcome.code);
+                    let deadline = std::time::Duration::from_secs(deadline);
+                    let many = (status.into(), reset, json);
+                    return steps_many(&explainer, &cars, many, lang, deadline).await;
                 }
                 let lookup = match (cars.into_iter().next(), steps_id) {
                     (Some(car), None) => Lookup::Car(car),
