@@ -248,9 +248,18 @@ impl SessionLog {
 
     /// The same list again is worth a line: the last event was a reset
     /// (its answer follows) or an error (the vehicle answers again).
+    /// Events between (watch stopped by the error, say) do not hide it
+    /// (stranger 68, BQ9).
     fn answer_due(&self) -> bool {
         self.entries
-            .last()
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.event,
+                    Event::List { .. } | Event::Reset | Event::Error { .. }
+                )
+            })
             .is_some_and(|e| matches!(e.event, Event::Reset | Event::Error { .. }))
     }
 
@@ -857,6 +866,18 @@ mod tests {
         log.record_unchanged(t0);
         assert_eq!(log.entries().len(), 5, "{:?}", log.entries());
         assert!(matches!(log.entries()[4].event, Event::List { .. }));
+        // Watch stopped by the error in between does not hide it: the
+        // list after a sign-in is logged (stranger 68, BQ9).
+        log.push(t0, error());
+        log.push(
+            t0,
+            Event::WatchStopped {
+                what: "Sign in again".into(),
+            },
+        );
+        log.record_list(t0, &same);
+        assert_eq!(log.entries().len(), 8, "{:?}", log.entries());
+        assert!(matches!(log.entries()[7].event, Event::List { .. }));
     }
 
     #[test]
