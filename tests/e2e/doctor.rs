@@ -1675,12 +1675,12 @@ fn a_proxy_s_own_401_login_fails_the_proxy_line_not_the_address() {
     }
 }
 
-/// A proxy whose 401 page names no challenge at all (a portal's sign-in):
-/// the Proxy line fails with the proxy's answer and a sign-in in a
-/// browser, never "the gateway wants a token" on the Token line.
-#[test]
-fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
-    let proxy = canned("401 Unauthorized", "");
+/// doctor through a proxy that answers every plain request with its own
+/// 401 page (`headers` beside it): the Proxy line fails with the proxy's
+/// answer, never "the gateway wants a token" on the Token line, and its
+/// Date, or none, is not judged as the gateway's clock. doctor's words.
+fn doctor_through_a_proxy_s_401(headers: &str) -> String {
+    let proxy = canned("401 Unauthorized", headers);
     let text = doctor_through_plain(&proxy);
     let proxy_line = line(&text, "Proxy");
     assert!(
@@ -1688,39 +1688,32 @@ fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
             && proxy_line.contains("answered the gateway call itself with HTTP 401"),
         "{text}"
     );
+    assert!(!text.contains("the gateway wants one"), "{text}");
+    assert!(!text.contains("--with-token"), "{text}");
+    assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
+    text
+}
+
+/// A proxy whose 401 page names no challenge at all (a portal's sign-in):
+/// the proxy's, with a sign-in in a browser.
+#[test]
+fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
+    let text = doctor_through_a_proxy_s_401("");
     assert!(
         text.contains("sign in to it in a browser on this machine"),
         "{text}"
     );
-    assert!(!text.contains("the gateway wants one"), "{text}");
-    assert!(!text.contains("--with-token"), "{text}");
-    // Its Date, or none, is the proxy's: the gateway's clock is not judged.
-    assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
 }
 
 /// A proxy's 401 web page with a Bearer challenge of its own, to a plain
-/// request: the proxy's, as `steps` says it; never "the gateway wants one"
-/// (stranger 70, BS7).
+/// request: the proxy's, as `steps` says it (stranger 70, BS7).
 #[test]
 fn a_proxy_s_challenged_401_page_is_the_proxy_s() {
-    let proxy = canned(
-        "401 Unauthorized",
-        "WWW-Authenticate: Bearer realm=\"proxy\"\r\n",
-    );
-    let text = doctor_through_plain(&proxy);
-    let proxy_line = line(&text, "Proxy");
-    assert!(
-        proxy_line.starts_with("✗ failed")
-            && proxy_line.contains("answered the gateway call itself with HTTP 401"),
-        "{text}"
-    );
+    let text = doctor_through_a_proxy_s_401("WWW-Authenticate: Bearer realm=\"proxy\"\r\n");
     assert!(
         line(&text, "First list").contains("the proxy's own (or a portal's), not the gateway's"),
         "{text}"
     );
-    assert!(!text.contains("the gateway wants one"), "{text}");
-    assert!(!text.contains("--with-token"), "{text}");
-    assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
 }
 
 /// A proxy's 401 with no challenge and no body at all is the proxy's too,

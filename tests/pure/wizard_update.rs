@@ -2906,52 +2906,37 @@ fn keys_that_need_a_list_keep_the_failure_that_says_why_there_is_none() {
 fn a_live_failure_asking_a_wait_says_the_wait() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (f, _) = followed(&ch(&mut s, 'w'));
-    let busy = GatewayError::Rejected {
-        status: 503,
-        kind: Rejection::ServerFailure,
-        body: ErrorBody::new(None, "maintenance"),
-        retry_after: Some(Duration::from_secs(60)),
-        proxy: None,
-    };
-    live(
-        &mut s,
-        f,
-        LiveUpdate::Error {
-            error: busy,
+    // The follower fails with `status`, asking a wait of `secs`: the
+    // banner's words.
+    let mut waits = |status, kind, secs, at| {
+        let error = GatewayError::Rejected {
+            status,
+            kind,
+            body: ErrorBody::new(None, "busy"),
+            retry_after: Some(Duration::from_secs(secs)),
+            proxy: None,
+        };
+        let update = LiveUpdate::Error {
+            error,
             retrying: true,
-        },
-        2,
-    );
-    let text = session(&s).banner().unwrap().text.clone();
+        };
+        live(&mut s, f, update, at);
+        session(&s).banner().unwrap().text.clone()
+    };
+    let text = waits(503, Rejection::ServerFailure, 60, 2);
     assert!(
         text.contains("The gateway asked to wait 60 s (its Retry-After): watch asks again then"),
         "{text}"
     );
-    let md = s.report().to_markdown();
-    assert!(md.contains("asked to wait 60 s"), "{md}");
     // A wait longer than stepwise keeps: the one applied is said too
     // (stranger 70, BS5).
-    let long = GatewayError::Rejected {
-        status: 429,
-        kind: Rejection::TooManyRequests,
-        body: ErrorBody::new(None, "slow down"),
-        retry_after: Some(Duration::from_secs(7200)),
-        proxy: None,
-    };
-    live(
-        &mut s,
-        f,
-        LiveUpdate::Error {
-            error: long,
-            retrying: true,
-        },
-        3,
-    );
-    let text = session(&s).banner().unwrap().text.clone();
+    let text = waits(429, Rejection::TooManyRequests, 7200, 3);
     assert!(
         text.contains("asked to wait 7200 s (its Retry-After); stepwise waits at most 3600 s: watch asks again then"),
         "{text}"
     );
+    let md = s.report().to_markdown();
+    assert!(md.contains("asked to wait 60 s"), "{md}");
 }
 
 /// A sign-in cancelled with Esc before its approval is kept in the report,
