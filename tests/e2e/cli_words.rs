@@ -249,93 +249,56 @@ fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
 /// was asked (stranger 49, AX6).
 #[test]
 fn a_failure_object_carries_the_wait_asked() {
-    let busy = crate::canned::answering(
-        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 300\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
-    );
     let home = tempfile::tempdir().unwrap();
-    let out = run(
-        home.path(),
-        &["next", "--api", &busy, "--steps-id", "132324", "--json"],
-    );
-    assert_exit(&out, 1);
-    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(failed["retry_after"], 300, "{failed}");
-    assert_eq!(failed["action"], "retry", "{failed}");
-    // Still limited after the wait it asked, waited: the advice's minute
-    // (stranger 54, BC2).
-    let limiting = crate::canned::answering(
-        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
-    );
-    let out = run(
-        home.path(),
-        &["next", "--api", &limiting, "--steps-id", "132324", "--json"],
-    );
-    assert_exit(&out, 1);
-    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(failed["retry_after"], 60, "{failed}");
-    assert!(
-        failed["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("wait a minute"),
-        "{failed}"
-    );
-    // A 429 whose Retry-After cannot be read: the minute the words ask
-    // (stranger 69, BR13).
-    let unreadable = crate::canned::answering(
-        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
-    );
-    let out = run(
-        home.path(),
-        &[
-            "next",
-            "--api",
-            &unreadable,
-            "--steps-id",
-            "132324",
-            "--json",
-        ],
-    );
-    assert_exit(&out, 1);
-    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(failed["retry_after"], 60, "{failed}");
-    assert!(
+    // `next --json` of a gateway that answers every call with `answer`:
+    // its failure object (exit 1).
+    let failed = |answer: &[u8]| -> serde_json::Value {
+        let api = crate::canned::answering(answer.to_vec());
+        let out = run(
+            home.path(),
+            &["next", "--api", &api, "--steps-id", "132324", "--json"],
+        );
+        assert_exit(&out, 1);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let says_a_minute = |failed: &serde_json::Value| {
         failed["error"]
             .as_str()
             .unwrap_or_default()
             .to_lowercase()
-            .contains("wait a minute"),
-        "{failed}"
+            .contains("wait a minute")
+    };
+    let busy = failed(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 300\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     );
-    let gone = crate::canned::answering(
-        b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{\"code\":2346,\"message\":\"no step 132324\"}"
-            .to_vec(),
+    assert_eq!(busy["retry_after"], 300, "{busy}");
+    assert_eq!(busy["action"], "retry", "{busy}");
+    // Still limited after the wait it asked, waited: the advice's minute
+    // (stranger 54, BC2).
+    let limiting = failed(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     );
-    let out = run(
-        home.path(),
-        &["next", "--api", &gone, "--steps-id", "132324", "--json"],
+    assert_eq!(limiting["retry_after"], 60, "{limiting}");
+    assert!(says_a_minute(&limiting), "{limiting}");
+    // A 429 whose Retry-After cannot be read: the minute the words ask
+    // (stranger 69, BR13).
+    let unreadable = failed(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     );
-    assert_exit(&out, 1);
-    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(failed["retry_after"].is_null(), "{failed}");
-    assert_eq!(failed["status"], 404, "{failed}");
+    assert_eq!(unreadable["retry_after"], 60, "{unreadable}");
+    assert!(says_a_minute(&unreadable), "{unreadable}");
+    let gone = failed(
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{\"code\":2346,\"message\":\"no step 132324\"}",
+    );
+    assert!(gone["retry_after"].is_null(), "{gone}");
+    assert_eq!(gone["status"], 404, "{gone}");
     // A wait of decades (a Retry-After date far away) is no wait to keep:
     // stop, and no retry_after a script would sleep on (stranger 62, BK3).
-    let absurd = crate::canned::answering(
-        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2099 07:28:00 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
+    let absurd = failed(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2099 07:28:00 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     );
-    let out = run(
-        home.path(),
-        &["next", "--api", &absurd, "--steps-id", "132324", "--json"],
-    );
-    assert_exit(&out, 1);
-    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(failed["action"], "stop", "{failed}");
-    assert!(failed["retry_after"].is_null(), "{failed}");
+    assert_eq!(absurd["action"], "stop", "{absurd}");
+    assert!(absurd["retry_after"].is_null(), "{absurd}");
 }
 
 /// A usage error's suggested command goes to the gateway typed, never
