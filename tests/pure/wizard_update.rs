@@ -773,17 +773,22 @@ fn a_reset_refused_over_another_device_s_steps_id_resets_by_car() {
     assert_eq!(session(&s).banner().unwrap().title, "Started over");
 }
 
-/// Started over on a list that has steps done before to do again: the
-/// banner says both, as the report does (stranger 69, BR12).
-#[test]
-fn a_start_over_that_undid_steps_names_them() {
-    let unknown = GatewayError::Rejected {
+/// The gateway's 404 with code 2346: it no longer knows stepsID 132324.
+fn steps_id_unknown() -> GatewayError {
+    GatewayError::Rejected {
         status: 404,
         kind: Rejection::NotFound,
         body: ErrorBody::new(Some(2346), "no step for stepsID 132324"),
         retry_after: None,
         proxy: None,
-    };
+    }
+}
+
+/// Started over on a list that has steps done before to do again: the
+/// banner says both, as the report does (stranger 69, BR12).
+#[test]
+fn a_start_over_that_undid_steps_names_them() {
+    let unknown = steps_id_unknown();
     let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);
     let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
     let effects = answer(&mut s, id, purpose, Err(unknown), 1);
@@ -807,13 +812,7 @@ fn a_start_over_that_undid_steps_names_them() {
 /// carAssociationID as `r` does, instead of "check the id and try again".
 #[test]
 fn next_refused_over_its_steps_id_starts_over_by_car() {
-    let unknown = GatewayError::Rejected {
-        status: 404,
-        kind: Rejection::NotFound,
-        body: ErrorBody::new(Some(2346), "no step for stepsID 132324"),
-        retry_after: None,
-        proxy: None,
-    };
+    let unknown = steps_id_unknown();
     for error in [unknown, rejected(403, Rejection::WrongDevice)] {
         let mut s = opened(["alreadyDone", "todo", "todo"]);
         let effects = next_answered(&mut s, Err(error.clone()), 1);
