@@ -652,6 +652,7 @@ impl GatewayError {
                 | live::LiveFault::ClosedSoon { .. }
                 | live::LiveFault::Foreign { .. } => Recovery::Retry { now: false },
                 live::LiveFault::Cut
+                | live::LiveFault::NotOffered
                 | live::LiveFault::CutDirect
                 | live::LiveFault::Silent { .. }
                 | live::LiveFault::NoFirstEvent { .. }

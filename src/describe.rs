@@ -912,6 +912,7 @@ fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
 fn live_line(lang: Lang, fault: &LiveFault) -> String {
     match fault {
         LiveFault::Cut => tr!(lang, "gw-live-cut"),
+        LiveFault::NotOffered => tr!(lang, "gw-live-not-offered"),
         LiveFault::CutDirect => tr!(lang, "gw-live-cut-direct"),
         LiveFault::Silent { .. } | LiveFault::NoFirstEvent { .. } => quiet_line(lang, fault),
         LiveFault::OtherEvents {
@@ -1801,6 +1802,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         }
         GatewayError::Live(LiveFault::LeftOut { .. }) => tr!(lang, "gw-title-live-left-out"),
         GatewayError::Live(LiveFault::Refused(_)) => tr!(lang, "gw-title-live-refused"),
+        GatewayError::Live(LiveFault::NotOffered) => tr!(lang, "gw-title-live-not-offered"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(AuthError::SignInAgain(Over::ClientRefused { .. })) => {

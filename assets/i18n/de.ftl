@@ -484,6 +484,7 @@ gw-foreign-list = nach der Liste von stepsID { $asked } gefragt, hat das Gateway
 gw-foreign-next = nach dem nächsten Schritt von stepsID { $asked } gefragt, hat das Gateway einen von stepsID { $answered } geantwortet; er wird nicht als der dieses Fahrzeugs gezeigt. Erneut versuchen; bleibt es so, vertauscht ein Proxy oder Cache zwischen hier und dem Gateway Antworten
 gw-title-redirect = Umleitung nicht gefolgt
 gw-live-cut = der Live-Stream des Gateways brach mitten in einem Ereignis ab. Er verbindet sich selbst neu; wiederholt es sich, die Proxys zwischen hier und dem Gateway prüfen
+gw-live-not-offered = das Gateway beantwortet den Ereignisaufruf jetzt wie eines ohne Live-Ereignisse (HTTP 404 oder 405, ohne Code 2346), obwohl es die Listen beantwortet: es kam vielleicht nach einem Neustart ohne sie zurück. Dem Betreiber des Gateways melden, wenn Live-Verfolgung erwartet wird
 gw-live-cut-direct = das Gateway brach seinen Live-Stream mitten in einem Ereignis ab (hier ist kein Proxy im Einsatz). Er verbindet sich selbst neu; wiederholt es sich, dem Betreiber des Gateways melden (oder dem eines Reverse-Proxys davor)
 gw-live-silent = der Live-Stream des Gateways sendete { $secs } s lang nichts, nicht einmal ein Lebenszeichen. Er verbindet sich selbst neu; wiederholt es sich, das Netzwerk prüfen
 gw-live-silent-no-keepalive = der Live-Stream des Gateways sendete seine ersten Ereignisse, dann { $secs } s lang nichts, nicht einmal das Lebenszeichen, das der Vertrag mindestens alle 15 s verlangt: das Gateway sendet keine Lebenszeichen, oder ein Proxy unterwegs hält sie zurück. Er verbindet sich selbst neu, und eine Änderung kann bis zu { $secs } s zu spät erscheinen; dem Betreiber des Gateways melden
@@ -725,6 +726,7 @@ gw-title-live = Live-Stream gestört
 gw-title-live-contradicted = Live-Stream widerspricht den Listen
 gw-title-live-left-out = Live-Stream lässt Listen aus
 gw-title-live-refused = Live-Stream abgelehnt
+gw-title-live-not-offered = Live-Stream nicht mehr angeboten
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -571,6 +571,7 @@ gw-demo-unavailable = cannot start the embedded simulator on a loopback port: { 
 gw-demo-state = the embedded simulator cannot keep its state in { $folder }: { $detail }. That must be a folder this user can write: fix or remove what is in the way, or give --api a gateway
 gw-demo-state-file = the embedded simulator cannot save its state in { $file }: { $detail }. That file and its folder must be writable by this user (no full disk, no read-only or locked file): fix that, or give --api a gateway. The gateway is not at fault: there is none
 gw-live-cut = the gateway's live stream was cut in the middle of an event. It reconnects by itself; if this repeats, check the proxies between here and the gateway
+gw-live-not-offered = the gateway now answers the events call as one that offers no live events (HTTP 404 or 405, without code 2346), though it answered the lists: it may have come back from a restart without them. Tell the gateway's operator if live following is expected
 gw-live-cut-direct = the gateway cut its live stream in the middle of an event (no proxy is in use here). It reconnects by itself; if this repeats, tell the gateway's operator (or who runs a reverse proxy in front of it)
 gw-live-silent = the gateway's live stream sent nothing for { $secs } s, not even a keep-alive. It reconnects by itself; if this repeats, check the network
 gw-live-silent-no-keepalive = the gateway's live stream sent its first events, then nothing for { $secs } s, not even the keep-alive the contract asks at least every 15 s: the gateway sends no keep-alives, or a proxy on the way holds them back. It reconnects by itself, and a change may show up to { $secs } s late; tell the gateway's operator
@@ -766,6 +767,7 @@ gw-title-live = Live stream broken
 gw-title-live-contradicted = Live stream contradicts the lists
 gw-title-live-left-out = Live stream leaves out lists
 gw-title-live-refused = Live stream refused
+gw-title-live-not-offered = Live stream no longer offered
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -487,6 +487,7 @@ gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respon
 gw-foreign-next = se pidió el siguiente paso del stepsID { $asked } y la pasarela respondió uno del stepsID { $answered }; no se muestra como el de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
 gw-title-redirect = Redirección no seguida
 gw-live-cut = el flujo en tiempo real de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revise los proxies entre este equipo y la pasarela
+gw-live-not-offered = la pasarela responde ahora a la llamada de eventos como una sin eventos en tiempo real (HTTP 404 o 405, sin código 2346), aunque responde a las listas: puede haber vuelto de un reinicio sin ellos. Avise al operador de la pasarela si se espera el seguimiento en tiempo real
 gw-live-cut-direct = la pasarela cortó su flujo en tiempo real a mitad de un evento (aquí no se usa ningún proxy). Se reconecta solo; si se repite, avise a quien gestiona la pasarela (o a quien gestiona un proxy inverso delante de ella)
 gw-live-silent = el flujo en tiempo real de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revise la red
 gw-live-silent-no-keepalive = el flujo en tiempo real de la pasarela envió sus primeros eventos y luego nada durante { $secs } s, ni siquiera la señal de mantenimiento que el contrato pide al menos cada 15 s: la pasarela no envía señales de mantenimiento, o un proxy en el camino las retiene. Se reconecta solo, y un cambio puede mostrarse hasta { $secs } s tarde; avise a quien gestiona la pasarela
@@ -728,6 +729,7 @@ gw-title-live = Flujo en tiempo real averiado
 gw-title-live-contradicted = El flujo en directo contradice las listas
 gw-title-live-left-out = El flujo en tiempo real omite listas
 gw-title-live-refused = Flujo en tiempo real rechazado
+gw-title-live-not-offered = Flujo en tiempo real ya no ofrecido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

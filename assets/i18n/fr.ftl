@@ -487,6 +487,7 @@ gw-foreign-list = la liste du stepsID { $asked } a été demandée, la passerell
 gw-foreign-next = la prochaine étape du stepsID { $asked } a été demandée, la passerelle en a répondu une du stepsID { $answered } ; elle n'est pas montrée comme celle de ce véhicule. Réessayez ; si cela persiste, un proxy ou un cache entre ici et la passerelle mélange les réponses
 gw-title-redirect = Redirection non suivie
 gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
+gw-live-not-offered = la passerelle répond désormais à l'appel des événements comme une passerelle sans événements en direct (HTTP 404 ou 405, sans code 2346), bien qu'elle réponde aux listes : elle est peut-être revenue d'un redémarrage sans eux. Prévenez l'exploitant de la passerelle si le suivi en direct est attendu
 gw-live-cut-direct = la passerelle a coupé son flux en direct au milieu d'un événement (aucun proxy n'est utilisé ici). Il se reconnecte tout seul ; si cela se répète, signalez-le à l'exploitant de la passerelle (ou à qui gère un proxy inverse devant elle)
 gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
 gw-live-silent-no-keepalive = le flux en direct de la passerelle a envoyé ses premiers événements, puis rien pendant { $secs } s, pas même le signal de maintien que le contrat demande au moins toutes les 15 s : la passerelle n'en envoie pas, ou un proxy sur le chemin les retient. Il se reconnecte tout seul, et un changement peut s'afficher jusqu'à { $secs } s en retard ; signalez-le à l'exploitant de la passerelle
@@ -728,6 +729,7 @@ gw-title-live = Flux en direct perturbé
 gw-title-live-contradicted = Flux en direct contredit par les listes
 gw-title-live-left-out = Le flux en direct omet des listes
 gw-title-live-refused = Flux en direct refusé
+gw-title-live-not-offered = Flux en direct plus offert
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -484,6 +484,7 @@ gw-foreign-list = chiesto l'elenco dello stepsID { $asked }, il gateway ha rispo
 gw-foreign-next = chiesto il prossimo passo dello stepsID { $asked }, il gateway ne ha risposto uno dello stepsID { $answered }; non viene mostrato come quello di questo veicolo. Riprovare; se persiste, un proxy o una cache tra qui e il gateway confonde le risposte
 gw-title-redirect = Reindirizzamento non seguito
 gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controllare i proxy tra qui e il gateway
+gw-live-not-offered = il gateway ora risponde alla chiamata degli eventi come uno senza eventi in diretta (HTTP 404 o 405, senza codice 2346), pur rispondendo agli elenchi: potrebbe essere tornato da un riavvio senza di essi. Avvisare il gestore del gateway se ci si aspetta il monitoraggio in diretta
 gw-live-cut-direct = il gateway ha interrotto il suo flusso in diretta a metà di un evento (qui non si usa alcun proxy). Si riconnette da solo; se si ripete, segnalarlo a chi gestisce il gateway (o a chi gestisce un reverse proxy davanti a esso)
 gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controllare la rete
 gw-live-silent-no-keepalive = il flusso in diretta del gateway ha inviato i suoi primi eventi, poi nulla per { $secs } s, nemmeno il segnale di keep-alive che il contratto chiede almeno ogni 15 s: il gateway non invia keep-alive, o un proxy lungo la strada li trattiene. Si riconnette da solo, e un cambiamento può apparire fino a { $secs } s in ritardo; segnalarlo a chi gestisce il gateway
@@ -725,6 +726,7 @@ gw-title-live = Flusso in diretta guasto
 gw-title-live-contradicted = Il flusso in diretta contraddice gli elenchi
 gw-title-live-left-out = Il flusso in diretta omette elenchi
 gw-title-live-refused = Flusso in diretta rifiutato
+gw-title-live-not-offered = Flusso in diretta non più offerto
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -486,6 +486,7 @@ gw-foreign-list = gevraagd naar de lijst van stepsID { $asked }, antwoordde de g
 gw-foreign-next = gevraagd naar de volgende stap van stepsID { $asked }, antwoordde de gateway er een van stepsID { $answered }; die wordt niet getoond als die van dit voertuig. Probeer opnieuw; blijft het zo, dan haalt een proxy of cache tussen hier en de gateway antwoorden door elkaar
 gw-title-redirect = Omleiding niet gevolgd
 gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
+gw-live-not-offered = de gateway beantwoordt de gebeurtenissenaanroep nu als een zonder live-gebeurtenissen (HTTP 404 of 405, zonder code 2346), al beantwoordt hij de lijsten: hij is misschien zonder ze teruggekomen na een herstart. Meld het aan de beheerder van de gateway als live volgen verwacht wordt
 gw-live-cut-direct = de gateway brak zijn livestream af midden in een gebeurtenis (hier is geen proxy in gebruik). Hij maakt zelf opnieuw verbinding; gebeurt het vaker, laat het de beheerder van de gateway weten (of wie een reverse proxy ervoor beheert)
 gw-live-silent = de livestream van de gateway stuurde { $secs } s lang niets, zelfs geen keep-alive. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan het netwerk
 gw-live-silent-no-keepalive = de livestream van de gateway stuurde zijn eerste gebeurtenissen en daarna { $secs } s lang niets, zelfs niet de keep-alive die het contract minstens elke 15 s vraagt: de gateway stuurt geen keep-alives, of een proxy onderweg houdt ze tegen. Hij maakt zelf opnieuw verbinding, en een wijziging kan tot { $secs } s te laat verschijnen; laat het de beheerder van de gateway weten
@@ -727,6 +728,7 @@ gw-title-live = Livestream verstoord
 gw-title-live-contradicted = Livestream spreekt de lijsten tegen
 gw-title-live-left-out = Livestream laat lijsten weg
 gw-title-live-refused = Livestream geweigerd
+gw-title-live-not-offered = Livestream niet meer aangeboden
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

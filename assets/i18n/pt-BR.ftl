@@ -491,6 +491,7 @@ gw-foreign-list = pediu-se a lista do stepsID { $asked }, e o gateway respondeu 
 gw-foreign-next = pediu-se o próximo passo do stepsID { $asked }, e o gateway respondeu um do stepsID { $answered }; ele não é mostrado como o deste veículo. Tente de novo; se persistir, um proxy ou cache entre aqui e o gateway mistura as respostas
 gw-title-redirect = Redirecionamento não seguido
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
+gw-live-not-offered = o gateway agora responde à chamada de eventos como um sem eventos ao vivo (HTTP 404 ou 405, sem código 2346), embora responda às listas: pode ter voltado de um reinício sem eles. Avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-cut-direct = o gateway cortou seu fluxo ao vivo no meio de um evento (nenhum proxy é usado aqui). Ele se reconecta sozinho; se isso se repetir, avise quem opera o gateway (ou quem opera um proxy reverso na frente dele)
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
 gw-live-silent-no-keepalive = o fluxo ao vivo do gateway enviou seus primeiros eventos e depois nada por { $secs } s, nem mesmo o sinal de manutenção que o contrato pede pelo menos a cada 15 s: o gateway não envia sinais de manutenção, ou um proxy no caminho os retém. Ele se reconecta sozinho, e uma mudança pode aparecer até { $secs } s atrasada; avise quem opera o gateway
@@ -732,6 +733,7 @@ gw-title-live = Fluxo ao vivo com falha
 gw-title-live-contradicted = Fluxo ao vivo contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
+gw-title-live-not-offered = Fluxo ao vivo não mais oferecido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

@@ -467,6 +467,7 @@ gw-answer-malformed = a resposta do gateway chegou, mas não é HTTP válido: { 
 gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma ligação não segura; o stepwise não segue o redirecionamento. Indique em --api o endereço do próprio gateway
 gw-redirect-to-https = o gateway em { $from } mudou para { $to } (https://); o stepwise não segue redirecionamentos. Use o endereço https:// em --api
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Volta a ligar-se sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
+gw-live-not-offered = o gateway responde agora à chamada de eventos como um sem eventos ao vivo (HTTP 404 ou 405, sem código 2346), embora responda às listas: pode ter voltado de um reinício sem eles. Avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-cut-direct = o gateway cortou o seu fluxo ao vivo a meio de um evento (nenhum proxy é usado aqui). Volta a ligar-se sozinho; se isso se repetir, avise quem opera o gateway (ou quem opera um proxy inverso à frente dele)
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Volta a ligar-se sozinho; se isso se repetir, verifique a rede
 gw-live-silent-no-keepalive = o fluxo ao vivo do gateway enviou os seus primeiros eventos e depois nada durante { $secs } s, nem mesmo o sinal de manutenção que o contrato pede pelo menos a cada 15 s: o gateway não envia sinais de manutenção, ou um proxy no caminho retém-nos. Volta a ligar-se sozinho, e uma alteração pode aparecer até { $secs } s atrasada; avise quem opera o gateway
@@ -708,6 +709,7 @@ gw-title-live = Fluxo ao vivo com falha
 gw-title-live-contradicted = Fluxo em direto contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
+gw-title-live-not-offered = Fluxo ao vivo já não oferecido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

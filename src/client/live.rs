@@ -54,6 +54,10 @@ pub enum Mode {
 pub enum LiveFault {
     /// The stream ended in the middle of an event.
     Cut,
+    /// After failures, the events call is answered as by a gateway without
+    /// live events (a 404 or 405 without code 2346), while lists come: said
+    /// as that, never as the failure before it (stranger 69, BR4).
+    NotOffered,
     /// So, with no proxy in use: the gateway cut it.
     CutDirect,
     /// No byte came for this long, keep-alives included. `kept_alive`:
@@ -409,7 +413,17 @@ impl Follower {
             let opened = std::time::Instant::now();
             let end = self.connect_once().await?;
             let wait = match end {
-                StreamEnd::NotOffered => return Ok(true),
+                StreamEnd::NotOffered => {
+                    if failures > 0 || down > 0 {
+                        let error = GatewayError::Live(LiveFault::NotOffered);
+                        self.send(LiveUpdate::Error {
+                            error,
+                            retrying: true,
+                        })
+                        .await?;
+                    }
+                    return Ok(true);
+                }
                 // Reopened, it would leave them out again: said once, and
                 // every list polled.
                 StreamEnd::Refused(error) => {

@@ -331,6 +331,54 @@ async fn a_poll_answered_with_another_steps_id_is_refused_not_taken() {
     );
 }
 
+/// A stream that failed, then an events call answered 404 as by a gateway
+/// without live events (back from a restart without them): said as that
+/// before polling, never as the failure before it (stranger 69, BR4).
+#[tokio::test]
+async fn an_events_call_no_longer_offered_after_failures_is_said_so() {
+    let events = Arc::new(AtomicUsize::new(0));
+    let server = serve(move |_, head, stream| {
+        let events = Arc::clone(&events);
+        async move {
+            let bytes = if head.contains("/events") {
+                if events.fetch_add(1, Ordering::SeqCst) == 0 {
+                    json("503 Service Unavailable", "", r#"{"message":"restarting"}"#)
+                } else {
+                    json("404 Not Found", "", r#"{"message":"no such path"}"#)
+                }
+            } else {
+                json("200 OK", "", &list("todo"))
+            };
+            write_and_close(stream, bytes).await;
+        }
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let said = until(&mut updates, |u| {
+        matches!(
+            u,
+            LiveUpdate::Error {
+                error: GatewayError::Live(LiveFault::NotOffered),
+                retrying: true
+            }
+        )
+    })
+    .await;
+    let words = stepwise::describe::gateway_error(
+        stepwise::text::Lang::En,
+        &match said {
+            LiveUpdate::Error { error, .. } => error,
+            other => panic!("{other:?}"),
+        },
+    );
+    assert!(words.contains("offers no live events"), "{words}");
+    let polled = until(&mut updates, |u| matches!(u, LiveUpdate::Mode(_))).await;
+    assert!(
+        matches!(polled, LiveUpdate::Mode(Mode::Polling { .. })),
+        "{polled:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_gateway_without_the_events_call_is_polled_conditionally_at_its_interval() {
     let server = serve(|_, head, stream| async move {

@@ -1424,6 +1424,43 @@ fn an_unreadable_live_event_blames_the_stream_not_the_address() {
     assert!(!report.contains("--api"), "{report}");
 }
 
+/// A stream no longer offered after failures (a gateway back from a
+/// restart without live events): the fallback to polling names that, given
+/// up at once, never an earlier refusal as "kept failing" (stranger 69, BR4).
+#[test]
+fn a_stream_no_longer_offered_is_the_fallback_s_cause() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let refused = GatewayError::Unreachable {
+        base: "http://gw.example/".into(),
+        detail: "connection refused".into(),
+    };
+    for (error, at) in [
+        (refused, 1),
+        (
+            GatewayError::Live(stepwise::client::live::LiveFault::NotOffered),
+            2,
+        ),
+    ] {
+        let update = LiveUpdate::Error {
+            error,
+            retrying: true,
+        };
+        live(&mut s, f, update, at);
+    }
+    let polling = LiveUpdate::Mode(Mode::Polling {
+        every: Duration::from_secs(3),
+    });
+    live(&mut s, f, polling, 3);
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner.text.starts_with(
+            "Given up at once: the gateway now answers the events call as one that offers no live events"
+        ) && !banner.text.contains("connection refused"),
+        "{banner:?}"
+    );
+}
+
 /// While watch polls (no event stream), an unusable list answer is the
 /// list call's, in the words `r` gives: never "the live event stream sent
 /// an event" nor "the lists themselves are fine" (stranger 62, BK2).

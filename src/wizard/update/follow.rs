@@ -38,6 +38,7 @@ pub(super) fn mode_changed(
             trouble(tr!(lang, "gw-title-live-contradicted")),
             trouble(tr!(lang, "gw-title-live-left-out")),
             trouble(tr!(lang, "gw-title-live-refused")),
+            trouble(tr!(lang, "gw-title-live-not-offered")),
         ];
         session.banner().is_some_and(|b| titles.contains(&b.title))
     };
