@@ -1112,13 +1112,17 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
 fn in_use_line(
     lang: Lang,
     settings: &Settings,
-    (usable_login, renewal_failing): (bool, bool),
+    ((usable_login, login_refused), renewal_failing): ((bool, bool), bool),
     (given_expired, given_refused): (Option<u64>, Refused),
     asked: Option<(&Asked, &str)>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
+        Some(TokenFrom::Login) if login_refused => match credential {
+            Some(c) if c.token_endpoint.is_some() => tr!(lang, "status-in-use-login-refused"),
+            _ => tr!(lang, "status-in-use-login-refused-fixed"),
+        },
         // Renewal failed for now (a provider's 5xx, a wait): the login is
         // whole, and a new sign-in meets the same provider (stranger 68,
         // BQ7).
@@ -1209,6 +1213,34 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
         _ => None,
     };
     (expired, refused)
+}
+
+/// The token in use, tried once: a kept login `usable` as a token given by
+/// hand is (stranger 72, BU1). Whether the gateway refused the login's
+/// token just now, and the given token's state (a refused login's too).
+async fn tried(
+    settings: &Settings,
+    gateway: &str,
+    now: u64,
+    usable: bool,
+) -> (bool, (Option<u64>, Refused)) {
+    let token = settings
+        .login
+        .as_ref()
+        .filter(|_| usable)
+        .map(|l| l.credential.access_token.as_str());
+    let refused = match token {
+        Some(token) => matches!(
+            try_token(settings, gateway, Some(token)).await,
+            Trial::Refused
+        ),
+        None => false,
+    };
+    let mut given = given_state(settings, gateway, now).await;
+    if refused {
+        given.1 = Some((401, None));
+    }
+    (refused, given)
 }
 
 /// A token given by hand refused by the gateway: the status, and the scope
@@ -1576,8 +1608,10 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
     let usable_login = credential.is_some_and(|c| !c.is_spent(now)) && renewal.is_none();
-    let given = given_state(settings, &gateway, now).await;
+    let (login_refused, given) = tried(settings, &gateway, now, usable_login).await;
+    let usable_login = usable_login && !login_refused;
     let signed_in = (settings.token.is_some() && given == (None, None)) || usable_login;
+    let usable_login = (usable_login, login_refused);
     // With a usable token, or none where the gateway answered without one.
     let code = if signed_in || matches!(asked, Some(Asked::NotNeeded)) {
         crate::commands::EXIT_CLEAR

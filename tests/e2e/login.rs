@@ -1940,6 +1940,49 @@ fn auth_status_says_the_token_it_renewed() {
     assert_no_secret("status", &out.stdout);
 }
 
+/// A kept login whose token the gateway now refuses (its token changed):
+/// `auth status` tries it once, as a token given by hand, and says so,
+/// exit 1, never "In use: the kept login" (stranger 72, BU1).
+#[test]
+fn auth_status_tries_the_kept_login() {
+    let provider = Provider::fixed("sim-at-right");
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("sim-at-right\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let file = logins_file(home.path());
+    let mut kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for login in kept["logins"].as_object_mut().unwrap().values_mut() {
+        login["access_token"] = serde_json::json!("no-longer-the-token");
+    }
+    std::fs::write(&file, kept.to_string()).unwrap();
+    let out = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "In use:    the kept login, but the gateway refused its token just now (HTTP 401)"
+        ) && said.contains("`stepwise login --api")
+            && said.contains("--with-token`"),
+        "{said}"
+    );
+    let out = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &api],
+        None,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["token_refused"]["status"], 401, "{value}");
+    assert_no_secret("status", &out.stdout);
+}
+
 /// A revocation that could not be asked (the proxy is down): the login is
 /// kept, the words name the proxy and say the refresh token stays valid at
 /// the provider; once the proxy is out of the way, logout revokes it
