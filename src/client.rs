@@ -212,6 +212,15 @@ pub enum GatewayError {
         /// and this one (stranger 68, BQ4).
         ask: String,
     },
+    /// A 401 whose Bearer challenge names no error (the gateway saw no
+    /// token), to a request that carried the token from `from` through the
+    /// proxy `proxy` to a plain http:// gateway: the proxy may drop the
+    /// Authorization header (stranger 72, BU3).
+    TokenDropped {
+        proxy: String,
+        host: String,
+        from: TokenFrom,
+    },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
     CaptivePortal {
@@ -437,6 +446,7 @@ impl std::fmt::Display for GatewayError {
                 Ok(())
             }
             GatewayError::TooLarge { limit } => write!(f, "answer over {limit} bytes"),
+            GatewayError::TokenDropped { proxy, .. } => write!(f, "401: token unseen via {proxy}"),
             GatewayError::CaptivePortal { .. } => {
                 f.write_str("HTTP 511: the network wants a sign-in (captive portal)")
             }
@@ -574,6 +584,7 @@ impl GatewayError {
             | GatewayError::NotAGateway { status, .. }
             | GatewayError::Refused { status, .. } => Some(*status),
             GatewayError::Unauthorized { .. }
+            | GatewayError::TokenDropped { .. }
             | GatewayError::Auth(AuthError::SignInAgain(crate::auth::Over::RefusedFresh {
                 ..
             })) => Some(401),
@@ -683,6 +694,7 @@ impl GatewayError {
             | GatewayError::Redirects { .. }
             | GatewayError::Compressed { .. }
             | GatewayError::CaptivePortal { .. }
+            | GatewayError::TokenDropped { .. }
             | GatewayError::ScopeWanted {
                 token_sent: true,
                 dropped: None,
@@ -943,6 +955,8 @@ pub struct Answer {
     /// The answer carries a `WWW-Authenticate` challenge (a gateway's 401
     /// does; a proxy's or a portal's own page may not).
     pub challenged: bool,
+    /// A 401 whose Bearer challenge names no error ([`bearer_unseen`]).
+    pub unseen: bool,
 }
 
 /// The answer's `Content-Encoding` when it is a compression (anything but
@@ -1167,7 +1181,9 @@ impl Gateway {
                 if e.answered_status() == Some(401)
                     && !matches!(
                         e,
-                        GatewayError::ScopeWanted { .. } | GatewayError::Refused { .. }
+                        GatewayError::ScopeWanted { .. }
+                            | GatewayError::Refused { .. }
+                            | GatewayError::TokenDropped { .. }
                     ) =>
             {
                 Trial::Refused
@@ -2093,6 +2109,21 @@ impl Gateway {
         })
     }
 
+    /// A 401 whose challenge says no token was seen, to a request that
+    /// carried one through a proxy that read the plain request: the proxy
+    /// may drop the Authorization header (stranger 72, BU3).
+    fn token_dropped(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
+        let seen = answer.bearer_said.is_some() || !answer.unseen || !answer.challenged;
+        if status != 401 || !answer.token_sent || seen || self.base.scheme() != "http" {
+            return None;
+        }
+        Some(GatewayError::TokenDropped {
+            proxy: self.proxy.clone()?,
+            host: self.base_host(),
+            from: self.token_from?,
+        })
+    }
+
     /// A web page's 401 through a proxy that read the plain request: the
     /// proxy's (or a portal's) own, never "the gateway wants a token"
     /// (stranger 70, BS7). Through a tunnel (https) only the gateway
@@ -2394,6 +2425,9 @@ impl Gateway {
                 windows,
                 listed: false,
             });
+        }
+        if let Some(dropped) = self.token_dropped(status, &answer) {
+            return Err(dropped);
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
             // The challenge's words, else those of an error body of another
@@ -2764,6 +2798,7 @@ mod tests {
             proxy_mark: None,
             login_prompt: None,
             challenged: false,
+            unseen: false,
             token_sent: true,
             scope_wanted: None,
             bearer_said: None,

@@ -82,6 +82,13 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ProxyGarbled { .. } => proxy_line(lang, error),
         GatewayError::ProxyLoopback { .. } => loopback_line(lang, error),
         GatewayError::Refused { .. } => refused_page(lang, error),
+        GatewayError::TokenDropped { proxy, host, from } => tr!(
+            lang,
+            "gw-token-dropped",
+            proxy = proxy.clone(),
+            host = host.clone(),
+            from = token_from(lang, *from)
+        ),
         // A sign-in's token run out with no refresh token: no refusal of a
         // good token (stranger 68, BQ13).
         GatewayError::Unauthorized {
@@ -1775,6 +1782,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
         GatewayError::Compressed { .. } => tr!(lang, "gw-title-bad-answer"),
         GatewayError::CaptivePortal { .. } => tr!(lang, "gw-title-captive-portal"),
+        GatewayError::TokenDropped { .. } => tr!(lang, "gw-title-token-dropped"),
         GatewayError::ScopeWanted {
             token_sent: false, ..
         } => tr!(lang, "gw-title-unauthorized"),

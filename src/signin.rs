@@ -698,8 +698,12 @@ async fn offers_sign_in(settings: &Settings, gateway: &str) -> bool {
 async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> Trial {
     let secret = token.map(crate::secret::Secret::new);
     let device = settings.device_id.clone();
+    // Where the token came from: a 401 that saw none through a proxy is
+    // said as the proxy's (stranger 72, BU3).
+    // (A token being signed in with is the login's to be.)
+    let from = token.map(|_| settings.token_from.unwrap_or(TokenFrom::Login));
     match Gateway::for_trial(gateway, device, secret, settings.net.clone()) {
-        Ok(client) => client.try_token().await,
+        Ok(client) => client.with_token_from(from).try_token().await,
         Err(_) => Trial::NotTried(None),
     }
 }
@@ -1118,6 +1122,14 @@ fn in_use_line(
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
+        // No token seen, through a proxy: its words, whatever the token
+        // (stranger 72, BU3).
+        Some(from) if let Some(Refusal::Dropped(e)) = &given_refused => tr!(
+            lang,
+            "status-in-use-dropped",
+            from = from_text(lang, from),
+            why = crate::describe::gateway_error(lang, e)
+        ),
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
         Some(TokenFrom::Login) if login_refused => match credential {
             Some(c) if c.token_endpoint.is_some() => tr!(lang, "status-in-use-login-refused"),
@@ -1142,14 +1154,14 @@ fn in_use_line(
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
         // Taken, but lacking a scope: its current token is no way on
         // (stranger 59, BH4).
-        Some(from) if let Some((status, Some(scope))) = given_refused => tr!(
+        Some(from) if let Some(Refusal::Status(status, Some(scope))) = given_refused => tr!(
             lang,
             "status-in-use-other-scope",
             from = from_text(lang, from),
             status = i64::from(status),
             scope = scope
         ),
-        Some(from) if let Some((status, None)) = given_refused => tr!(
+        Some(from) if let Some(Refusal::Status(status, None)) = given_refused => tr!(
             lang,
             "status-in-use-other-refused",
             from = from_text(lang, from),
@@ -1200,13 +1212,16 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
     let refused = match (&settings.token, expired) {
         (Some(token), None) if by_hand => {
             match try_token(settings, gateway, Some(token.expose())).await {
-                Trial::Refused => Some((401, None)),
+                Trial::Refused => Some(Refusal::Status(401, None)),
                 Trial::NotTried(Some(crate::client::GatewayError::ScopeWanted {
                     status,
                     scope,
                     token_sent: true,
                     ..
-                })) => Some((status, Some(scope))),
+                })) => Some(Refusal::Status(status, Some(scope))),
+                Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. })) => {
+                    Some(Refusal::Dropped(Box::new(e)))
+                }
                 _ => None,
             }
         }
@@ -1229,23 +1244,38 @@ async fn tried(
         .as_ref()
         .filter(|_| usable)
         .map(|l| l.credential.access_token.as_str());
-    let refused = match token {
-        Some(token) => matches!(
-            try_token(settings, gateway, Some(token)).await,
-            Trial::Refused
-        ),
-        None => false,
+    let trial = match token {
+        Some(token) => Some(try_token(settings, gateway, Some(token)).await),
+        None => None,
     };
     let mut given = given_state(settings, gateway, now).await;
-    if refused {
-        given.1 = Some((401, None));
+    let refused = match trial {
+        Some(Trial::Refused) => Some(Refusal::Status(401, None)),
+        Some(Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. }))) => {
+            Some(Refusal::Dropped(Box::new(e)))
+        }
+        _ => None,
+    };
+    let login_refused = refused.is_some();
+    if refused.is_some() {
+        given.1 = refused;
     }
-    (refused, given)
+    (login_refused, given)
 }
 
 /// A token given by hand refused by the gateway: the status, and the scope
 /// it lacks when the gateway said so (403 `insufficient_scope`).
-type Refused = Option<(u16, Option<String>)>;
+type Refused = Option<Refusal>;
+
+/// How the gateway turned a token down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// A 401, or a 403 naming the scope it lacks.
+    Status(u16, Option<String>),
+    /// A 401 that saw no token, sent through a proxy that may drop the
+    /// Authorization header (stranger 72, BU3).
+    Dropped(Box<GatewayError>),
+}
 
 /// When a token given by hand (not a kept login) expired, by the expiry
 /// written in it (a JWT's `exp`).
@@ -1369,7 +1399,13 @@ fn status_json(
             Some(Asked::NotNeeded) => Some(false),
             Some(Asked::Unasked(_)) | None => None,
         },
-        token_refused: refused.map(|(status, scope)| RefusedJson { status, scope }),
+        token_refused: refused.map(|refusal| match refusal {
+            Refusal::Status(status, scope) => RefusedJson { status, scope },
+            Refusal::Dropped(_) => RefusedJson {
+                status: 401,
+                scope: None,
+            },
+        }),
         renewal_error,
     };
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();

@@ -615,6 +615,7 @@ gw-port-not-http-here = der Server unter { $base } hat auf diese Anfrage mit etw
 gw-port-tls-closed = der Server unter { $base } hat die Verbindung angenommen und während des TLS-Handshakes geschlossen: er spricht auf diesem Port vielleicht kein TLS oder lehnt diesen Client ab. Den Port in --api prüfen; `stepwise doctor` sagt mehr
 gw-port-tls-silent = der Server unter { $base } hat die Verbindung angenommen, aber binnen { $secs } s keinen TLS-Handshake geführt: der Port spricht vielleicht kein TLS, oder der Server hängt. Den Port in --api prüfen; stimmt er, den Betreiber des Gateways informieren
 gw-401-login = HTTP 401: das Gateway hat das Token der mit `stepwise login` gespeicherten Anmeldung abgelehnt. Mit `stepwise login` neu anmelden; bei einem Gateway mit festem Token dessen aktuelles mit `stepwise login --with-token` hinterlegen
+gw-token-dropped = HTTP 401: das Gateway antwortet, als hätte es kein Token erreicht (seine Challenge nennt keinen Fehler), obwohl das Token aus { $from } über den Proxy { $proxy } hinausging: der Proxy entfernt womöglich den Authorization-Header, jedes Token würde also ebenso abgelehnt. NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist, oder den Betreiber des Proxys bitten, den Authorization-Header durchzulassen
 gw-401-login-expired = HTTP 401: das Token der mit `stepwise login` gespeicherten Anmeldung ist vor { $ago } abgelaufen, und der Identitätsanbieter hat kein Refresh-Token zum Erneuern gegeben: darum lehnt das Gateway es ab. Mit `stepwise login` neu anmelden
 gw-401-login-no-signin = HTTP 401: das Gateway lehnte das mit `stepwise login --with-token` hinterlegte Token ab. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Dort das aktuelle Token erfragen und mit `stepwise login --with-token` hinterlegen
 gw-401-config = HTTP 401: das Gateway hat das Token aus der Konfigurationsdatei (`token` oder `token_file`) abgelehnt. Dort das aktuelle Token dieses Gateways eintragen, oder es entfernen und mit `stepwise login` anmelden
@@ -727,6 +728,7 @@ gw-title-live-contradicted = Live-Stream widerspricht den Listen
 gw-title-live-left-out = Live-Stream lässt Listen aus
 gw-title-live-refused = Live-Stream abgelehnt
 gw-title-live-not-offered = Live-Stream nicht mehr angeboten
+gw-title-token-dropped = Token unterwegs verloren
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1015,6 +1017,7 @@ status-refresh-failing = Erneuerung:  automatisch, aber die Erneuerung eben schl
 status-refresh-none = Erneuerung:  nicht möglich; erneut anmelden, wenn es nicht mehr funktioniert
 status-refresh-fixed = Erneuerung:  nicht möglich (ein von Hand angegebenes Token); wenn es nicht mehr funktioniert, das aktuelle Token des Gateways mit `stepwise login --with-token` hinterlegen
 status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
+status-in-use-dropped = In Gebrauch: das Token aus { $from }, aber es hat das Gateway nicht erreicht: { $why }
 status-in-use-login-refused = In Gebrauch: die aufbewahrte Anmeldung, aber das Gateway hat ihr Token eben abgelehnt (HTTP 401): der nächste Aufruf erneuert es einmal; lehnt das Gateway auch das ab, mit `stepwise login` neu anmelden
 status-in-use-login-refused-fixed = In Gebrauch: die aufbewahrte Anmeldung, aber das Gateway hat ihr Token eben abgelehnt (HTTP 401): beim Betreiber des Gateways das aktuelle Token erfragen und mit `stepwise login --with-token` hinterlegen
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
@@ -1783,9 +1786,11 @@ doctor-token-login-unreadable-unneeded = keines gesendet, und das Gateway hat oh
 doctor-token-expired-taken = aus { $source }; laut Ablaufzeit seit { $ago } abgelaufen, doch das Gateway hat es angenommen
 doctor-token-fix-new-soon = Ein neues Token besorgen, bevor das Gateway dieses ablehnt
 doctor-token-refused = Quelle: { $source }; das Gateway lehnte es ab (HTTP 401)
+doctor-token-dropped = Quelle: { $source }; das Gateway antwortet, als hätte es kein Token erreicht (seine Challenge nennt keinen Fehler), und die Anfrage lief über den Proxy { $proxy }: der Proxy entfernt womöglich den Authorization-Header
 doctor-token-refused-said = Quelle: { $source }; das Gateway lehnte es ab (HTTP 401) mit den Worten „{ $said }“
 doctor-token-scope = Quelle: { $source }; das Gateway nahm es an, sagt aber, dass ihm ein Scope fehlt (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Ein neues Token besorgen oder prüfen, ob es für dieses Gateway bestimmt ist
+doctor-token-fix-dropped = Ein neues Token würde ebenso abgelehnt: NO_PROXY für diesen Host setzen, wenn das Gateway ohne den Proxy erreichbar ist, oder den Betreiber des Proxys bitten, den Authorization-Header durchzulassen
 doctor-token-fix-beside-file = Eine für dieses Gateway gespeicherte Anmeldung wird von ihm angenommen (eben versucht), und --token-file hat Vorrang vor ihr: --token-file weglassen, um diese Anmeldung zu nutzen, oder das aktuelle Token dieses Gateways in die Datei schreiben
 doctor-token-fix-beside-environment = Eine für dieses Gateway gespeicherte Anmeldung wird von ihm angenommen (eben versucht), und STEPWISE_TOKEN hat Vorrang vor ihr: STEPWISE_TOKEN entfernen, um diese Anmeldung zu nutzen, oder die Variable auf das aktuelle Token dieses Gateways setzen
 doctor-token-fix-beside-refused = Die für dieses Gateway gespeicherte Anmeldung wird ebenfalls abgelehnt (eben versucht): das aktuelle Token dieses Gateways besorgen und die gespeicherte Anmeldung erneuern (`stepwise login`, oder `stepwise login --with-token`, wo das Gateway keine Anmeldung bietet)

@@ -711,6 +711,7 @@ gw-401-environment-login-kept = HTTP 401: the gateway refused the token in STEPW
 gw-401-environment-login-refused = HTTP 401: the gateway refused the token in STEPWISE_TOKEN, and the login kept for this gateway too (tried just now). Set STEPWISE_TOKEN to this gateway's current token; the kept login needs renewing as well (`stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in)
 gw-401-config = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). Put this gateway's current token there, or remove it and sign in with `stepwise login`
 gw-401-login = HTTP 401: the gateway refused the token of the login kept by `stepwise login`. Sign in again with `stepwise login`; for a gateway that takes a fixed token, keep its current one with `stepwise login --with-token`
+gw-token-dropped = HTTP 401: the gateway answers as if no token reached it (its challenge names no error), though the token from { $from } went out through the proxy { $proxy }: the proxy may drop the Authorization header, so any token would be refused the same. Set NO_PROXY={ $host } if the gateway can be reached without the proxy, or ask who runs the proxy to pass the Authorization header
 gw-401-login-expired = HTTP 401: the token of the login kept by `stepwise login` expired { $ago } ago, and the identity provider gave no refresh token to renew it: that is why the gateway refuses it. Sign in again with `stepwise login`
 gw-401-login-no-signin = HTTP 401: the gateway refused the token kept by `stepwise login --with-token`. It offers no sign-in: its token comes from whoever runs it. Ask them for its current token and keep that with `stepwise login --with-token`
 gw-wants-tls = the server at { $base } speaks TLS, but --api says http://. Use https:// in --api
@@ -768,6 +769,7 @@ gw-title-live-contradicted = Live stream contradicts the lists
 gw-title-live-left-out = Live stream leaves out lists
 gw-title-live-refused = Live stream refused
 gw-title-live-not-offered = Live stream no longer offered
+gw-title-token-dropped = Token lost on the way
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -889,6 +891,7 @@ status-refresh-failing = Refresh:   automatic, but the renewal just now failed (
 status-refresh-none = Refresh:   not possible; sign in again when it stops working
 status-refresh-fixed = Refresh:   not possible (a token given by hand); when it stops working, keep the gateway's current token with `stepwise login --with-token`
 status-in-use-login = In use:    the kept login
+status-in-use-dropped = In use:    the token from { $from }, but it did not reach the gateway: { $why }
 status-in-use-login-refused = In use:    the kept login, but the gateway refused its token just now (HTTP 401): the next call renews it once; if the gateway refuses that too, sign in again with `stepwise login`
 status-in-use-login-refused-fixed = In use:    the kept login, but the gateway refused its token just now (HTTP 401): ask whoever runs the gateway for its current token, and keep that with `stepwise login --with-token`
 status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
@@ -1793,9 +1796,11 @@ doctor-token-login-unreadable-unneeded = none sent, and the gateway answered wit
 doctor-token-expired-taken = from { $source }; its expiry says it ended { $ago } ago, yet the gateway took it
 doctor-token-fix-new-soon = Get a new token before the gateway starts to refuse this one
 doctor-token-refused = from { $source }; the gateway refused it (HTTP 401)
+doctor-token-dropped = from { $source }; the gateway answers as if no token reached it (its challenge names no error), and the request went through the proxy { $proxy }: the proxy may drop the Authorization header
 doctor-token-refused-said = from { $source }; the gateway refused it (HTTP 401), saying “{ $said }”
 doctor-token-scope = from { $source }; the gateway took it, but says it lacks a scope (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Get a new token, or check that it is meant for this gateway
+doctor-token-fix-dropped = A new token would be refused the same: set NO_PROXY for this host if the gateway can be reached without the proxy, or ask who runs the proxy to pass the Authorization header
 doctor-token-fix-beside-file = A login kept for this gateway is taken by it (tried just now), and --token-file wins over it: leave --token-file out to use that login, or put this gateway's current token in that file
 doctor-token-fix-beside-environment = A login kept for this gateway is taken by it (tried just now), and STEPWISE_TOKEN wins over it: unset STEPWISE_TOKEN to use that login, or set it to this gateway's current token
 doctor-token-fix-beside-refused = The login kept for this gateway is refused too (tried just now): get this gateway's current token, and renew the kept login (`stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in)

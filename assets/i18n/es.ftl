@@ -618,6 +618,7 @@ gw-port-not-http-here = el servidor en { $base } respondió a esta petición con
 gw-port-tls-closed = el servidor en { $base } aceptó la conexión y la cerró durante la negociación TLS: quizá no habla TLS en este puerto, o rechaza este cliente. Revise el puerto de --api; `stepwise doctor` dice más
 gw-port-tls-silent = el servidor en { $base } aceptó la conexión pero no hizo ninguna negociación TLS en { $secs } s: quizá el puerto no habla TLS, o el servidor está colgado. Revise el puerto de --api; si es correcto, avise a quien gestiona la pasarela
 gw-401-login = HTTP 401: la pasarela rechazó el token de la sesión guardada por `stepwise login`. Vuelva a iniciar sesión con `stepwise login`; en una pasarela de token fijo, guarde el actual con `stepwise login --with-token`
+gw-token-dropped = HTTP 401: la pasarela responde como si no le hubiera llegado ningún token (su desafío no nombra ningún error), aunque el token de { $from } salió por el proxy { $proxy }: puede que el proxy quite la cabecera Authorization, así que cualquier token se rechazaría igual. Defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy, o pida a quien gestiona el proxy que deje pasar la cabecera Authorization
 gw-401-login-expired = HTTP 401: el token de la sesión guardada por `stepwise login` caducó hace { $ago }, y el proveedor de identidad no dio ningún token de actualización para renovarlo: por eso la pasarela lo rechaza. Vuelva a iniciar sesión con `stepwise login`
 gw-401-login-no-signin = HTTP 401: la pasarela rechazó el token guardado con `stepwise login --with-token`. No ofrece inicio de sesión: su token lo da quien la gestiona. Pídale el token actual y guárdelo con `stepwise login --with-token`
 gw-401-config = HTTP 401: la pasarela rechazó el token del archivo de configuración (`token` o `token_file`). Ponga allí el token actual de esta pasarela, o quítelo e inicie sesión con `stepwise login`
@@ -730,6 +731,7 @@ gw-title-live-contradicted = El flujo en directo contradice las listas
 gw-title-live-left-out = El flujo en tiempo real omite listas
 gw-title-live-refused = Flujo en tiempo real rechazado
 gw-title-live-not-offered = Flujo en tiempo real ya no ofrecido
+gw-title-token-dropped = Token perdido por el camino
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1018,6 +1020,7 @@ status-refresh-failing = Renovación: automática, pero la renovación acaba de 
 status-refresh-none = Renovación: no es posible; vuelva a iniciar sesión cuando deje de funcionar
 status-refresh-fixed = Renovación: no es posible (un token dado a mano); cuando deje de funcionar, guarde el token actual de la pasarela con `stepwise login --with-token`
 status-in-use-login = En uso:     la sesión guardada
+status-in-use-dropped = En uso:     el token de { $from }, pero no llegó a la pasarela: { $why }
 status-in-use-login-refused = En uso:     la sesión guardada, pero la pasarela acaba de rechazar su token (HTTP 401): la próxima llamada lo renueva una vez; si la pasarela también rechaza ese, vuelva a iniciar sesión con `stepwise login`
 status-in-use-login-refused-fixed = En uso:     la sesión guardada, pero la pasarela acaba de rechazar su token (HTTP 401): pida su token actual a quien gestiona la pasarela, y guárdelo con `stepwise login --with-token`
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
@@ -1798,9 +1801,11 @@ doctor-token-login-unreadable-unneeded = no se envió ninguno, y la pasarela res
 doctor-token-expired-taken = de { $source }; su caducidad dice que terminó hace { $ago }, pero la pasarela lo aceptó
 doctor-token-fix-new-soon = Obtener un token nuevo antes de que la pasarela empiece a rechazar este
 doctor-token-refused = origen: { $source }; la pasarela lo rechazó (HTTP 401)
+doctor-token-dropped = origen: { $source }; la pasarela responde como si no le hubiera llegado ningún token (su desafío no nombra ningún error), y la petición pasó por el proxy { $proxy }: puede que el proxy quite la cabecera Authorization
 doctor-token-refused-said = origen: { $source }; la pasarela lo rechazó (HTTP 401) diciendo «{ $said }»
 doctor-token-scope = origen: { $source }; la pasarela lo aceptó, pero dice que le falta un ámbito (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Consiga un token nuevo, o compruebe que es para esta pasarela
+doctor-token-fix-dropped = Un token nuevo se rechazaría igual: defina NO_PROXY para este host si la pasarela es accesible sin el proxy, o pida a quien gestiona el proxy que deje pasar la cabecera Authorization
 doctor-token-fix-beside-file = La pasarela acepta una sesión guardada para ella (probada ahora mismo), y --token-file tiene prioridad sobre ella: quite --token-file para usar esa sesión, o ponga en ese archivo el token actual de esta pasarela
 doctor-token-fix-beside-environment = La pasarela acepta una sesión guardada para ella (probada ahora mismo), y STEPWISE_TOKEN tiene prioridad sobre ella: elimine STEPWISE_TOKEN para usar esa sesión, o asígnele el token actual de esta pasarela
 doctor-token-fix-beside-refused = La sesión guardada para esta pasarela también se rechaza (probada ahora mismo): consiga el token actual de esta pasarela y renueve la sesión guardada (`stepwise login`, o `stepwise login --with-token` si la pasarela no ofrece inicio de sesión)

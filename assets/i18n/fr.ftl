@@ -618,6 +618,7 @@ gw-port-not-http-here = le serveur { $base } a répondu à cette requête par qu
 gw-port-tls-closed = le serveur { $base } a pris la connexion, puis l'a fermée pendant la négociation TLS : il ne parle peut-être pas TLS sur ce port, ou il refuse ce client. Vérifiez le port de --api ; `stepwise doctor` en dit plus
 gw-port-tls-silent = le serveur { $base } a pris la connexion mais n'a fait aucune négociation TLS en { $secs } s : le port ne parle peut-être pas TLS, ou le serveur est bloqué. Vérifiez le port de --api ; s'il est juste, prévenez l'exploitant de la passerelle
 gw-401-login = HTTP 401 : la passerelle a refusé le jeton de la connexion gardée par `stepwise login`. Reconnectez-vous avec `stepwise login` ; pour une passerelle à jeton fixe, gardez le jeton actuel avec `stepwise login --with-token`
+gw-token-dropped = HTTP 401 : la passerelle répond comme si aucun jeton ne l'avait atteinte (son défi ne nomme aucune erreur), bien que le jeton de { $from } soit parti par le proxy { $proxy } : le proxy retire peut-être l'en-tête Authorization, donc tout jeton serait refusé de même. Définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy, ou demandez à l'exploitant du proxy de laisser passer l'en-tête Authorization
 gw-401-login-expired = HTTP 401 : le jeton de la connexion gardée par `stepwise login` a expiré il y a { $ago }, et le fournisseur d'identité n'a donné aucun jeton de rafraîchissement pour le renouveler : c'est pourquoi la passerelle le refuse. Reconnectez-vous avec `stepwise login`
 gw-401-login-no-signin = HTTP 401 : la passerelle a refusé le jeton conservé par `stepwise login --with-token`. Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Demandez-lui son jeton actuel et gardez-le avec `stepwise login --with-token`
 gw-401-config = HTTP 401 : la passerelle a refusé le jeton du fichier de configuration (`token` ou `token_file`). Mettez-y le jeton actuel de cette passerelle, ou retirez-le et connectez-vous avec `stepwise login`
@@ -730,6 +731,7 @@ gw-title-live-contradicted = Flux en direct contredit par les listes
 gw-title-live-left-out = Le flux en direct omet des listes
 gw-title-live-refused = Flux en direct refusé
 gw-title-live-not-offered = Flux en direct plus offert
+gw-title-token-dropped = Jeton perdu en route
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1018,6 +1020,7 @@ status-refresh-failing = Renouvellement : automatique, mais le renouvellement v
 status-refresh-none = Renouvellement : impossible ; reconnectez-vous quand il ne fonctionne plus
 status-refresh-fixed = Renouvellement : impossible (un jeton donné à la main) ; quand il ne fonctionne plus, gardez le jeton actuel de la passerelle avec `stepwise login --with-token`
 status-in-use-login = Utilisé :        la connexion conservée
+status-in-use-dropped = Utilisé :        le jeton de { $from }, mais il n'a pas atteint la passerelle : { $why }
 status-in-use-login-refused = Utilisé :        la connexion conservée, mais la passerelle vient de refuser son jeton (HTTP 401) : le prochain appel le renouvelle une fois ; si la passerelle refuse aussi celui-là, reconnectez-vous avec `stepwise login`
 status-in-use-login-refused-fixed = Utilisé :        la connexion conservée, mais la passerelle vient de refuser son jeton (HTTP 401) : demandez son jeton actuel à l'exploitant de la passerelle, et gardez-le avec `stepwise login --with-token`
 status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
@@ -1795,9 +1798,11 @@ doctor-token-login-unreadable-unneeded = aucun envoyé, et la passerelle a répo
 doctor-token-expired-taken = de { $source } ; son expiration dit qu'il a pris fin il y a { $ago }, pourtant la passerelle l'a accepté
 doctor-token-fix-new-soon = Obtenez un nouveau jeton avant que la passerelle ne refuse celui-ci
 doctor-token-refused = source : { $source } ; la passerelle l'a refusé (HTTP 401)
+doctor-token-dropped = source : { $source } ; la passerelle répond comme si aucun jeton ne l'avait atteinte (son défi ne nomme aucune erreur), et la requête est passée par le proxy { $proxy } : le proxy retire peut-être l'en-tête Authorization
 doctor-token-refused-said = source : { $source } ; la passerelle l'a refusé (HTTP 401) en disant « { $said } »
 doctor-token-scope = source : { $source } ; la passerelle l'a accepté, mais dit qu'il lui manque une portée (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Obtenez un nouveau jeton, ou vérifiez qu'il est fait pour cette passerelle
+doctor-token-fix-dropped = Un nouveau jeton serait refusé de même : définissez NO_PROXY pour cet hôte si la passerelle est joignable sans le proxy, ou demandez à l'exploitant du proxy de laisser passer l'en-tête Authorization
 doctor-token-fix-beside-file = Une connexion gardée pour cette passerelle est acceptée par elle (essayée à l'instant), et --token-file passe avant elle : retirez --token-file pour utiliser cette connexion, ou mettez dans ce fichier le jeton actuel de cette passerelle
 doctor-token-fix-beside-environment = Une connexion gardée pour cette passerelle est acceptée par elle (essayée à l'instant), et STEPWISE_TOKEN passe avant elle : supprimez STEPWISE_TOKEN pour utiliser cette connexion, ou donnez-lui le jeton actuel de cette passerelle
 doctor-token-fix-beside-refused = La connexion gardée pour cette passerelle est refusée aussi (essayée à l'instant) : obtenez le jeton actuel de cette passerelle, et renouvelez la connexion gardée (`stepwise login`, ou `stepwise login --with-token` si la passerelle ne propose pas de connexion)

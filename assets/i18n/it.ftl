@@ -615,6 +615,7 @@ gw-port-not-http-here = il server { $base } ha risposto a questa richiesta con q
 gw-port-tls-closed = il server { $base } ha accettato la connessione, poi l'ha chiusa durante l'handshake TLS: forse non parla TLS su questa porta, o rifiuta questo client. Verificare la porta in --api; `stepwise doctor` dice di più
 gw-port-tls-silent = il server { $base } ha accettato la connessione ma non ha fatto alcun handshake TLS in { $secs } s: forse la porta non parla TLS, o il server è bloccato. Verificare la porta in --api; se è giusta, avvisare chi gestisce il gateway
 gw-401-login = HTTP 401: il gateway ha rifiutato il token dell'accesso conservato da `stepwise login`. Accedere di nuovo con `stepwise login`; per un gateway a token fisso, conservare quello attuale con `stepwise login --with-token`
+gw-token-dropped = HTTP 401: il gateway risponde come se nessun token lo avesse raggiunto (la sua challenge non nomina alcun errore), benché il token da { $from } sia uscito tramite il proxy { $proxy }: il proxy forse toglie l'intestazione Authorization, quindi ogni token sarebbe rifiutato allo stesso modo. Impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy, o chiedere a chi gestisce il proxy di lasciar passare l'intestazione Authorization
 gw-401-login-expired = HTTP 401: il token dell'accesso conservato da `stepwise login` è scaduto { $ago } fa, e il provider di identità non ha dato alcun token di aggiornamento per rinnovarlo: per questo il gateway lo rifiuta. Accedere di nuovo con `stepwise login`
 gw-401-login-no-signin = HTTP 401: il gateway ha rifiutato il token conservato con `stepwise login --with-token`. Non offre accesso: il suo token viene da chi lo gestisce. Chiedergli il token attuale e conservarlo con `stepwise login --with-token`
 gw-401-config = HTTP 401: il gateway ha rifiutato il token del file di configurazione (`token` o `token_file`). Inserirvi il token attuale di questo gateway, o toglierlo e accedere con `stepwise login`
@@ -727,6 +728,7 @@ gw-title-live-contradicted = Il flusso in diretta contraddice gli elenchi
 gw-title-live-left-out = Il flusso in diretta omette elenchi
 gw-title-live-refused = Flusso in diretta rifiutato
 gw-title-live-not-offered = Flusso in diretta non più offerto
+gw-title-token-dropped = Token perso per strada
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1015,6 +1017,7 @@ status-refresh-failing = Rinnovo:   automatico, ma il rinnovo appena tentato è 
 status-refresh-none = Rinnovo:   non possibile; accedere di nuovo quando smette di funzionare
 status-refresh-fixed = Rinnovo:   non possibile (un token dato a mano); quando smette di funzionare, conservare il token attuale del gateway con `stepwise login --with-token`
 status-in-use-login = In uso:    l'accesso conservato
+status-in-use-dropped = In uso:    il token da { $from }, ma non ha raggiunto il gateway: { $why }
 status-in-use-login-refused = In uso:    l'accesso conservato, ma il gateway ha appena rifiutato il suo token (HTTP 401): la prossima chiamata lo rinnova una volta; se il gateway rifiuta anche quello, accedere di nuovo con `stepwise login`
 status-in-use-login-refused-fixed = In uso:    l'accesso conservato, ma il gateway ha appena rifiutato il suo token (HTTP 401): chiedere il token attuale a chi gestisce il gateway, e conservarlo con `stepwise login --with-token`
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
@@ -1792,9 +1795,11 @@ doctor-token-login-unreadable-unneeded = nessuno inviato, e il gateway ha rispos
 doctor-token-expired-taken = da { $source }; la sua scadenza dice che è finito { $ago } fa, eppure il gateway l'ha accettato
 doctor-token-fix-new-soon = Ottenere un nuovo token prima che il gateway rifiuti questo
 doctor-token-refused = fonte: { $source }; il gateway l'ha rifiutato (HTTP 401)
+doctor-token-dropped = fonte: { $source }; il gateway risponde come se nessun token lo avesse raggiunto (la sua challenge non nomina alcun errore), e la richiesta è passata dal proxy { $proxy }: il proxy forse toglie l'intestazione Authorization
 doctor-token-refused-said = fonte: { $source }; il gateway l'ha rifiutato (HTTP 401) dicendo «{ $said }»
 doctor-token-scope = fonte: { $source }; il gateway l'ha accettato, ma dice che gli manca uno scope (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Procurarsi un nuovo token, o controllare che sia destinato a questo gateway
+doctor-token-fix-dropped = Un token nuovo sarebbe rifiutato allo stesso modo: impostare NO_PROXY per questo host se il gateway è raggiungibile senza il proxy, o chiedere a chi gestisce il proxy di lasciar passare l'intestazione Authorization
 doctor-token-fix-beside-file = Un accesso conservato per questo gateway viene accettato da esso (provato ora), e --token-file prevale su di esso: togliere --token-file per usare quell'accesso, o mettere in quel file il token attuale di questo gateway
 doctor-token-fix-beside-environment = Un accesso conservato per questo gateway viene accettato da esso (provato ora), e STEPWISE_TOKEN prevale su di esso: rimuovere STEPWISE_TOKEN per usare quell'accesso, o impostarla sul token attuale di questo gateway
 doctor-token-fix-beside-refused = Anche l'accesso conservato per questo gateway è rifiutato (provato ora): procurarsi il token attuale di questo gateway e rinnovare l'accesso conservato (`stepwise login`, o `stepwise login --with-token` dove il gateway non offre l'accesso)

@@ -617,6 +617,7 @@ gw-port-not-http-here = de server op { $base } antwoordde op dit verzoek met iet
 gw-port-tls-closed = de server op { $base } nam de verbinding aan en sloot die tijdens de TLS-handshake: misschien spreekt hij op deze poort geen TLS, of weigert hij deze client. Controleer de poort in --api; `stepwise doctor` zegt meer
 gw-port-tls-silent = de server op { $base } nam de verbinding aan maar deed binnen { $secs } s geen TLS-handshake: misschien spreekt de poort geen TLS, of hangt de server. Controleer de poort in --api; klopt die, waarschuw dan wie de gateway beheert
 gw-401-login = HTTP 401: de gateway weigerde het token van de login die `stepwise login` bewaarde. Log opnieuw in met `stepwise login`; bewaar bij een gateway met een vast token het huidige met `stepwise login --with-token`
+gw-token-dropped = HTTP 401: de gateway antwoordt alsof er geen token aankwam (zijn challenge noemt geen fout), hoewel het token uit { $from } via de proxy { $proxy } verstuurd is: de proxy haalt misschien de Authorization-header weg, dus elk token zou net zo geweigerd worden. Zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is, of vraag de beheerder van de proxy de Authorization-header door te laten
 gw-401-login-expired = HTTP 401: het token van de login die `stepwise login` bewaarde is { $ago } geleden verlopen, en de identiteitsprovider gaf geen refresh-token om het te vernieuwen: daarom weigert de gateway het. Log opnieuw in met `stepwise login`
 gw-401-login-no-signin = HTTP 401: de gateway weigerde het token dat met `stepwise login --with-token` is bewaard. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Vraag die om het huidige token en bewaar het met `stepwise login --with-token`
 gw-401-config = HTTP 401: de gateway weigerde het token uit het configuratiebestand (`token` of `token_file`). Zet daar het huidige token van deze gateway, of haal het weg en log in met `stepwise login`
@@ -729,6 +730,7 @@ gw-title-live-contradicted = Livestream spreekt de lijsten tegen
 gw-title-live-left-out = Livestream laat lijsten weg
 gw-title-live-refused = Livestream geweigerd
 gw-title-live-not-offered = Livestream niet meer aangeboden
+gw-title-token-dropped = Token onderweg kwijt
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1017,6 +1019,7 @@ status-refresh-failing = Vernieuwen: automatisch, maar de vernieuwing zojuist mi
 status-refresh-none = Vernieuwen: niet mogelijk; log opnieuw in wanneer het niet meer werkt
 status-refresh-fixed = Vernieuwen: niet mogelijk (een met de hand gegeven token); als het niet meer werkt, bewaar het huidige token van de gateway met `stepwise login --with-token`
 status-in-use-login = In gebruik: de bewaarde login
+status-in-use-dropped = In gebruik: het token uit { $from }, maar het bereikte de gateway niet: { $why }
 status-in-use-login-refused = In gebruik: de bewaarde login, maar de gateway weigerde zojuist zijn token (HTTP 401): de volgende aanroep vernieuwt het één keer; weigert de gateway dat ook, log dan opnieuw in met `stepwise login`
 status-in-use-login-refused-fixed = In gebruik: de bewaarde login, maar de gateway weigerde zojuist zijn token (HTTP 401): vraag de beheerder van de gateway om zijn huidige token, en bewaar dat met `stepwise login --with-token`
 status-in-use-spent = In gebruik: niets bruikbaars: de bewaarde login is verlopen. Voer `stepwise login` uit
@@ -1788,9 +1791,11 @@ doctor-token-login-unreadable-unneeded = geen verstuurd, en de gateway antwoordd
 doctor-token-expired-taken = uit { $source }; volgens de vervaltijd is het { $ago } geleden verlopen, maar de gateway nam het aan
 doctor-token-fix-new-soon = Vraag een nieuw token aan voordat de gateway dit weigert
 doctor-token-refused = bron: { $source }; de gateway weigerde het (HTTP 401)
+doctor-token-dropped = bron: { $source }; de gateway antwoordt alsof er geen token aankwam (zijn challenge noemt geen fout), en het verzoek ging via de proxy { $proxy }: de proxy haalt misschien de Authorization-header weg
 doctor-token-refused-said = bron: { $source }; de gateway weigerde het (HTTP 401) met de woorden "{ $said }"
 doctor-token-scope = bron: { $source }; de gateway nam het aan, maar zegt dat er een scope ontbreekt (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Vraag een nieuw token aan, of controleer of het voor deze gateway bedoeld is
+doctor-token-fix-dropped = Een nieuw token zou net zo geweigerd worden: zet NO_PROXY voor deze host als de gateway zonder de proxy bereikbaar is, of vraag de beheerder van de proxy de Authorization-header door te laten
 doctor-token-fix-beside-file = Een aanmelding die voor deze gateway bewaard is, wordt door hem aangenomen (zojuist geprobeerd), en --token-file gaat erop voor: laat --token-file weg om die aanmelding te gebruiken, of zet het huidige token van deze gateway in dat bestand
 doctor-token-fix-beside-environment = Een aanmelding die voor deze gateway bewaard is, wordt door hem aangenomen (zojuist geprobeerd), en STEPWISE_TOKEN gaat erop voor: verwijder STEPWISE_TOKEN om die aanmelding te gebruiken, of zet hem op het huidige token van deze gateway
 doctor-token-fix-beside-refused = De aanmelding die voor deze gateway bewaard is, wordt ook geweigerd (zojuist geprobeerd): vraag het huidige token van deze gateway en vernieuw de bewaarde aanmelding (`stepwise login`, of `stepwise login --with-token` waar de gateway geen aanmelding biedt)

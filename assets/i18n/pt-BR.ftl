@@ -622,6 +622,7 @@ gw-port-not-http-here = o servidor em { $base } respondeu a esta requisição co
 gw-port-tls-closed = o servidor em { $base } aceitou a conexão e a fechou durante o handshake TLS: talvez não fale TLS nesta porta, ou recuse este cliente. Confira a porta em --api; `stepwise doctor` diz mais
 gw-port-tls-silent = o servidor em { $base } aceitou a conexão mas não fez handshake TLS em { $secs } s: talvez a porta não fale TLS, ou o servidor travou. Confira a porta em --api; se estiver certa, avise quem administra o gateway
 gw-401-login = HTTP 401: o gateway recusou o token do login guardado por `stepwise login`. Entre de novo com `stepwise login`; num gateway de token fixo, guarde o atual com `stepwise login --with-token`
+gw-token-dropped = HTTP 401: o gateway responde como se nenhum token tivesse chegado (seu desafio não nomeia nenhum erro), embora o token de { $from } tenha saído pelo proxy { $proxy }: o proxy pode estar removendo o cabeçalho Authorization, então qualquer token seria recusado do mesmo jeito. Defina NO_PROXY={ $host } se o gateway for acessível sem o proxy, ou peça a quem opera o proxy para deixar passar o cabeçalho Authorization
 gw-401-login-expired = HTTP 401: o token do login guardado por `stepwise login` expirou há { $ago }, e o provedor de identidade não deu nenhum token de atualização para renová-lo: por isso o gateway o recusa. Entre de novo com `stepwise login`
 gw-401-login-no-signin = HTTP 401: o gateway recusou o token guardado com `stepwise login --with-token`. Ele não oferece login: seu token vem de quem o administra. Peça o token atual e guarde-o com `stepwise login --with-token`
 gw-401-config = HTTP 401: o gateway recusou o token do arquivo de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e entre com `stepwise login`
@@ -734,6 +735,7 @@ gw-title-live-contradicted = Fluxo ao vivo contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
 gw-title-live-not-offered = Fluxo ao vivo não mais oferecido
+gw-title-token-dropped = Token perdido no caminho
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1022,6 +1024,7 @@ status-refresh-failing = Renovação: automática, mas a renovação de agora fa
 status-refresh-none = Renovação: não é possível; faça login de novo quando ele parar de funcionar
 status-refresh-fixed = Renovação: não é possível (um token dado à mão); quando parar de funcionar, guarde o token atual do gateway com `stepwise login --with-token`
 status-in-use-login = Em uso:    o login guardado
+status-in-use-dropped = Em uso:    o token de { $from }, mas ele não chegou ao gateway: { $why }
 status-in-use-login-refused = Em uso:    o login guardado, mas o gateway acabou de recusar o token dele (HTTP 401): a próxima chamada o renova uma vez; se o gateway recusar esse também, entre de novo com `stepwise login`
 status-in-use-login-refused-fixed = Em uso:    o login guardado, mas o gateway acabou de recusar o token dele (HTTP 401): peça o token atual a quem opera o gateway, e guarde-o com `stepwise login --with-token`
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
@@ -1813,9 +1816,11 @@ doctor-token-login-unreadable-unneeded = nenhum enviado, e o gateway respondeu s
 doctor-token-expired-taken = de { $source }; a validade diz que terminou há { $ago }, mas o gateway o aceitou
 doctor-token-fix-new-soon = Obtenha um token novo antes que o gateway comece a recusar este
 doctor-token-refused = origem: { $source }; o gateway o recusou (HTTP 401)
+doctor-token-dropped = origem: { $source }; o gateway responde como se nenhum token tivesse chegado (seu desafio não nomeia nenhum erro), e a requisição passou pelo proxy { $proxy }: o proxy pode estar removendo o cabeçalho Authorization
 doctor-token-refused-said = origem: { $source }; o gateway o recusou (HTTP 401) dizendo "{ $said }"
 doctor-token-scope = origem: { $source }; o gateway o aceitou, mas diz que falta um escopo (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Obtenha um novo token, ou confira se ele é para este gateway
+doctor-token-fix-dropped = Um token novo seria recusado do mesmo jeito: defina NO_PROXY para este host se o gateway for acessível sem o proxy, ou peça a quem opera o proxy para deixar passar o cabeçalho Authorization
 doctor-token-fix-beside-file = Um login guardado para este gateway é aceito por ele (testado agora), e --token-file tem prioridade sobre ele: tire --token-file para usar esse login, ou coloque nesse arquivo o token atual deste gateway
 doctor-token-fix-beside-environment = Um login guardado para este gateway é aceito por ele (testado agora), e STEPWISE_TOKEN tem prioridade sobre ele: remova STEPWISE_TOKEN para usar esse login, ou defina-a com o token atual deste gateway
 doctor-token-fix-beside-refused = O login guardado para este gateway também é recusado (testado agora): obtenha o token atual deste gateway e renove o login guardado (`stepwise login`, ou `stepwise login --with-token` onde o gateway não oferece login)

@@ -626,6 +626,7 @@ gw-401-environment-login-kept = HTTP 401: o gateway recusou o token em STEPWISE_
 gw-401-environment-login-refused = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN, e também a sessão guardada para este gateway (testada agora). Defina STEPWISE_TOKEN com o token atual deste gateway; a sessão guardada também precisa de ser renovada (`stepwise login`, ou `stepwise login --with-token` onde o gateway não oferece início de sessão)
 gw-401-config = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e inicie sessão com `stepwise login`
 gw-401-login = HTTP 401: o gateway recusou o token da sessão guardada por `stepwise login`. Inicie sessão de novo com `stepwise login`; num gateway de token fixo, guarde o atual com `stepwise login --with-token`
+gw-token-dropped = HTTP 401: o gateway responde como se nenhum token o tivesse alcançado (o seu desafio não nomeia nenhum erro), embora o token de { $from } tenha saído pelo proxy { $proxy }: o proxy pode estar a retirar o cabeçalho Authorization, por isso qualquer token seria recusado da mesma forma. Defina NO_PROXY={ $host } se o gateway for acessível sem o proxy, ou peça a quem opera o proxy para deixar passar o cabeçalho Authorization
 gw-401-login-expired = HTTP 401: o token da sessão guardada por `stepwise login` expirou há { $ago }, e o fornecedor de identidade não deu nenhum token de atualização para o renovar: por isso o gateway recusa-o. Inicie sessão de novo com `stepwise login`
 gw-401-login-no-signin = HTTP 401: o gateway recusou o token guardado com `stepwise login --with-token`. Não oferece início de sessão: o seu token vem de quem o gere. Peça o token atual e guarde-o com `stepwise login --with-token`
 gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
@@ -710,6 +711,7 @@ gw-title-live-contradicted = Fluxo em direto contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
 gw-title-live-not-offered = Fluxo ao vivo já não oferecido
+gw-title-token-dropped = Token perdido pelo caminho
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -998,6 +1000,7 @@ status-refresh-failing = Renovação: automática, mas a renovação de agora fa
 status-refresh-none = Renovação: não é possível; volte a iniciar sessão quando ele parar de funcionar
 status-refresh-fixed = Renovação: não é possível (um token dado à mão); quando deixar de funcionar, guarde o token atual do gateway com `stepwise login --with-token`
 status-in-use-login = Em uso:    o login guardado
+status-in-use-dropped = Em uso:    o token de { $from }, mas não chegou ao gateway: { $why }
 status-in-use-login-refused = Em uso:    o login guardado, mas o gateway acabou de recusar o seu token (HTTP 401): a próxima chamada renova-o uma vez; se o gateway recusar também esse, inicie sessão de novo com `stepwise login`
 status-in-use-login-refused-fixed = Em uso:    o login guardado, mas o gateway acabou de recusar o seu token (HTTP 401): peça o token atual a quem opera o gateway, e guarde-o com `stepwise login --with-token`
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
@@ -1768,9 +1771,11 @@ doctor-token-login-unreadable-unneeded = nenhum enviado, e o gateway respondeu s
 doctor-token-expired-taken = de { $source }; a validade diz que terminou há { $ago }, mas o gateway aceitou-o
 doctor-token-fix-new-soon = Obtenha um token novo antes que o gateway comece a recusar este
 doctor-token-refused = origem: { $source }; o gateway o recusou (HTTP 401)
+doctor-token-dropped = origem: { $source }; o gateway responde como se nenhum token o tivesse alcançado (o seu desafio não nomeia nenhum erro), e o pedido passou pelo proxy { $proxy }: o proxy pode estar a retirar o cabeçalho Authorization
 doctor-token-refused-said = origem: { $source }; o gateway recusou-o (HTTP 401) dizendo «{ $said }»
 doctor-token-scope = origem: { $source }; o gateway aceitou-o, mas diz que lhe falta um âmbito (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Obtenha um novo token, ou verifique se ele é para este gateway
+doctor-token-fix-dropped = Um token novo seria recusado da mesma forma: defina NO_PROXY para este host se o gateway for acessível sem o proxy, ou peça a quem opera o proxy para deixar passar o cabeçalho Authorization
 doctor-token-fix-beside-file = Uma sessão guardada para este gateway é aceite por ele (testada agora), e --token-file tem prioridade sobre ela: retire --token-file para usar essa sessão, ou coloque nesse ficheiro o token atual deste gateway
 doctor-token-fix-beside-environment = Uma sessão guardada para este gateway é aceite por ele (testada agora), e STEPWISE_TOKEN tem prioridade sobre ela: remova STEPWISE_TOKEN para usar essa sessão, ou defina-a com o token atual deste gateway
 doctor-token-fix-beside-refused = A sessão guardada para este gateway também é recusada (testada agora): obtenha o token atual deste gateway e renove a sessão guardada (`stepwise login`, ou `stepwise login --with-token` onde o gateway não oferece início de sessão)

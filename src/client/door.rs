@@ -203,6 +203,7 @@ impl Sent {
                 .response
                 .headers()
                 .contains_key(reqwest::header::WWW_AUTHENTICATE),
+            unseen: super::bearer_unseen(self.response.headers()),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }

@@ -104,6 +104,9 @@ pub(super) struct Judged {
     /// A token given by hand was refused (401) beside a usable login kept
     /// for the gateway: whether the gateway takes that login (tried once).
     pub login_beside: Option<bool>,
+    /// The proxy a plain http:// request went through, which reads it (and
+    /// may drop its Authorization header).
+    pub proxy_plain: Option<String>,
 }
 
 impl<'a> Caller<'a> {
@@ -645,6 +648,11 @@ pub(super) async fn checks(
         unusable: caller.unusable.get(),
         needs_none: false,
         login_beside: None,
+        proxy_plain: caller
+            .gateway
+            .proxy()
+            .filter(|_| caller.gateway.base().starts_with("http:"))
+            .map(str::to_owned),
     }
 }
 

@@ -199,7 +199,7 @@ pub(super) fn check(
     if lacks_scope(report, settings, source, judged) {
         return;
     }
-    if unjudged(report, source, judged) {
+    if unjudged(report, source, judged) || dropped(report, source, judged, unauthorized) {
         return;
     }
     let expiry = jwt_expiry(token);
@@ -400,6 +400,35 @@ pub(super) fn scope_line(report: &mut Report, source: &Arg, status: u16, fix: Ar
         ),
         Some(fix),
     );
+}
+
+/// A 401 that saw no token, sent through a proxy that reads the request:
+/// the proxy's doing, not the token's (stranger 72, BU3). Said, `true`.
+fn dropped(
+    report: &mut Report,
+    source: &Arg,
+    judged: &super::contract::Judged,
+    unauthorized: Option<bool>,
+) -> bool {
+    let proxy = judged
+        .proxy_plain
+        .clone()
+        .filter(|_| unauthorized == Some(true))
+        .filter(|_| judged.challenge.unseen && judged.challenge.said.is_none());
+    let Some(proxy) = proxy else {
+        return false;
+    };
+    report.set_with(
+        "token",
+        Mark::Failed,
+        words!(
+            "doctor-token-dropped",
+            source = source.clone(),
+            proxy = proxy
+        ),
+        Some(words!("doctor-token-fix-dropped")),
+    );
+    true
 }
 
 /// The kept login is a token given by hand (`login --with-token`).

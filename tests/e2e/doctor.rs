@@ -1716,6 +1716,44 @@ fn a_proxy_s_challenged_401_page_is_the_proxy_s() {
     );
 }
 
+/// A token sent through a proxy and answered 401 by a challenge that
+/// names no error: the Token line names the proxy that may drop the
+/// Authorization header, never "get a new token" (stranger 72, BU3).
+#[test]
+fn a_token_unseen_through_a_proxy_names_the_proxy() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"steps\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = home();
+    let token = home.path().join("token.txt");
+    std::fs::write(&token, "the-right-token\n").unwrap();
+    let args = [
+        "--api",
+        "http://gateway.invalid:8080",
+        "--car",
+        "987654",
+        "--token-file",
+        token.to_str().unwrap(),
+    ];
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTP_PROXY", &proxy)],
+    ));
+    let token_line = line(&text, "Token");
+    assert!(
+        token_line.starts_with("✗ failed")
+            && token_line.contains(&format!("the request went through the proxy {proxy}: the proxy may drop the Authorization header")),
+        "{text}"
+    );
+    assert!(
+        text.contains("A new token would be refused the same"),
+        "{text}"
+    );
+    assert!(!text.contains("Get a new token"), "{text}");
+}
+
 /// A proxy's 401 with no challenge and no body at all is the proxy's too,
 /// as `steps` says it: never "none given, and the gateway wants one" with a
 /// sign-in that the proxy would answer the same way (stranger 60, BI4).

@@ -682,6 +682,48 @@ async fn a_proxy_asking_windows_sign_in_only_is_not_sent_for_a_password() {
     );
 }
 
+/// A token sent through a proxy, answered 401 by a challenge that names no
+/// error (the gateway saw no token): the proxy may drop the Authorization
+/// header, said with NO_PROXY; never "the gateway refused the token"
+/// (stranger 72, BU3). Without a token sent, the words of a token wanted.
+#[tokio::test]
+async fn a_token_unseen_through_a_proxy_names_the_proxy() {
+    let challenge = canned(
+        "401 Unauthorized",
+        &["WWW-Authenticate: Bearer realm=\"steps\""],
+        "",
+    )
+    .await;
+    let mut options = options();
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&challenge.url, None);
+    let client = Gateway::new(
+        "http://gateway.invalid:8080",
+        "words-test-device".into(),
+        Some(stepwise::secret::Secret::new("the-right-token")),
+        options,
+    )
+    .expect("client")
+    .with_token_from(Some(stepwise::config::TokenFrom::TokenFile));
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = client.list(&request).await.expect_err("refused");
+    let line = words(&error);
+    assert!(
+        line.starts_with("HTTP 401: the gateway answers as if no token reached it")
+            && line.contains(&format!(
+                "though the token from --token-file went out through the proxy {}",
+                challenge.url
+            ))
+            && line.contains("NO_PROXY=gateway.invalid")
+            && !line.contains("refused the token"),
+        "{line}"
+    );
+    assert_eq!(
+        error.recovery(),
+        stepwise::client::Recovery::Stop,
+        "{error:?}"
+    );
+}
+
 /// A proxy that answers a plain request with its own 401 page: the
 /// proxy's refusal, named, with NO_PROXY; never "the gateway wants a
 /// token", nor a sign-in to offer (stranger 70, BS7).
