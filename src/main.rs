@@ -511,10 +511,26 @@ fn report_refused(lang: Lang, cli: &Cli) -> Option<String> {
 /// The command line clap refused: a token given as an argument is refused
 /// unshown; anything else as clap says, in the reader's language.
 fn parse_failed(lang: Lang, args: &[std::ffi::OsString], e: &clap::Error) -> ExitCode {
-    match stepwise::cli::token_as_argument(lang, args, e) {
-        Some(why) => usage(why),
-        None => clap_exit(e),
+    if let Some(why) = stepwise::cli::token_as_argument(lang, args, e) {
+        return usage(why);
     }
+    // `next --car ID` without --steps-id: where a stepsID comes from, not
+    // only that one is missing (stranger 72, BU6).
+    let given = |flag: &str| args.iter().any(|a| a.to_string_lossy().starts_with(flag));
+    if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
+        && args.iter().skip(1).any(|a| a == "next")
+        && (given("--car") || given("--cars"))
+    {
+        let option = if given("--cars") { "--cars" } else { "--car" };
+        return usage(tr!(
+            lang,
+            "cli-arg-not-used",
+            command = "next",
+            option = option,
+            why = tr!(lang, "cli-arg-why-next-car")
+        ));
+    }
+    clap_exit(e)
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {

@@ -325,6 +325,15 @@ fn a_usage_error_s_command_carries_the_api_typed() {
         said.contains("`stepwise steps --api http://127.0.0.1:46702 --car ID`"),
         "{said}"
     );
+    // Without --steps-id too: where a stepsID comes from (stranger 72,
+    // BU6).
+    let out = run(home.path(), &["next", "--car", "987654"]);
+    assert_exit(&out, 2);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        said.contains("next does not use --car: it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`"),
+        "{said}"
+    );
     let out = run(home.path(), &["doctor", "--api", api, "--cars", "ids.txt"]);
     assert_exit(&out, 2);
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
