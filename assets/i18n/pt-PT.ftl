@@ -2046,5 +2046,5 @@ err-io-denied = permissão negada (este utilizador não o pode ler)
 err-io-folder = é uma pasta, não um ficheiro
 err-io-not-text = não é texto UTF-8
 gw-foreign-list = pediu-se a lista do stepsID { $asked }, e o gateway respondeu a lista do stepsID { $answered }; não é mostrada como a deste veículo. O gateway talvez tenha recomeçado este veículo com um stepsID novo: pergunte por carAssociationID (`stepwise steps --car ID`); se persistir, um proxy ou cache entre aqui e o gateway mistura as respostas
-gw-foreign-next = pediu-se o próximo passo do stepsID { $asked }, e o gateway respondeu um do stepsID { $answered }; não é mostrado como o deste veículo. Tente de novo; se persistir, um proxy ou cache entre aqui e o gateway mistura as respostas
+gw-foreign-next = pediu-se o próximo passo do stepsID { $asked }, e o gateway respondeu um do stepsID { $answered }; não é mostrado como o deste veículo. O gateway talvez tenha recomeçado este veículo com um stepsID novo: pergunte por carAssociationID (`stepwise steps --car ID`); se persistir, um proxy ou cache entre aqui e o gateway mistura as respostas
 gw-title-redirect = Redirecionamento não seguido

@@ -1714,6 +1714,14 @@ async fn a_next_step_of_another_steps_id_is_refused() {
         ),
         "{line}"
     );
+    // The way on its recovery takes (start over), never "Retry" alone
+    // (stranger 72, BU5).
+    assert_eq!(error.recovery(), Recovery::StartOver, "{error:?}");
+    assert!(
+        line.contains("ask by carAssociationID (`stepwise steps --car ID`)")
+            && !line.contains("Retry;"),
+        "{line}"
+    );
     // Its own stepsID and no step left: nothing to do.
     let own = canned(
         "200 OK",
