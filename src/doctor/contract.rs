@@ -310,7 +310,11 @@ async fn first_event(mut sent: crate::client::Sent) -> (Vec<u8>, bool) {
 /// and data. Comments, keep-alives and events of other types are passed
 /// over, as the wizard passes them over.
 fn event_data(bytes: &[u8]) -> Option<(String, String)> {
-    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    // CRLF, CR alone or LF end a line, as the event stream format says
+    // (stranger 72, BU2).
+    let text = String::from_utf8_lossy(bytes)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     let complete = &text[..text.rfind("\n\n")?];
     complete.split("\n\n").find_map(|block| {
         let field = |name: &str| -> Vec<String> {
@@ -332,7 +336,11 @@ fn event_data(bytes: &[u8]) -> Option<(String, String)> {
 /// reads as a list: one whose does is named over one whose does not (a
 /// heartbeat such as `ping`).
 fn other_event_type(bytes: &[u8]) -> Option<(String, bool)> {
-    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    // CRLF, CR alone or LF end a line, as the event stream format says
+    // (stranger 72, BU2).
+    let text = String::from_utf8_lossy(bytes)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     let complete = &text[..text.rfind("\n\n")?];
     let others: Vec<(String, bool)> = complete
         .split("\n\n")

@@ -2534,6 +2534,24 @@ fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns
     );
 }
 
+/// An event stream whose lines end in a lone CR (as the format allows):
+/// doctor reads its first list as the wizard does, never "a proxy holds
+/// events back" (stranger 72, BU2).
+#[test]
+fn an_event_stream_with_lines_ended_by_cr_is_read() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = events_gateway(
+        format!("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nid: 1\revent: steps\rdata: {list}\r\r").into_bytes(),
+        true,
+    );
+    let home = home();
+    let out = doctor_divided(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    let events = line(&text, "Live events");
+    assert!(events.starts_with("✓ ok"), "{text}");
+    assert!(!text.contains("proxy"), "{text}");
+}
+
 /// An event stream whose list comes at once as an event of another type
 /// (`update`): doctor names the type and the fix, never a proxy holding
 /// events back or nginx's buffering.
