@@ -288,6 +288,11 @@ impl Board {
         self.banner.as_ref()
     }
 
+    /// The vehicle whose own trouble the banner says, if it says one's.
+    pub fn banner_for(&self) -> Option<&str> {
+        self.banner_for.as_deref()
+    }
+
     pub fn selected_car(&self) -> Option<&str> {
         self.selected.as_deref()
     }

@@ -423,6 +423,45 @@ fn live_board() -> (State, u64) {
     (s, id)
 }
 
+/// One vehicle's live stopped (its stepsID unknown), then the shared
+/// stream fails for all (the gateway out of reach): the stream's trouble
+/// is said over that one vehicle's, never left under "live goes on for the
+/// other vehicles" (stranger 72, BU4).
+#[test]
+fn a_shared_stream_s_trouble_is_said_over_one_vehicle_s_stop() {
+    let mut s = board();
+    let effects = ch(&mut s, 'w');
+    let asked = requests(&effects);
+    assert_eq!(asked[0].0, "D4");
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: stepwise::wire::ErrorBody::new(None, "no such carAssociationID"),
+        retry_after: None,
+        proxy: None,
+    };
+    let effects = answer(&mut s, &asked[0], Err(unknown), 30);
+    let (id, _) = followed(&effects).expect("the others are followed");
+    let stopped = s.board().unwrap().banner().cloned();
+    assert!(
+        stopped
+            .as_ref()
+            .is_some_and(|b| b.title.starts_with("Live stopped for D4")),
+        "{stopped:?}"
+    );
+    let down = GatewayError::Unreachable {
+        base: "http://gw.example/".into(),
+        detail: "connection refused".into(),
+    };
+    let update = LiveUpdate::Error {
+        error: down,
+        retrying: true,
+    };
+    live(&mut s, "A1", id, update, 41);
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert!(banner.title.starts_with("Live stream of "), "{banner:?}");
+}
+
 /// A board vehicle's live stream that sends an `event: error` (the
 /// gateway's code) and is tried again: said on the board with the
 /// vehicle and the code, not only in the report; over when its list comes

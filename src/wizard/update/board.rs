@@ -346,9 +346,6 @@ pub(super) fn live_trouble(
     let Some(said) = session.banner().cloned() else {
         return;
     };
-    if error_on_show(state) {
-        return;
-    }
     // The trouble of a stream the board's followers share is the stream's,
     // not this vehicle's alone (stranger 53, BB8).
     let shared = state
@@ -356,6 +353,13 @@ pub(super) fn live_trouble(
         .followed()
         .len()
         .min(crate::client::live::MAX_STREAM_IDS);
+    // A shared stream's trouble is said over one other vehicle's error
+    // (an unknown id's "live stopped"): it concerns them all (stranger
+    // 72, BU4).
+    let over_one = group && shared > 1 && state.vehicles.banner_for().is_some_and(|c| c != car);
+    if error_on_show(state) && !over_one {
+        return;
+    }
     let title = if group && shared > 1 {
         tr!(
             lang,
