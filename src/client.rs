@@ -2268,8 +2268,22 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
         {
             answer.bearer_said = None;
         }
+        // Nor is a scope that holds it: no command is built of it
+        // (stranger 73, BV7).
+        if let Some(scope) = answer.scope_wanted.as_mut() {
+            *scope = without_secret(scope, token);
+        }
     }
     answer
+}
+
+/// The words of `scopes` that do not repeat the token.
+pub(crate) fn without_secret(scopes: &str, token: &Secret) -> String {
+    scopes
+        .split_whitespace()
+        .filter(|word| !repeats_secret(word, token))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {

@@ -89,7 +89,14 @@ pub struct Sent {
 /// (no challenge naming an error, no words in the body). A body that says
 /// why is no "as if no token reached it" (stranger 68, BQ8).
 async fn refusal_words(sent: Sent) -> (Sent, Option<String>, bool) {
-    let said = super::bearer_said(sent.headers());
+    // The challenge's words, never with the token they may repeat
+    // (stranger 73, BV7).
+    let said = super::bearer_said(sent.headers()).filter(|said| {
+        !sent
+            .token
+            .as_ref()
+            .is_some_and(|t| super::repeats_secret(said, t))
+    });
     let unseen = super::bearer_unseen(sent.headers());
     if said.is_some() {
         return (sent, said, unseen);
@@ -318,5 +325,36 @@ impl Gateway {
     /// A transport failure as a typed error, the token cut out of its text.
     pub(crate) fn failure(&self, error: &reqwest::Error, token: Option<&Secret>) -> GatewayError {
         super::redact(self.transport_error(error), token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 401 whose challenge repeats the token sent: its words are not
+    /// taken, and the token is never among them (stranger 73, BV7).
+    #[tokio::test]
+    async fn refusal_words_never_carry_the_token() {
+        let token = "s3cret-t0ken-abcdef0123456789";
+        let mut response = http::Response::new(Vec::new());
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        response.headers_mut().insert(
+            reqwest::header::WWW_AUTHENTICATE,
+            HeaderValue::from_str(&format!(
+                "Bearer error=\"invalid_token\", error_description=\"the token {token} expired\""
+            ))
+            .unwrap(),
+        );
+        let sent = Sent {
+            response: reqwest::Response::from(response),
+            token: Some(Secret::new(token)),
+        };
+        let (_, said, unseen) = refusal_words(sent).await;
+        assert!(
+            said.as_deref().is_none_or(|s| !s.contains(token)),
+            "{said:?}"
+        );
+        assert!(!unseen);
     }
 }

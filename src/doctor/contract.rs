@@ -265,6 +265,11 @@ impl<'a> Caller<'a> {
         }
         let mut challenge = self.challenge.borrow_mut();
         if let Some(scope) = crate::client::scope_wanted(&answer.headers) {
+            // Never with the token it may repeat (stranger 73, BV7).
+            let scope = match &self.token {
+                Some(token) => crate::client::without_secret(&scope, token),
+                None => scope,
+            };
             challenge.scope.get_or_insert((status, scope));
         }
         let said = crate::client::bearer_said(&answer.headers).filter(|said| {

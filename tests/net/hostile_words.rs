@@ -682,6 +682,57 @@ async fn a_proxy_asking_windows_sign_in_only_is_not_sent_for_a_password() {
     );
 }
 
+/// A challenge that repeats the token sent, in its words or its scope:
+/// the token is never in the words, nor in a command built of them
+/// (stranger 73, BV7).
+#[tokio::test]
+async fn a_challenge_that_repeats_the_token_never_shows_it() {
+    let token = "s3cret-t0ken-abcdef0123456789";
+    let said = canned(
+        "401 Unauthorized",
+        &[&format!(
+            "WWW-Authenticate: Bearer realm=\"steps\", error=\"invalid_token\", error_description=\"the token {token} expired\""
+        )],
+        "",
+    )
+    .await;
+    let scope = canned(
+        "403 Forbidden",
+        &[&format!(
+            "WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:read {token}\""
+        )],
+        "",
+    )
+    .await;
+    for gateway in [&said.url, &scope.url] {
+        let client = Gateway::new(
+            gateway,
+            "words-test-device".into(),
+            Some(stepwise::secret::Secret::new(token)),
+            options(),
+        )
+        .expect("client")
+        .with_token_from(Some(stepwise::config::TokenFrom::TokenFile));
+        let request = ListRequest::new(Lookup::Car("987654".into()));
+        let error = client.list(&request).await.expect_err("refused");
+        let line = words(&error);
+        assert!(
+            !line.contains(token) && !format!("{error:?}").contains(token),
+            "{line}"
+        );
+    }
+    let client = Gateway::new(
+        &scope.url,
+        "words-test-device".into(),
+        Some(stepwise::secret::Secret::new(token)),
+        options(),
+    )
+    .expect("client");
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let line = words(&client.list(&request).await.expect_err("refused"));
+    assert!(line.contains("lacks the scope steps:read"), "{line}");
+}
+
 /// A token sent through a proxy, answered 401 by a challenge that names no
 /// error (the gateway saw no token): the proxy may drop the Authorization
 /// header, said with NO_PROXY; never "the gateway refused the token"
