@@ -247,6 +247,13 @@ impl Gateway {
         if source.refuses_call(&key) || super::scope_wanted(sent.headers()).is_some() {
             return Ok(sent);
         }
+        // A challenge that saw no token, through a proxy that reads the
+        // request: the proxy may drop the header, and renewing would spend
+        // a refresh token for nothing; said as the proxy's (stranger 73,
+        // BV1).
+        if self.dropped_by_proxy(sent.headers()) {
+            return Ok(sent);
+        }
         let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
         match source.after_refusal(oauth, used).await {
             Ok(Some(fresh)) => {
@@ -283,6 +290,16 @@ impl Gateway {
             }
             Err(e) => Err(GatewayError::Auth(e)),
         }
+    }
+
+    /// A 401 challenge that names no error nor words, to a plain request
+    /// through a proxy: the token may not have reached the gateway.
+    fn dropped_by_proxy(&self, headers: &reqwest::header::HeaderMap) -> bool {
+        self.base.scheme() == "http"
+            && self.proxy.is_some()
+            && headers.contains_key(reqwest::header::WWW_AUTHENTICATE)
+            && super::bearer_unseen(headers)
+            && super::bearer_said(headers).is_none()
     }
 
     /// One request with one token.

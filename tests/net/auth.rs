@@ -863,6 +863,52 @@ async fn a_token_due_to_expire_is_refreshed_before_use_and_kept() {
     assert!(kept.seconds_left(unix_now()).unwrap() > 3000);
 }
 
+/// A login's token through a proxy, answered 401 by a challenge that names
+/// no error: the proxy may drop the header; said so, and no refresh token
+/// is spent on it (stranger 73, BV1).
+#[tokio::test]
+async fn a_login_token_unseen_through_a_proxy_is_not_renewed() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let body = r#"{"message":"missing, wrong or expired bearer token"}"#;
+    let proxy = crate::canned::answering(
+        format!(
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"steps\"\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let mut options = ClientOptions {
+        retries: 0,
+        ..ClientOptions::default()
+    };
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy, None);
+    let client = Gateway::new(
+        "http://gateway.invalid:8080",
+        "test-device".into(),
+        None,
+        options,
+    )
+    .unwrap()
+    .with_token_source(source.clone())
+    .with_token_from(Some(stepwise::config::TokenFrom::Login));
+    let error = client
+        .list(&ListRequest::new(Lookup::Car("987654".into())))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(error, GatewayError::TokenDropped { .. }),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("the proxy may drop the Authorization header"),
+        "{words}"
+    );
+    assert_eq!(source.token_requests().await, 0, "no refresh spent");
+}
+
 #[tokio::test]
 async fn a_refused_token_is_refreshed_once_and_the_call_retried() {
     let provider = Provider::start(quick()).await;
