@@ -1122,6 +1122,14 @@ fn in_use_line(
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
+        Some(from) if let Some(Refusal::Unasked(e)) = &given_refused => tr!(
+            lang,
+            "status-in-use-other-unasked",
+            from = from_text(lang, from),
+            why = crate::describe::gateway_error(lang, e)
+                .trim_end_matches('.')
+                .to_owned()
+        ),
         // No token seen, through a proxy: its words, whatever the token
         // (stranger 72, BU3).
         Some(from) if let Some(Refusal::Dropped(e)) = &given_refused => tr!(
@@ -1222,6 +1230,9 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
                 Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. })) => {
                     Some(Refusal::Dropped(Box::new(e)))
                 }
+                // Not asked (nothing listens, a proxy's own answer): said,
+                // never "in use" as if tried (stranger 73, BV8).
+                Trial::NotTried(Some(e)) => Some(Refusal::Unasked(Box::new(e))),
                 _ => None,
             }
         }
@@ -1275,6 +1286,8 @@ enum Refusal {
     /// A 401 that saw no token, sent through a proxy that may drop the
     /// Authorization header (stranger 72, BU3).
     Dropped(Box<GatewayError>),
+    /// Not asked: why.
+    Unasked(Box<GatewayError>),
 }
 
 /// When a token given by hand (not a kept login) expired, by the expiry
@@ -1371,6 +1384,12 @@ fn status_json(
 ) -> String {
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
+    // Why the token in use could not be tried, in English (stranger 73,
+    // BV8).
+    let unasked = match &refused {
+        Some(Refusal::Unasked(e)) => Some(crate::describe::gateway_error(Lang::En, e)),
+        _ => None,
+    };
     let value = StatusJson {
         gateway,
         signed_in,
@@ -1392,19 +1411,20 @@ fn status_json(
         login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
         gateway_error: match asked {
             Some(Asked::Unasked(why)) => Some(why.clone()),
-            _ => None,
+            _ => unasked,
         },
         token_needed: match asked {
             Some(Asked::Needed | Asked::NeededFixed) => Some(true),
             Some(Asked::NotNeeded) => Some(false),
             Some(Asked::Unasked(_)) | None => None,
         },
-        token_refused: refused.map(|refusal| match refusal {
-            Refusal::Status(status, scope) => RefusedJson { status, scope },
-            Refusal::Dropped(_) => RefusedJson {
+        token_refused: refused.and_then(|refusal| match refusal {
+            Refusal::Status(status, scope) => Some(RefusedJson { status, scope }),
+            Refusal::Dropped(_) => Some(RefusedJson {
                 status: 401,
                 scope: None,
-            },
+            }),
+            Refusal::Unasked(_) => None,
         }),
         renewal_error,
     };

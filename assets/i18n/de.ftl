@@ -1026,6 +1026,7 @@ status-in-use-spent-fixed = In Gebrauch: nichts Brauchbares: das von Hand hinter
 status-in-use-ended = In Gebrauch: nichts Brauchbares: der Identitätsanbieter hat die aufbewahrte Anmeldung beendet. `stepwise login` ausführen
 status-in-use-client = In Gebrauch: nichts Brauchbares: Der Identitätsanbieter nimmt die Client-ID der gespeicherten Anmeldung nicht an. Mit der ID anmelden, die er kennt: `stepwise login --client-id ID`
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
+status-in-use-other-unasked = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung), nicht geprüft: das Gateway ließ sich nicht fragen, ob es es annimmt: { $why }
 status-in-use-other-expired = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber es ist am { $time } abgelaufen, laut dem darin geschriebenen Ablauf: dort ein aktuelles einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
 status-in-use-other-refused = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber das Gateway hat es eben abgewiesen (HTTP { $status }): dort das aktuelle Token des Gateways einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
 status-in-use-other-scope = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber das Gateway sagt, ihm fehle der Scope { $scope } (HTTP { $status }): bei dem, der die Tokens des Gateways ausgibt, eines mit diesem Scope erbitten

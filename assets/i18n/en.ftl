@@ -900,6 +900,7 @@ status-in-use-spent-fixed = In use:    nothing usable: the token kept by hand (l
 status-in-use-ended = In use:    nothing usable: the identity provider ended the kept login. Run `stepwise login`
 status-in-use-client = In use:    nothing usable: the identity provider does not take the kept login's client id. Sign in with the one it knows: `stepwise login --client-id ID`
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
+status-in-use-other-unasked = In use:    a token from { $from } (it wins over a kept login), not tried: the gateway could not be asked whether it takes it: { $why }
 status-in-use-other-expired = In use:    a token from { $from } (it wins over a kept login), but it expired at { $time }, by the expiry written in it: put a current one there, or remove it to use a kept login
 status-in-use-other-refused = In use:    a token from { $from } (it wins over a kept login), but the gateway refused it just now (HTTP { $status }): put the gateway's current token there, or remove it to use a kept login
 status-in-use-other-scope = In use:    a token from { $from } (it wins over a kept login), but the gateway says it lacks the scope { $scope } (HTTP { $status }): ask whoever gives the gateway's tokens for one with that scope

@@ -1029,6 +1029,7 @@ status-in-use-spent-fixed = En uso:     nada utilizable: el token guardado a man
 status-in-use-ended = En uso:     nada utilizable: el proveedor de identidad terminó la sesión guardada. Ejecute `stepwise login`
 status-in-use-client = En uso:     nada utilizable: el proveedor de identidad no acepta el id de cliente de la sesión guardada. Inicie sesión con el que conoce: `stepwise login --client-id ID`
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
+status-in-use-other-unasked = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada), sin probar: no se pudo preguntar a la pasarela si lo acepta: { $why }
 status-in-use-other-expired = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero caducó el { $time }, según la caducidad escrita en él: ponga uno vigente ahí, o quítelo para usar una sesión guardada
 status-in-use-other-refused = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero la pasarela acaba de rechazarlo (HTTP { $status }): ponga ahí el token vigente de la pasarela, o quítelo para usar una sesión guardada
 status-in-use-other-scope = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero la pasarela dice que le falta el scope { $scope } (HTTP { $status }): pida a quien emite los tokens de la pasarela uno con ese scope

@@ -1029,6 +1029,7 @@ status-in-use-spent-fixed = Utilisé :        rien d'utilisable : le jeton con
 status-in-use-ended = Utilisé :        rien d'utilisable : le fournisseur d'identité a mis fin à la connexion conservée. Lancez `stepwise login`
 status-in-use-client = Utilisé :        rien d'utilisable : le fournisseur d'identité ne prend pas l'identifiant client de la connexion conservée. Connectez-vous avec celui qu'il connaît : `stepwise login --client-id ID`
 status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
+status-in-use-other-unasked = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée), non essayé : impossible de demander à la passerelle si elle le prend : { $why }
 status-in-use-other-expired = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais il a expiré le { $time }, d'après l'expiration écrite dedans : mettez-en un à jour à cet endroit, ou retirez-le pour utiliser une connexion conservée
 status-in-use-other-refused = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais la passerelle vient de le refuser (HTTP { $status }) : mettez à cet endroit le jeton actuel de la passerelle, ou retirez-le pour utiliser une connexion conservée
 status-in-use-other-scope = Utilisé :        un jeton de { $from } (il l'emporte sur une connexion conservée), mais la passerelle dit qu'il lui manque le scope { $scope } (HTTP { $status }) : demandez à qui délivre les jetons de la passerelle un jeton avec ce scope

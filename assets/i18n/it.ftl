@@ -1026,6 +1026,7 @@ status-in-use-spent-fixed = In uso:    niente di utilizzabile: il token conserva
 status-in-use-ended = In uso:    niente di utilizzabile: il fornitore di identità ha terminato l'accesso conservato. Eseguire `stepwise login`
 status-in-use-client = In uso:    niente di utilizzabile: il fornitore di identità non accetta l'id client dell'accesso conservato. Accedere con quello che conosce: `stepwise login --client-id ID`
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
+status-in-use-other-unasked = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato), non provato: non si è potuto chiedere al gateway se lo accetta: { $why }
 status-in-use-other-expired = In uso:    un token da { $from } (prevale su un accesso conservato), ma è scaduto il { $time }, secondo la scadenza scritta in esso: metterne uno attuale lì, o toglierlo per usare un accesso conservato
 status-in-use-other-refused = In uso:    un token da { $from } (prevale su un accesso conservato), ma il gateway l'ha appena rifiutato (HTTP { $status }): metterci il token attuale del gateway, o toglierlo per usare un accesso conservato
 status-in-use-other-scope = In uso:    un token da { $from } (prevale su un accesso conservato), ma il gateway dice che gli manca lo scope { $scope } (HTTP { $status }): chiedere a chi rilascia i token del gateway uno con quello scope

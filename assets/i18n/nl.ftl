@@ -1028,6 +1028,7 @@ status-in-use-spent-fixed = In gebruik: niets bruikbaars: het met de hand bewaar
 status-in-use-ended = In gebruik: niets bruikbaars: de identiteitsprovider heeft de bewaarde login beëindigd. Voer `stepwise login` uit
 status-in-use-client = In gebruik: niets bruikbaars: de identiteitsprovider neemt de client-id van de bewaarde login niet aan. Meld u aan met de id die hij kent: `stepwise login --client-id ID`
 status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaarde login)
+status-in-use-other-unasked = In gebruik: een token uit { $from } (gaat voor een bewaarde login), niet geprobeerd: de gateway kon niet gevraagd worden of hij het aanneemt: { $why }
 status-in-use-other-expired = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar het is verlopen op { $time }, volgens de vervaldatum erin: zet daar een actueel token, of haal het weg om een bewaarde aanmelding te gebruiken
 status-in-use-other-refused = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar de gateway weigerde het zojuist (HTTP { $status }): zet daar het actuele token van de gateway, of haal het weg om een bewaarde aanmelding te gebruiken
 status-in-use-other-scope = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar de gateway zegt dat het de scope { $scope } mist (HTTP { $status }): vraag wie de tokens van de gateway uitgeeft om een token met die scope

@@ -1033,6 +1033,7 @@ status-in-use-spent-fixed = Em uso:    nada utilizável: o token guardado à mã
 status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade encerrou o login guardado. Execute `stepwise login`
 status-in-use-client = Em uso:    nada utilizável: o provedor de identidade não aceita o id de cliente do login guardado. Entre com o que ele conhece: `stepwise login --client-id ID`
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
+status-in-use-other-unasked = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado), não testado: não foi possível perguntar ao gateway se ele o aceita: { $why }
 status-in-use-other-expired = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar um login guardado
 status-in-use-other-refused = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas o gateway acabou de recusá-lo (HTTP { $status }): ponha lá o token atual do gateway, ou remova-o para usar um login guardado
 status-in-use-other-scope = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas o gateway diz que lhe falta o escopo { $scope } (HTTP { $status }): peça a quem emite os tokens do gateway um com esse escopo

@@ -1009,6 +1009,7 @@ status-in-use-spent-fixed = Em uso:    nada utilizável: o token guardado à mã
 status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade terminou o login guardado. Execute `stepwise login`
 status-in-use-client = Em uso:    nada utilizável: o fornecedor de identidade não aceita o id de cliente da sessão guardada. Inicie sessão com o que ele conhece: `stepwise login --client-id ID`
 status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
+status-in-use-other-unasked = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado), não testado: não foi possível perguntar ao gateway se o aceita: { $why }
 status-in-use-other-expired = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar uma sessão guardada
 status-in-use-other-refused = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas o gateway acabou de o recusar (HTTP { $status }): ponha lá o token atual do gateway, ou remova-o para usar uma sessão guardada
 status-in-use-other-scope = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas o gateway diz que lhe falta o âmbito { $scope } (HTTP { $status }): peça a quem emite os tokens do gateway um com esse âmbito

@@ -1389,6 +1389,35 @@ fn serve_stops_in_order_on_sigint_sigterm_and_sighup() {
     }
 }
 
+/// `auth status` with a token given by hand and a gateway it could not
+/// ask: said not tried, with why, exit 1 and `gateway_error` in --json;
+/// never "In use" as if tried (stranger 73, BV8).
+#[test]
+fn auth_status_says_a_given_token_it_could_not_try() {
+    let home = home();
+    let token = home.path().join("token.txt");
+    std::fs::write(&token, "a-token-of-the-gateway\n").unwrap();
+    let down = format!("http://127.0.0.1:{}", crate::pty::free_port());
+    let args = [
+        "--api",
+        down.as_str(),
+        "--token-file",
+        token.to_str().unwrap(),
+        "auth",
+        "status",
+    ];
+    let out = run(home.path(), &args);
+    let said = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("not tried: the gateway could not be asked whether it takes it: cannot reach the gateway"),
+        "{said}"
+    );
+    let out = run(home.path(), &[&args[..], &["--json"]].concat());
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert!(json["gateway_error"].is_string(), "{json}");
+}
+
 /// Ctrl-C on `steps --cars` before every list is in: a line on stderr says
 /// the run was cut and why nothing was printed, exit 130 (stranger 69,
 /// BR14).
