@@ -1122,14 +1122,22 @@ fn in_use_line(
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
-        Some(from) if let Some(Refusal::Unasked(e)) = &given_refused => tr!(
-            lang,
-            "status-in-use-other-unasked",
-            from = from_text(lang, from),
-            why = crate::describe::gateway_error(lang, e)
-                .trim_end_matches('.')
-                .to_owned()
-        ),
+        Some(from) if let Some(Refusal::Unasked(e)) = &given_refused => {
+            // The line of its source (a config file's token does not win
+            // over a login), then why it was not tried.
+            let source = from_text(lang, from);
+            let line = if from == TokenFrom::Config {
+                tr!(lang, "status-in-use-config", from = source)
+            } else {
+                tr!(lang, "status-in-use-other", from = source)
+            };
+            let why = crate::describe::gateway_error(lang, e);
+            let why = why.trim_end_matches('.').to_owned();
+            format!(
+                "{line}, {}",
+                tr!(lang, "status-in-use-not-tried", why = why)
+            )
+        }
         // No token seen, through a proxy: its words, whatever the token
         // (stranger 72, BU3).
         Some(from) if let Some(Refusal::Dropped(e)) = &given_refused => tr!(
