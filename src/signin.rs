@@ -236,7 +236,16 @@ pub async fn login(
             Err(e @ AuthError::Discovery(crate::auth::Discovery::NotOffered { .. })) => {
                 return Err(not_offered(lang, settings, &gateway, &e).await);
             }
-            Err(e) => return Err(Failure::auth(lang, &e)),
+            // What answered is no HTTP: the steps call says whether the
+            // address says http:// to a TLS server (stranger 73, BV9).
+            Err(e) => {
+                if let Trial::NotTried(Some(why)) = try_token(settings, &gateway, None).await
+                    && wrong_scheme(&why)
+                {
+                    return Err(Failure::error(crate::describe::gateway_error(lang, &why)));
+                }
+                return Err(Failure::auth(lang, &e));
+            }
         };
     // --device where the provider offers none: said, never a browser
     // sign-in instead on a machine that may have no browser (stranger 60,
@@ -520,6 +529,13 @@ pub async fn login_with_token(
     // A token the gateway refuses is not kept: it would take the place of
     // a kept one that works.
     let trial = try_token(settings, &gateway, Some(token)).await;
+    // An address found wrong (TLS where it says http://, or no TLS where it
+    // says https://): nothing is kept under it (stranger 73, BV9).
+    if let Trial::NotTried(Some(e)) = &trial
+        && wrong_scheme(e)
+    {
+        return Err(Failure::error(crate::describe::gateway_error(lang, e)));
+    }
     if trial == Trial::Refused {
         // Its tokens come from its sign-in (and expire): no one gives a
         // "current token" to ask for.
@@ -601,6 +617,14 @@ async fn not_offered(lang: Lang, settings: &Settings, gateway: &str, e: &AuthErr
         )),
         _ => Failure::auth(lang, e),
     }
+}
+
+/// The address says http:// to a TLS server, or https:// to a plain one.
+fn wrong_scheme(error: &GatewayError) -> bool {
+    matches!(
+        error,
+        GatewayError::WantsTls { .. } | GatewayError::Port { .. }
+    )
 }
 
 /// The token never reached a gateway: the address may be wrong.

@@ -529,6 +529,50 @@ fn serve_tls_writes_a_client_certificate_it_takes() {
     );
 }
 
+/// `login` to http:// on a TLS port says to use https://, as steps does,
+/// never "check that it runs"; `login --with-token` keeps nothing under
+/// that address (stranger 73, BV9).
+#[test]
+fn login_on_a_tls_port_with_http_says_use_https() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls_with(home.path(), dir.path(), &["--auth", "device"]);
+    let plain = server.url.replacen("https://", "http://", 1);
+    let login = |args: &[&str]| {
+        let mut cmd = Command::cargo_bin("stepwise").expect("the binary is built");
+        cmd.env("HOME", home.path())
+            .env("STEPWISE_TOKEN_STORE", "file")
+            .env_remove("STEPWISE_API")
+            .env_remove("STEPWISE_TOKEN")
+            .env_remove("STEPWISE_LANG")
+            .env_remove("LANG");
+        for var in crate::pty::PROXY_ENV {
+            cmd.env_remove(var);
+        }
+        cmd.args(args)
+            .write_stdin("a-token-0123\n")
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["login", "--device", "--api", &plain][..],
+        &["login", "--with-token", "--api", &plain][..],
+    ] {
+        let out = login(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("speaks TLS")
+                && err.contains("Use https://")
+                && !err.contains("Check that it runs"),
+            "{args:?}: {err}"
+        );
+    }
+    let logins = home.path().join(".local/share/stepwise/logins.json");
+    let kept = std::fs::read_to_string(&logins).unwrap_or_default();
+    assert!(!kept.contains("127.0.0.1"), "{kept}");
+}
+
 /// http:// on a TLS port: the server answered, in TLS, so doctor says to
 /// use https://, never that the gateway may be down or overloaded.
 #[test]
