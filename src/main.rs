@@ -514,6 +514,17 @@ fn parse_failed(lang: Lang, args: &[std::ffi::OsString], e: &clap::Error) -> Exi
     if let Some(why) = stepwise::cli::token_as_argument(lang, args, e) {
         return usage(why);
     }
+    // login and logout refuse --token-file: never suggested to them
+    // (stranger 73, BV10).
+    let signing = args.iter().skip(1).any(|a| a == "login" || a == "logout");
+    let text = stepwise::cli::error_text(lang, e);
+    if e.kind() == clap::error::ErrorKind::UnknownArgument && signing {
+        let suggested = "; did you mean '--token-file'?";
+        if text.contains(suggested) {
+            say(&text.replacen(suggested, "", 1));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
     // `next --car ID` without --steps-id: where a stepsID comes from, not
     // only that one is missing (stranger 72, BU6).
     let given = |flag: &str| args.iter().any(|a| a.to_string_lossy().starts_with(flag));

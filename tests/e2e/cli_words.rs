@@ -334,6 +334,17 @@ fn a_usage_error_s_command_carries_the_api_typed() {
         said.contains("next does not use --car: it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`"),
         "{said}"
     );
+    // login and logout are never told of the --token-file they refuse
+    // (stranger 73, BV10).
+    for args in [&["login", "--token", "x"][..], &["logout", "--tokn"][..]] {
+        let out = run(home.path(), args);
+        assert_exit(&out, 2);
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            said.contains("unexpected argument") && !said.contains("--token-file"),
+            "{said}"
+        );
+    }
     let out = run(home.path(), &["doctor", "--api", api, "--cars", "ids.txt"]);
     assert_exit(&out, 2);
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
