@@ -1637,7 +1637,11 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
             // A 5xx of the proxy's own: it let the call through and got no
             // answer from the provider (down, or out of its reach), a
             // failure for now, not a refusal (stranger 52, BA6).
-            if *status >= 500 {
+            // A provider on this machine: a proxy elsewhere never reaches
+            // it, and retrying cannot help (stranger 73, BV6).
+            if *status >= 500 && crate::net::is_loopback_host(&host) {
+                said!("auth-proxy-5xx-loopback", status = *status, said = said)
+            } else if *status >= 500 {
                 said!("auth-proxy-5xx", status = *status, said = said)
             } else {
                 said!("auth-proxy-answered", status = *status, said = said)
@@ -2198,6 +2202,37 @@ mod tests {
                 && !words.contains("refused the token"),
             "{words}"
         );
+    }
+
+    /// A proxy's own 5xx to a sign-in call for a provider on this machine:
+    /// NO_PROXY, never "retry later … ask who runs localhost" (stranger 73,
+    /// BV6); one elsewhere keeps "retry later".
+    #[test]
+    fn a_proxy_s_5xx_for_a_provider_on_this_machine_says_no_proxy() {
+        let words = |url: &str| {
+            auth_error(
+                Lang::En,
+                &AuthError::Proxy {
+                    url: url.into(),
+                    proxy: "http://proxy.example:3128".into(),
+                    from: "http_proxy",
+                    credentials: false,
+                    trouble: crate::auth::ProxyTrouble::Answered {
+                        status: 503,
+                        said: String::new(),
+                    },
+                },
+            )
+        };
+        let here = words("http://localhost:46730/.well-known/openid-configuration");
+        assert!(
+            here.contains("is on this machine")
+                && here.contains("NO_PROXY=localhost")
+                && !here.contains("Retry later"),
+            "{here}"
+        );
+        let there = words("https://idp.example/.well-known/openid-configuration");
+        assert!(there.contains("Retry later"), "{there}");
     }
 
     /// A client the provider knows but wants authenticated is not said
