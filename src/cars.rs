@@ -368,15 +368,25 @@ pub fn one_line_values(text: &str) -> Option<usize> {
     (values > 1).then_some(values)
 }
 
+/// Whether every line of `text` holds one value at most (an ids file of
+/// one column, whatever its indentation).
+fn one_value_a_line(text: &str) -> bool {
+    content(text).all(|(_, line)| fields(line).iter().filter(|f| !f.is_empty()).count() <= 1)
+}
+
 /// The lines (numbered from 1) of a file with a named ids column whose
 /// row holds other values but no id in that column: skipped, and said.
 pub fn rows_without_id(text: &str) -> Vec<usize> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let Some(Column::Named(column) | Column::Under(column)) = find_column(&text) else {
-        return Vec::new();
+    // With no heading, the first column; a file of one value a line has no
+    // row without its id (an indented id is read: stranger 74, BW2).
+    let (column, heading) = match find_column(&text) {
+        Some(Column::Named(column) | Column::Under(column)) => (column, 1),
+        None if !one_value_a_line(&text) => (0, 0),
+        _ => return Vec::new(),
     };
     content(&text)
-        .skip(1)
+        .skip(heading)
         .filter(|(_, line)| {
             let fields = fields(line);
             fields.get(column).is_none_or(|id| id.is_empty())
@@ -405,6 +415,9 @@ pub fn parse(text: &str) -> Result<Vec<String>, IdsError> {
         }
         None => (0, false),
     };
+    // One value a line, however indented (a tab before an id is no empty
+    // first column: stranger 74, BW2).
+    let lone = !heading && one_value_a_line(&text);
     let mut ids: Vec<String> = Vec::new();
     let mut bad: Vec<(usize, String)> = Vec::new();
     // A bad line held a number as Excel writes it.
@@ -422,7 +435,15 @@ pub fn parse(text: &str) -> Result<Vec<String>, IdsError> {
             continue;
         }
         let fields = fields(line);
-        let id = fields.get(column).copied().unwrap_or_default();
+        let id = if lone {
+            fields
+                .iter()
+                .copied()
+                .find(|f| !f.is_empty())
+                .unwrap_or_default()
+        } else {
+            fields.get(column).copied().unwrap_or_default()
+        };
         if id.is_empty() {
             continue;
         }
@@ -474,6 +495,19 @@ mod tests {
         assert_eq!(parse(text).unwrap(), ["C0001", "C0002"]);
         assert_eq!(rows_without_id(text), [3]);
         assert!(rows_without_id("C0001\n\nC0002\n").is_empty());
+        // With no heading, the first column's empty cells are said too;
+        // an indented id in a file of one value a line is read, never
+        // dropped (stranger 74, BW2).
+        assert_eq!(rows_without_id("AB-1;x\n;y\nCD-2;z\n"), [2]);
+        assert_eq!(
+            parse("CAR001\n\tCAR002\nCAR003\n").unwrap(),
+            ["CAR001", "CAR002", "CAR003"]
+        );
+        assert_eq!(
+            parse("  CAR001  \n\tCAR002\n").unwrap(),
+            ["CAR001", "CAR002"]
+        );
+        assert!(rows_without_id("CAR001\n\tCAR002\n").is_empty());
     }
 
     #[test]
