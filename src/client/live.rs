@@ -854,10 +854,16 @@ impl Follower {
     async fn poll(&mut self) -> Result<(), Gone> {
         let mut failures: u32 = 0;
         let mut hint = Duration::ZERO;
+        // Lists whose own answer asked a wait (a 503's Retry-After): not
+        // asked again before it ends, as the words promise (stranger 74,
+        // BW1).
+        let mut held: HashMap<String, std::time::Instant> = HashMap::new();
         loop {
             let every = self.options.poll_every.max(hint);
             self.set_mode(Mode::Polling { every }).await?;
             let mut extra = Duration::ZERO;
+            let now = std::time::Instant::now();
+            held.retain(|_, until| *until > now);
             // Every list of the round is asked at once, each as soon as the
             // gateway's budget gives it a place: one list that is slow to
             // answer holds its own place, not the others' turn (stranger
@@ -865,6 +871,7 @@ impl Follower {
             let asks: Vec<(String, Option<String>, bool)> = self
                 .ids
                 .iter()
+                .filter(|id| !held.contains_key(*id))
                 .map(|id| {
                     (
                         id.clone(),
@@ -902,7 +909,11 @@ impl Follower {
                         })
                         .await?;
                     }
-                    Err((error, _)) if self.ids.len() > 1 && error.of_one_call() => {
+                    Err((error, wait)) if self.ids.len() > 1 && error.of_one_call() => {
+                        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
+                            let wait = wait.min(crate::pace::MAX_PAUSE);
+                            held.insert(id.clone(), std::time::Instant::now() + wait);
+                        }
                         self.send(LiveUpdate::ListTrouble {
                             steps_id: id,
                             error,

@@ -379,6 +379,48 @@ async fn an_events_call_no_longer_offered_after_failures_is_said_so() {
     );
 }
 
+/// One list of several polled that asks a wait (503, Retry-After) is not
+/// asked again before it ends, while the others are polled on (stranger
+/// 74, BW1).
+#[tokio::test]
+async fn a_polled_list_that_asks_a_wait_is_held_for_it() {
+    let asked_two = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&asked_two);
+    let server = serve(move |_, head, stream| {
+        let counted = Arc::clone(&counted);
+        async move {
+            let bytes = if head.contains("/events") {
+                json("404 Not Found", "", r#"{"message":"no such path"}"#)
+            } else if head.to_ascii_lowercase().contains("stepsid=2") {
+                counted.fetch_add(1, Ordering::SeqCst);
+                json(
+                    "503 Service Unavailable",
+                    "Retry-After: 30\r\n",
+                    r#"{"message":"busy"}"#,
+                )
+            } else {
+                json("200 OK", "", &list("todo"))
+            };
+            write_and_close(stream, bytes).await;
+        }
+    })
+    .await;
+    let mut updates = follow_with(
+        gateway(&server.url(), 64 * 1024),
+        vec!["1".into(), "2".into()],
+        quick(),
+    );
+    let mut rounds = 0;
+    until(&mut updates, |u| {
+        if matches!(u, LiveUpdate::List(_) | LiveUpdate::Unchanged { .. }) {
+            rounds += 1;
+        }
+        rounds >= 6
+    })
+    .await;
+    assert_eq!(asked_two.load(Ordering::SeqCst), 1, "asked within its wait");
+}
+
 #[tokio::test]
 async fn a_gateway_without_the_events_call_is_polled_conditionally_at_its_interval() {
     let server = serve(|_, head, stream| async move {
