@@ -423,6 +423,35 @@ fn live_board() -> (State, u64) {
     (s, id)
 }
 
+/// A shared stream that sends a list of a stepsID no vehicle holds, while
+/// every list asked answers: said on the board as the stream's, naming
+/// that stepsID (stranger 74, BW6).
+#[test]
+fn a_shared_stream_s_foreign_list_is_said_on_the_board() {
+    let (mut s, id) = live_board();
+    let foreign = GatewayError::Live(stepwise::client::live::LiveFault::Foreign {
+        answered: "FOREIGN2".into(),
+        lists: 3,
+    });
+    for (car, at) in [("A1", 40), ("C3", 40)] {
+        let listed = LiveUpdate::List(list(if car == "A1" { 1 } else { 3 }, ["todo"; 3]));
+        live(&mut s, car, id, listed, at);
+    }
+    let update = LiveUpdate::Error {
+        error: foreign,
+        retrying: true,
+    };
+    live(&mut s, "A1", id, update, 41);
+    let banner = s.board().unwrap().banner().cloned();
+    assert!(
+        banner
+            .as_ref()
+            .is_some_and(|b| b.title.starts_with("Live stream of 3 vehicles: ")
+                && b.text.contains("FOREIGN2")),
+        "{banner:?}"
+    );
+}
+
 /// One vehicle's live stopped (its stepsID unknown), then the shared
 /// stream fails for all (the gateway out of reach): the stream's trouble
 /// is said over that one vehicle's, never left under "live goes on for the
