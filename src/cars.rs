@@ -281,6 +281,17 @@ fn find_column(text: &str) -> Option<Column> {
     if let Some(named) = id_column(&header) {
         return Some(Column::Named(named));
     }
+    // One column headed by what never holds the ids (a VIN, a plate):
+    // refused, never its heading and values sent as ids (stranger 74,
+    // BW10).
+    if let [only] = header[..]
+        && NOT_IDS.contains(&folded(only).as_str())
+    {
+        return Some(Column::Unknown {
+            heading: crate::steps::sanitize_capped(first.trim(), 60),
+            candidates: 0,
+        });
+    }
     if header.len() < 2 || header.iter().any(|f| number(f)) {
         return None;
     }
@@ -679,10 +690,13 @@ mod tests {
             parse("Kunde;Kennung\nM\u{fc}ller;987654\nSchmidt;\nMeier;111111\n").unwrap(),
             ["987654", "111111"]
         );
-        // A VIN or a licence plate is no carAssociationID, however like one.
+        // A VIN or a licence plate is no carAssociationID, however like one;
+        // in a column of its own too (stranger 74, BW10).
         for text in [
             "VIN;Kunde\nWVWZZZ1JZXW000001;Meier\n",
             "Kennzeichen;Kunde\nB-AB-123;Meier\n",
+            "VIN\nWVWZZZ1JZXW000001\n",
+            "Kennzeichen\nB-AB-123\n",
         ] {
             let err = parse(text).unwrap_err();
             assert!(
