@@ -379,6 +379,19 @@ pub fn one_line_values(text: &str) -> Option<usize> {
     (values > 1).then_some(values)
 }
 
+/// The column read under a heading in other words (no id column named):
+/// its number (from 1) and heading, said so a wrong guess shows
+/// (stranger 74, BW3).
+pub fn column_guessed(text: &str) -> Option<(usize, String)> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let Some(Column::Under(column)) = find_column(&text) else {
+        return None;
+    };
+    let (_, first) = content(&text).next()?;
+    let name = fields(first).get(column).copied().unwrap_or_default();
+    Some((column + 1, crate::steps::sanitize_capped(name, 40)))
+}
+
 /// Whether every line of `text` holds one value at most (an ids file of
 /// one column, whatever its indentation).
 fn one_value_a_line(text: &str) -> bool {

@@ -203,6 +203,16 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
             return Err(tr!(lang, "cli-arg-cars-empty", path = shown));
         }
         ids.extend(from_file);
+        // The column read under a heading that names none: said.
+        if let Some((column, name)) = stepwise::cars::column_guessed(&text) {
+            notes.push(tr!(
+                lang,
+                "cli-ids-column-guessed",
+                path = shown.clone(),
+                column = column,
+                name = name
+            ));
+        }
         // Rows under the ids column with no id there: skipped, and said.
         let without = stepwise::cars::rows_without_id(&text);
         if !without.is_empty() {

@@ -185,6 +185,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: die Zeile { $lines } hat keine carAssociationID in der ID-Spalte und wird daher übersprungen. Ihre ID eintragen, um dieses Fahrzeug abzufragen.
    *[other] { $path }: die Zeilen { $lines } haben keine carAssociationID in der ID-Spalte und werden daher übersprungen. Ihre IDs eintragen, um diese Fahrzeuge abzufragen.
     }
+cli-ids-column-guessed = { $path }: die erste Zeile nennt keine carAssociationID-Spalte, daher wurden die IDs aus Spalte { $column } („{ $name }“) gelesen, der einzigen, deren Werte alle IDs mit einer Ziffer sind. Sind das nicht die IDs der Fahrzeuge, deren Spalte mit carAssociationID überschreiben
 demo-car-111111 = Neukunde: noch nichts erledigt
 demo-car-222222 = Dienst bereit: alle Schritte erledigt
 demo-car-333333 = Veralteter Cache: App zeigt 2312/2317, nur ein Zurücksetzen zeigt den wahren Stand

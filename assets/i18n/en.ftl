@@ -220,6 +220,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: the row on line { $lines } has no carAssociationID in the ids column, so it is skipped. Fill in its id to ask for that vehicle.
    *[other] { $path }: the rows on lines { $lines } have no carAssociationID in the ids column, so they are skipped. Fill in their ids to ask for those vehicles.
     }
+cli-ids-column-guessed = { $path }: its first row names no carAssociationID column, so the ids were read from column { $column } (“{ $name }”), the one whose every value is an id with a digit. If those are not the vehicles' ids, head their column carAssociationID
 demo-car-111111 = New customer: nothing done yet
 demo-car-222222 = Service ready: every step done
 demo-car-333333 = Stale cache: app shows 2312/2317, only a reset tells the truth

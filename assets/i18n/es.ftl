@@ -185,6 +185,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: la fila de la línea { $lines } no tiene carAssociationID en la columna de ids, así que se omite. Rellene su id para consultar ese vehículo.
    *[other] { $path }: las filas de las líneas { $lines } no tienen carAssociationID en la columna de ids, así que se omiten. Rellene sus ids para consultar esos vehículos.
     }
+cli-ids-column-guessed = { $path }: su primera fila no nombra ninguna columna carAssociationID, así que los id se leyeron de la columna { $column } («{ $name }»), la única cuyos valores son todos id con un dígito. Si no son los id de los vehículos, titule su columna carAssociationID
 demo-car-111111 = Cliente nuevo: nada hecho todavía
 demo-car-222222 = Servicio listo: todos los pasos hechos
 demo-car-333333 = Caché desfasada: la app muestra 2312/2317, solo un reinicio dice la verdad

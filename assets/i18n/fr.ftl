@@ -185,6 +185,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path } : la ligne { $lines } n'a pas de carAssociationID dans la colonne des ids, elle est donc ignorée. Renseignez son id pour demander ce véhicule.
    *[other] { $path } : les lignes { $lines } n'ont pas de carAssociationID dans la colonne des ids, elles sont donc ignorées. Renseignez leurs ids pour demander ces véhicules.
     }
+cli-ids-column-guessed = { $path } : sa première ligne ne nomme aucune colonne carAssociationID, donc les identifiants ont été lus dans la colonne { $column } (« { $name } »), la seule dont chaque valeur est un identifiant avec un chiffre. Si ce ne sont pas ceux des véhicules, intitulez leur colonne carAssociationID
 demo-car-111111 = Nouveau client : rien de fait
 demo-car-222222 = Service prêt : toutes les étapes faites
 demo-car-333333 = Cache périmé : l'application affiche 2312/2317, seul le vidage du cache montre l'état réel

@@ -185,6 +185,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: la riga { $lines } non ha un carAssociationID nella colonna degli id, quindi è saltata. Inserire il suo id per chiedere quel veicolo.
    *[other] { $path }: le righe { $lines } non hanno un carAssociationID nella colonna degli id, quindi sono saltate. Inserire i loro id per chiedere quei veicoli.
     }
+cli-ids-column-guessed = { $path }: la prima riga non nomina alcuna colonna carAssociationID, quindi gli id sono stati letti dalla colonna { $column } («{ $name }»), l'unica i cui valori sono tutti id con una cifra. Se non sono gli id dei veicoli, intitolare la loro colonna carAssociationID
 demo-car-111111 = Nuovo cliente: ancora niente di fatto
 demo-car-222222 = Servizio pronto: tutti i passi completati
 demo-car-333333 = Cache obsoleta: l'app mostra 2312/2317, solo un azzeramento dice la verità

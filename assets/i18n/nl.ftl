@@ -187,6 +187,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: de rij op regel { $lines } heeft geen carAssociationID in de id-kolom en wordt dus overgeslagen. Vul zijn id in om dat voertuig op te vragen.
    *[other] { $path }: de rijen op regels { $lines } hebben geen carAssociationID in de id-kolom en worden dus overgeslagen. Vul hun id's in om die voertuigen op te vragen.
     }
+cli-ids-column-guessed = { $path }: de eerste rij noemt geen carAssociationID-kolom, dus de id's zijn gelezen uit kolom { $column } (“{ $name }”), de enige waarvan elke waarde een id met een cijfer is. Zijn dat niet de id's van de voertuigen, geef hun kolom dan de kop carAssociationID
 demo-car-111111 = Nieuwe klant: nog niets gedaan
 demo-car-222222 = Dienst gereed: alle stappen afgerond
 demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand

@@ -186,6 +186,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: a linha { $lines } não tem carAssociationID na coluna de ids, então é ignorada. Preencha o id dela para consultar esse veículo.
    *[other] { $path }: as linhas { $lines } não têm carAssociationID na coluna de ids, então são ignoradas. Preencha os ids delas para consultar esses veículos.
     }
+cli-ids-column-guessed = { $path }: a primeira linha não nomeia nenhuma coluna carAssociationID, então os ids foram lidos da coluna { $column } (“{ $name }”), a única cujos valores são todos ids com um dígito. Se não forem os ids dos veículos, dê à coluna deles o título carAssociationID
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
 demo-car-333333 = Cache desatualizado: o aplicativo mostra 2312/2317, só a redefinição do cache mostra o estado real

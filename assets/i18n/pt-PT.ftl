@@ -185,6 +185,7 @@ cli-ids-rows-without-id = { $count ->
     [one] { $path }: a linha { $lines } não tem carAssociationID na coluna de ids, pelo que é ignorada. Preencha o id dela para consultar esse veículo.
    *[other] { $path }: as linhas { $lines } não têm carAssociationID na coluna de ids, pelo que são ignoradas. Preencha os ids delas para consultar esses veículos.
     }
+cli-ids-column-guessed = { $path }: a primeira linha não nomeia nenhuma coluna carAssociationID, por isso os ids foram lidos da coluna { $column } («{ $name }»), a única cujos valores são todos ids com um dígito. Se não forem os ids dos veículos, dê à coluna deles o título carAssociationID
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
 demo-car-333333 = Cache desatualizada: a aplicação mostra 2312/2317, só a redefinição da cache mostra o estado real

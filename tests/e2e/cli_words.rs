@@ -389,6 +389,21 @@ fn a_list_with_no_step_is_not_known_ready() {
     assert_exit(&out, 0);
 }
 
+/// Under a heading that names no id column, the column read is said, so
+/// a wrong one (order numbers) shows (stranger 74, BW3).
+#[test]
+fn the_column_read_under_a_heading_in_other_words_is_said() {
+    let home = tempfile::tempdir().unwrap();
+    let ids = home.path().join("ids.csv");
+    std::fs::write(&ids, "Name;Auftrag\nMeier;4711\nSchulz;4712\n").unwrap();
+    let out = run(home.path(), &["steps", "--cars", ids.to_str().unwrap()]);
+    let said = stderr(&out);
+    assert!(
+        said.contains("the ids were read from column 2 (“Auftrag”)"),
+        "{said}"
+    );
+}
+
 /// A list cut short is retried by a script, as its words say: `action:
 /// retry`, never `stop` (stranger 70, BS1).
 #[test]
