@@ -423,6 +423,24 @@ fn live_board() -> (State, u64) {
     (s, id)
 }
 
+/// A followed vehicle whose done step turns back to todo: said on the
+/// board, as its steps screen says it (stranger 74, BW7).
+#[test]
+fn a_step_no_longer_done_is_said_on_the_board() {
+    let (mut s, id) = live_board();
+    let done = LiveUpdate::List(list(1, ["alreadyDone", "todo", "todo"]));
+    live(&mut s, "A1", id, done, 40);
+    let undone = LiveUpdate::List(list(1, ["todo", "todo", "todo"]));
+    live(&mut s, "A1", id, undone, 41);
+    let banner = s.board().unwrap().banner().cloned();
+    assert!(
+        banner
+            .as_ref()
+            .is_some_and(|b| b.title.starts_with("A1: ") && b.title.contains("no longer done")),
+        "{banner:?}"
+    );
+}
+
 /// A shared stream that sends a list of a stepsID no vehicle holds, while
 /// every list asked answers: said on the board as the stream's, naming
 /// that stepsID (stranger 74, BW6).
@@ -1964,7 +1982,7 @@ fn a_live_stopped_banner_goes_once_r_gives_that_vehicle_a_list() {
     let d4 = asked.iter().find(|r| r.0 == "D4").expect("D4 asked again");
     // Another vehicle's list leaves the banner: it says D4.
     if let Some(a1) = asked.iter().find(|r| r.0 == "A1") {
-        answer(&mut s, a1, Ok(list(1, ["todo"; 3])), 48);
+        answer(&mut s, a1, Ok(list(1, ["alreadyDone", "todo", "todo"])), 48);
         assert!(s.board().unwrap().banner().is_some());
     }
     let effects = answer(&mut s, d4, Ok(list(4, ["todo"; 3])), 49);
@@ -2016,7 +2034,8 @@ fn the_board_s_switch_to_polling_is_said_and_kept() {
         "{fell_back:?}"
     );
     // The first poll's list ends the trouble, not the word of the switch.
-    live(&mut s, "A1", id, LiveUpdate::List(list(1, ["todo"; 3])), 44);
+    let again = LiveUpdate::List(list(1, ["alreadyDone", "todo", "todo"]));
+    live(&mut s, "A1", id, again, 44);
     assert_eq!(banner(&s).title, fell_back.title);
     let report = s.report().to_markdown();
     assert!(report.contains("Live stream given up"), "{report}");

@@ -621,6 +621,8 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             // Ready no more: said, over any "ready" banner of before.
             if state.on_a_board && was_ready && !change.ready {
                 super::board::say_turned(state, car, false, judge.lang);
+            } else if state.on_a_board && !is_open && !change.turned_back.is_empty() {
+                super::board::say_undone(state, car, judge.lang);
             }
         }
         Outcome::Failed {

@@ -586,6 +586,20 @@ fn live_stopped(session: &VehicleSession, lang: Lang, others_live: bool) -> Opti
     }
 }
 
+/// Says on the board what `car`'s own banner says of its steps no longer
+/// done, as its steps screen says it (stranger 74, BW7).
+pub(super) fn say_undone(state: &mut State, car: &str, lang: Lang) {
+    let Some(said) = state
+        .vehicles
+        .session(car)
+        .and_then(|s| s.banner().cloned())
+    else {
+        return;
+    };
+    let title = tr!(lang, "board-vehicle-said", car = car, what = said.title);
+    state.vehicles.say_for(car, Banner { title, ..said });
+}
+
 /// Says on the board that `car` turned ready (or, `ready` false, is no
 /// longer ready), beside the vehicles the banner on show says turned the
 /// same way: several that turn at once are all named.
