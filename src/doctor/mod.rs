@@ -391,7 +391,13 @@ async fn checks_renewed(
     login: Option<&mut token::KeptLogin>,
 ) -> contract::Judged {
     let judged = contract::checks(report, budget, url, net, &settings.device_id, token, car).await;
-    let Some(kept) = login.filter(|_| judged.unauthorized == Some(true)) else {
+    // No token seen through a proxy that reads the request: a renewal
+    // would be refused the same, and spend a refresh token (stranger 76,
+    // BY1); the Token line names the proxy.
+    let dropped = judged.challenge.unseen
+        && judged.challenge.said.is_none()
+        && judged.proxy_plain.is_some();
+    let Some(kept) = login.filter(|_| judged.unauthorized == Some(true) && !dropped) else {
         return judged;
     };
     let Some(fresh) = token::renew_after_refusal(kept, settings, base).await else {
