@@ -536,6 +536,18 @@ pub async fn login_with_token(
     {
         return Err(Failure::error(crate::describe::gateway_error(lang, e)));
     }
+    // Not seen through a proxy that may drop the header: not kept, so a
+    // working login is not replaced by a token never tried (stranger 76,
+    // BY3).
+    if let Trial::NotTried(Some(GatewayError::TokenDropped { proxy, host, .. })) = &trial {
+        return Err(Failure::error(tr!(
+            lang,
+            "err-login-token-dropped",
+            gateway = gateway.as_str(),
+            proxy = proxy.clone(),
+            host = host.clone()
+        )));
+    }
     if trial == Trial::Refused {
         // Its tokens come from its sign-in (and expire): no one gives a
         // "current token" to ask for.

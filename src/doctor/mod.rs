@@ -394,9 +394,8 @@ async fn checks_renewed(
     // No token seen through a proxy that reads the request: a renewal
     // would be refused the same, and spend a refresh token (stranger 76,
     // BY1); the Token line names the proxy.
-    let dropped = judged.challenge.unseen
-        && judged.challenge.said.is_none()
-        && judged.proxy_plain.is_some();
+    let dropped =
+        judged.challenge.unseen && judged.challenge.said.is_none() && judged.proxy_plain.is_some();
     let Some(kept) = login.filter(|_| judged.unauthorized == Some(true) && !dropped) else {
         return judged;
     };

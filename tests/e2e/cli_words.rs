@@ -301,6 +301,57 @@ fn a_failure_object_carries_the_wait_asked() {
     assert!(absurd["retry_after"].is_null(), "{absurd}");
 }
 
+/// `login --with-token` through a proxy that may drop the Authorization
+/// header keeps nothing: a working login is never replaced by a token not
+/// tried (stranger 76, BY3).
+#[test]
+fn login_with_token_through_a_header_dropping_proxy_keeps_nothing() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"steps\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    for other in pty::PROXY_ENV {
+        cmd.env_remove(other);
+    }
+    let mut child = cmd
+        .env("http_proxy", &proxy)
+        .env("STEPWISE_TOKEN_STORE", "file")
+        .args([
+            "login",
+            "--with-token",
+            "--api",
+            "http://gateway.invalid:8080",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-working-token-0123\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 1);
+    let said = stderr(&out);
+    assert!(
+        said.contains("the token was not kept") && said.contains("NO_PROXY=gateway.invalid"),
+        "{said}"
+    );
+    let kept = home.path().join(".local/share/stepwise/logins.json");
+    assert!(
+        !kept.exists(),
+        "{}",
+        std::fs::read_to_string(&kept).unwrap_or_default()
+    );
+}
+
 /// A usage error's suggested command goes to the gateway typed, never
 /// to the embedded demo backend (stranger 70, BS6).
 #[test]
