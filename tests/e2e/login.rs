@@ -1969,7 +1969,8 @@ fn auth_status_tries_the_kept_login() {
     assert!(
         said.contains(
             "In use:    the kept login, but the gateway refused its token just now (HTTP 401)"
-        ) && said.contains("`stepwise login --api")
+        ) && said.contains("sign in with `stepwise login --api")
+            && said.contains("where the gateway offers sign-in")
             && said.contains("--with-token`"),
         "{said}"
     );
