@@ -433,9 +433,6 @@ fn note_typed_api(cli: &Cli) {
 /// suggests carry it, or they would run on the embedded simulator.
 static API_TYPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// `message` with `--api URL` in every stepwise command it suggests in
-/// backticks that talks to a gateway, when the address was typed as
-/// `--api` (every line on stderr, and `auth status`).
 /// An option the command does not take, or a report path refused: said,
 /// with the commands it suggests going to the gateway typed (stranger 70,
 /// BS6); login's is the one that refuses a --token-file.
@@ -450,6 +447,9 @@ fn misused(cli: &Cli, lang: Lang) -> Option<ExitCode> {
     Some(usage(with_typed_api(why)))
 }
 
+/// `message` with `--api URL` in every stepwise command it suggests in
+/// backticks that talks to a gateway, when the address was typed as
+/// `--api` (every line on stderr, and `auth status`).
 fn with_typed_api(message: String) -> String {
     match API_TYPED.get() {
         Some(api) => stepwise::text::commands_with_api(&message, api),
@@ -527,8 +527,8 @@ fn parse_failed(lang: Lang, args: &[std::ffi::OsString], e: &clap::Error) -> Exi
     // login and logout refuse --token-file: never suggested to them
     // (stranger 73, BV10).
     let signing = args.iter().skip(1).any(|a| a == "login" || a == "logout");
-    let text = stepwise::cli::error_text(lang, e);
     if e.kind() == clap::error::ErrorKind::UnknownArgument && signing {
+        let text = stepwise::cli::error_text(lang, e);
         let suggested = "; did you mean '--token-file'?";
         if text.contains(suggested) {
             say(&text.replacen(suggested, "", 1));
@@ -969,7 +969,6 @@ async fn steps_many(
     emit(&outcome.stdout, outcome.code)
 }
 
-/// `stepwise steps` and `stepwise next`.
 /// What in the settings keeps a command from working as asked, said
 /// before a gateway's answer would blame something else.
 fn say_settings_trouble(lang: Lang, settings: &Settings) {
@@ -1023,6 +1022,7 @@ fn command_settings(cli: &Cli, lang: Lang) -> Result<Settings, ExitCode> {
     Ok(settings)
 }
 
+/// `stepwise steps` and `stepwise next`.
 fn script(cli: Cli, lang: Lang) -> ExitCode {
     let settings = match command_settings(&cli, lang) {
         Ok(settings) => settings,
