@@ -79,6 +79,25 @@ async fn list(gateway: &str, proxy: Option<&str>) -> GatewayError {
     list_with(gateway, options).await
 }
 
+/// One list call to `gateway` (through `proxy`, if any) carrying `token`
+/// from --token-file, which must fail.
+async fn list_with_token(gateway: &str, proxy: Option<&str>, token: &str) -> GatewayError {
+    let mut options = options();
+    if let Some(proxy) = proxy {
+        options.net.proxy = stepwise::net::ProxyEnv::with_proxy(proxy, None);
+    }
+    let client = Gateway::new(
+        gateway,
+        "words-test-device".into(),
+        Some(stepwise::secret::Secret::new(token)),
+        options,
+    )
+    .expect("client")
+    .with_token_from(Some(stepwise::config::TokenFrom::TokenFile));
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    client.list(&request).await.expect_err("the call fails")
+}
+
 /// One list call to `gateway` with `options`, which must fail.
 async fn list_with(gateway: &str, options: ClientOptions) -> GatewayError {
     let client = Gateway::new(gateway, "words-test-device".into(), None, options).expect("client");
@@ -705,31 +724,14 @@ async fn a_challenge_that_repeats_the_token_never_shows_it() {
     )
     .await;
     for gateway in [&said.url, &scope.url] {
-        let client = Gateway::new(
-            gateway,
-            "words-test-device".into(),
-            Some(stepwise::secret::Secret::new(token)),
-            options(),
-        )
-        .expect("client")
-        .with_token_from(Some(stepwise::config::TokenFrom::TokenFile));
-        let request = ListRequest::new(Lookup::Car("987654".into()));
-        let error = client.list(&request).await.expect_err("refused");
+        let error = list_with_token(gateway, None, token).await;
         let line = words(&error);
         assert!(
             !line.contains(token) && !format!("{error:?}").contains(token),
             "{line}"
         );
     }
-    let client = Gateway::new(
-        &scope.url,
-        "words-test-device".into(),
-        Some(stepwise::secret::Secret::new(token)),
-        options(),
-    )
-    .expect("client");
-    let request = ListRequest::new(Lookup::Car("987654".into()));
-    let line = words(&client.list(&request).await.expect_err("refused"));
+    let line = words(&list_with_token(&scope.url, None, token).await);
     assert!(line.contains("lacks the scope steps:read"), "{line}");
 }
 
@@ -745,18 +747,8 @@ async fn a_token_unseen_through_a_proxy_names_the_proxy() {
         "",
     )
     .await;
-    let mut options = options();
-    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&challenge.url, None);
-    let client = Gateway::new(
-        "http://gateway.invalid:8080",
-        "words-test-device".into(),
-        Some(stepwise::secret::Secret::new("the-right-token")),
-        options,
-    )
-    .expect("client")
-    .with_token_from(Some(stepwise::config::TokenFrom::TokenFile));
-    let request = ListRequest::new(Lookup::Car("987654".into()));
-    let error = client.list(&request).await.expect_err("refused");
+    let gateway = "http://gateway.invalid:8080";
+    let error = list_with_token(gateway, Some(&challenge.url), "the-right-token").await;
     let line = words(&error);
     assert!(
         line.starts_with("HTTP 401: the gateway answers as if no token reached it")
@@ -772,6 +764,12 @@ async fn a_token_unseen_through_a_proxy_names_the_proxy() {
         error.recovery(),
         stepwise::client::Recovery::Stop,
         "{error:?}"
+    );
+    let none = words(&list(gateway, Some(&challenge.url)).await);
+    assert!(
+        none.contains("the gateway wants a token, and none was sent")
+            && !none.contains("Authorization header"),
+        "{none}"
     );
 }
 
