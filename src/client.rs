@@ -1808,6 +1808,23 @@ impl Gateway {
                 };
             }
         }
+        // No HTTP came back through a proxy that relays plain requests:
+        // a TLS record passed on is the gateway's, which wants https://
+        // (stranger 76, BY2), not a broken proxy.
+        if let GatewayError::ProxyGarbled {
+            proxy,
+            what: ProxyAnswer::NotHttp,
+            ..
+        } = &error
+            && !https
+            && let Ok(at) = Url::parse(proxy)
+            && !matches!(port_first_bytes(&at).await, Some(PortBytes::Tls))
+            && let Some(PortBytes::Tls) = first_bytes_through(&at, &self.base).await
+        {
+            return GatewayError::WantsTls {
+                base: self.base.to_string(),
+            };
+        }
         if self.proxy.is_some() {
             return self.proxied_to_loopback(error).await;
         }
@@ -2584,20 +2601,50 @@ pub async fn port_after_tls_eof(base: &Url) -> Option<PortFound> {
 /// plain HTTP and reads the first bytes (at most 2 s): a TLS record, HTTP,
 /// something else, or nothing. `None` when no connection is made.
 async fn port_first_bytes(base: &Url) -> Option<PortBytes> {
+    first_bytes(base, None).await
+}
+
+/// As [`port_first_bytes`], asked through the plain HTTP proxy at `proxy`
+/// (`GET http://host:port/`, no credentials): what the proxy passes on
+/// of the gateway's first bytes, or its own answer.
+async fn first_bytes_through(proxy: &Url, base: &Url) -> Option<PortBytes> {
+    first_bytes(proxy, Some(base)).await
+}
+
+/// Connects to `at`, asks for `/` of `target` (of `at` itself when `None`)
+/// and reads the first bytes, within 2 s each.
+async fn first_bytes(at: &Url, target: Option<&Url>) -> Option<PortBytes> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = base
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let port = base.port_or_known_default()?;
+    let unbracket = |url: &Url| -> Option<String> {
+        Some(
+            url.host_str()?
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+        )
+    };
+    let host = unbracket(at)?;
+    let port = at.port_or_known_default()?;
     let limit = Duration::from_secs(2);
     let mut stream =
         tokio::time::timeout(limit, tokio::net::TcpStream::connect((host.as_str(), port)))
             .await
             .ok()?
             .ok()?;
-    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let (path, host) = match target {
+        Some(target) => {
+            let mut root = target.clone();
+            root.set_path("/");
+            root.set_query(None);
+            let at = match target.port() {
+                Some(port) => format!("{}:{port}", target.host_str()?),
+                None => target.host_str()?.to_owned(),
+            };
+            (root.to_string(), at)
+        }
+        None => ("/".to_owned(), host),
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     if stream.write_all(request.as_bytes()).await.is_err() {
         return Some(PortBytes::Silent);
     }

@@ -1055,6 +1055,79 @@ async fn a_proxy_s_foreign_or_oversize_answer_names_the_proxy() {
     );
 }
 
+/// A plain forward proxy that passes every request on to the address it
+/// names and relays the bytes back unchanged, whatever they are.
+async fn relaying_proxy() -> Canned {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut byte).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => head.push(byte[0]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let (line, rest) = text.split_once("\r\n").expect("a request line");
+                let mut parts = line.split(' ');
+                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let Some(after) = target.strip_prefix("http://") else {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                        .await;
+                    return;
+                };
+                let (authority, path) = after.split_at(after.find('/').unwrap_or(after.len()));
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(authority).await else {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                        .await;
+                    return;
+                };
+                let path = if path.is_empty() { "/" } else { path };
+                let request = format!("{method} {path} HTTP/1.1\r\n{rest}");
+                if upstream.write_all(request.as_bytes()).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
+                }
+            });
+        }
+    });
+    Canned { url, task }
+}
+
+/// http:// in --api for a TLS gateway, through a proxy that relays what
+/// the gateway sends back (its TLS alert): the gateway wants https://, the
+/// proxy is not broken (stranger 76, BY2). A proxy variable that names a
+/// TLS server itself stays the proxy's fault.
+#[tokio::test]
+async fn a_tls_record_relayed_by_a_proxy_is_the_gateway_s_https() {
+    let tls_gateway = raw(b"\x15\x03\x03\x00\x02\x02\x32".to_vec()).await;
+    let proxy = relaying_proxy().await;
+    let error = list(&tls_gateway.url, Some(&proxy.url)).await;
+    let line = words(&error);
+    assert!(matches!(error, GatewayError::WantsTls { .. }), "{error:?}");
+    assert!(
+        line.contains(&format!(
+            "the server at {}/ speaks TLS, but --api says http://. Use https:// in --api",
+            tls_gateway.url
+        )),
+        "{line}"
+    );
+    assert!(!line.contains("proxy is broken"), "{line}");
+    // The proxy variable names the TLS server itself: the proxy's fault.
+    let error = list("http://gateway.invalid:8080", Some(&tls_gateway.url)).await;
+    let line = words(&error);
+    assert!(
+        line.contains(&format!("through the proxy {}", tls_gateway.url))
+            && line.contains("is no HTTP: the proxy variable may name something"),
+        "{line}"
+    );
+}
+
 /// What a proxy gives back for an http:// gateway may be its own: no HTTP
 /// at all (the variable names another service), or an empty 200. Either
 /// is named with the proxy, never as the gateway's or --api's fault.
