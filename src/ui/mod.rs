@@ -386,4 +386,53 @@ mod tests {
             assert!(line.contains(expected), "{lang}: {line:?}");
         }
     }
+
+    /// A banner too long for its rows keeps its advice: the cause's long
+    /// address is cut in the middle, not the fix (stranger 76, BY5: German
+    /// at 80x24 showed the cause and "press i" with three rows empty).
+    #[test]
+    fn a_cut_banner_keeps_the_fix_and_the_cause_s_ends() {
+        use crate::text::Lang;
+        use crate::wizard::state::{Banner, BannerKind};
+        let lang = Lang::De;
+        let why = tr!(
+            lang,
+            "auth-unreachable",
+            url = "http://127.0.0.1:46751/.well-known/openid-configuration",
+            detail = tr!(lang, "os-refused")
+        );
+        let banner = Banner {
+            kind: BannerKind::Error,
+            title: tr!(lang, "banner-sign-in-failed"),
+            text: tr!(lang, "banner-sign-in-failed-text", why = why),
+            futile_sign_in: false,
+        };
+        let (width, height) = (80, 9);
+        assert!(steps::banner_lines(&banner, width, lang) > height - 2);
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|f| steps::draw_banner(f, f.area(), &banner, Theme::new(false), lang))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let shown: Vec<String> = (1..height - 1)
+            .map(|y| {
+                (1..width - 1)
+                    .map(|x| buffer[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+            })
+            .collect();
+        let text = shown.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        for part in [
+            "der Identitätsanbieter",
+            "…",
+            "hört nichts zu.",
+            "Das Netzwerk prüfen, dann erneut versuchen",
+            "i drücken, um es erneut zu versuchen.",
+        ] {
+            assert!(text.contains(part), "{part:?} not in {shown:#?}");
+        }
+        // No row left empty while a word was cut.
+        assert!(shown.iter().all(|l| !l.trim().is_empty()), "{shown:#?}");
+    }
 }

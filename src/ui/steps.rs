@@ -618,39 +618,38 @@ pub(crate) fn draw_banner(
     let shown = if fits(&full) {
         full
     } else {
-        let form = shortened(&banner.text)
+        shortened(&banner.text)
             .into_iter()
-            .find(|text| fits(&paragraph(text.clone())));
-        match form {
-            // The first sentence went whole: as many of its first words
-            // as the lines left hold go back before the "…".
-            Some(text) if text.starts_with("… ") => {
-                let rest = &text["… ".len()..];
-                // Of the first sentence only (the rest may hold the others).
-                let first = banner.text.split(". ").next().unwrap_or_default();
-                let words: Vec<&str> = first.split(' ').collect();
-                let mut best = paragraph(text.clone());
-                for n in 1..words.len() {
-                    let longer = format!("{} … {rest}", words[..n].join(" "));
-                    let candidate = paragraph(longer);
-                    if !fits(&candidate) {
-                        break;
-                    }
-                    best = candidate;
+            .find_map(|form| match form {
+                Short::Whole(text) => {
+                    let candidate = paragraph(text);
+                    fits(&candidate).then_some(candidate)
                 }
-                best
-            }
-            Some(text) => paragraph(text),
-            None => full,
-        }
+                Short::Advice { first, rest } => {
+                    fitted_first(&first, &rest, |text| fits(&paragraph(text.to_owned())))
+                        .map(paragraph)
+                }
+            })
+            .unwrap_or(full)
     };
     frame.render_widget(shown.block(block), area);
 }
 
-/// Shorter forms of a banner's text that keep its last sentences, the
-/// advice, longest first: the first sentence, "…" and as many of the last
-/// as may fit; then "…" and the last ones alone.
-fn shortened(text: &str) -> Vec<String> {
+/// A shorter form of a banner's text (see [`shortened`]).
+enum Short {
+    /// Drawn as it is.
+    Whole(String),
+    /// The first sentence (the cause) cut in its middle, as many of its
+    /// first and last words as fit around "…", then `rest` (the advice).
+    Advice { first: String, rest: String },
+}
+
+/// Shorter forms of a banner's text that keep its advice (the sentences
+/// after the first), longest advice first: for each, the first sentence
+/// whole with "…" for the sentences dropped between, then the first
+/// sentence cut in its middle (stranger 76, BY5: a long address in the
+/// cause must not push the fix out while rows stay empty).
+fn shortened(text: &str) -> Vec<Short> {
     let ends: Vec<usize> = text
         .trim_end_matches('.')
         .match_indices(". ")
@@ -660,10 +659,54 @@ fn shortened(text: &str) -> Vec<String> {
         return Vec::new();
     };
     let first = &text[..first_end - 1];
-    let mut forms: Vec<String> = ends[1..]
-        .iter()
-        .map(|&start| format!("{first} … {}", &text[start..]))
-        .collect();
-    forms.extend(ends.iter().map(|&start| format!("… {}", &text[start..])));
+    let mut forms = Vec::new();
+    for (n, &start) in ends.iter().enumerate() {
+        let rest = &text[start..];
+        if n > 0 {
+            forms.push(Short::Whole(format!("{first} … {rest}")));
+        }
+        forms.push(Short::Advice {
+            first: first.to_owned(),
+            rest: rest.to_owned(),
+        });
+    }
     forms
+}
+
+/// `first` cut in its middle so that "front … back rest" fits: words are
+/// taken from the front and the back in turn while `fits` allows, and the
+/// longest that fits is returned; `None` when even "… rest" does not fit.
+fn fitted_first(first: &str, rest: &str, fits: impl Fn(&str) -> bool) -> Option<String> {
+    let words: Vec<&str> = first.split(' ').collect();
+    let form = |front: usize, back: usize| {
+        let mut text = words[..front].join(" ");
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push('…');
+        for word in &words[words.len() - back..] {
+            text.push(' ');
+            text.push_str(word);
+        }
+        text.push(' ');
+        text.push_str(rest);
+        text
+    };
+    let (mut front, mut back) = (0, 0);
+    fits(&form(0, 0)).then_some(())?;
+    loop {
+        let mut grew = false;
+        if front + back < words.len() && fits(&form(front + 1, back)) {
+            front += 1;
+            grew = true;
+        }
+        if front + back < words.len() && fits(&form(front, back + 1)) {
+            back += 1;
+            grew = true;
+        }
+        if !grew {
+            break;
+        }
+    }
+    Some(form(front, back))
 }

@@ -1878,9 +1878,9 @@ fn a_refused_token_stops_watch_and_says_why() {
     );
 }
 
-/// A banner cut short in the smallest window keeps as many first words of
-/// its cause as the box holds before the "…", never "…" with lines of the
-/// box left empty.
+/// A banner cut short in the smallest window keeps its advice whole and
+/// as many first and last words of its cause as the box holds around the
+/// "…", never "…" with lines of the box left empty.
 #[test]
 fn a_banner_cut_short_fills_its_box_before_the_mark() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
@@ -1906,7 +1906,17 @@ fn a_banner_cut_short_fills_its_box_before_the_mark() {
     assert!(
         flat.contains(
             "Watch interrupted: Live stream broken: the gateway's live stream sent an error"
-        ) && flat.contains("… Watch goes on by itself"),
+        ) && flat.contains(
+            "… back on its own without any action from you or from the customer (2999). \
+             Watch goes on by itself when it can; until then the list on screen may be out of date."
+        ),
+        "{small}"
+    );
+    // Every row of the banner's box is used.
+    let rows: Vec<&str> = small.lines().rev().skip(2).take(5).collect();
+    assert!(
+        rows.iter()
+            .all(|row| row.trim_matches(['"', '│', ' ']).len() > 20),
         "{small}"
     );
 }
