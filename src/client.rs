@@ -1170,7 +1170,13 @@ impl Gateway {
     pub async fn try_token(&self) -> Trial {
         let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
         match tokio::time::timeout(TRIAL_LIMIT, self.list(&request)).await {
-            Err(_) => Trial::NotTried(None),
+            // No answer within the trial's time: said as that, never as
+            // a token in use (or a network setting) unasked.
+            Err(_) => Trial::NotTried(Some(GatewayError::TimedOut {
+                base: self.base.to_string(),
+                after: TRIAL_LIMIT,
+                proxy: self.proxy.clone(),
+            })),
             Ok(Ok(_)) => Trial::Taken,
             // A 401, also to a token renewed for it (stranger 52, BA1);
             // one whose challenge names a scope the token lacks is that

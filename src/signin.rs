@@ -1383,6 +1383,15 @@ fn kept_words(lang: Lang, gateway: &str, trial: &Trial, needs_none: bool) -> Str
             tr!(lang, "login-token-not-checked", gateway = gateway)
         }
         Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway),
+        // Sent, and no answer within the trial's time: a gateway busy or
+        // hung, said so (stranger 52, BA4). (A refused token never comes
+        // here: `login_with_token` says it as an error first.)
+        Trial::NotTried(None | Some(GatewayError::TimedOut { .. })) | Trial::Refused => tr!(
+            lang,
+            "login-token-untried-silent",
+            gateway = gateway,
+            secs = crate::client::TRIAL_LIMIT.as_secs()
+        ),
         // Why it could not be tried: a mistyped --api shows now, not at
         // the customer's car.
         // A proxy stopped the request before the gateway: not asked.
@@ -1404,15 +1413,6 @@ fn kept_words(lang: Lang, gateway: &str, trial: &Trial, needs_none: bool) -> Str
             "login-token-unjudged",
             gateway = gateway,
             why = crate::describe::gateway_cause(lang, why)
-        ),
-        // Sent, and no answer within the trial's time: a gateway busy or
-        // hung, said so (stranger 52, BA4). (A refused token never comes
-        // here: `login_with_token` says it as an error first.)
-        Trial::NotTried(None) | Trial::Refused => tr!(
-            lang,
-            "login-token-untried-silent",
-            gateway = gateway,
-            secs = crate::client::TRIAL_LIMIT.as_secs()
         ),
     }
 }

@@ -1418,6 +1418,35 @@ fn auth_status_says_a_given_token_it_could_not_try() {
     assert!(json["gateway_error"].is_string(), "{json}");
 }
 
+/// `auth status` with a token given by hand and a gateway that takes the
+/// connection and never answers: said not tried, the gateway silent, exit
+/// 1; never "In use" as if tried, nor a network setting blamed.
+#[test]
+fn auth_status_says_a_given_token_a_silent_gateway_did_not_judge() {
+    let home = home();
+    let token = home.path().join("token.txt");
+    std::fs::write(&token, "a-token-of-the-gateway\n").unwrap();
+    let silent = crate::canned::silent();
+    let args = [
+        "--api",
+        silent.as_str(),
+        "--token-file",
+        token.to_str().unwrap(),
+        "auth",
+        "status",
+    ];
+    let out = run(home.path(), &args);
+    let said = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!(
+            "not tried: the gateway could not be asked whether it takes it: the gateway at {silent}/ took the connection but did not answer within 5.0 s"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("network settings"), "{said}");
+}
+
 /// Ctrl-C on `steps --cars` before every list is in: a line on stderr says
 /// the run was cut and why nothing was printed, exit 130 (stranger 69,
 /// BR14).
