@@ -540,41 +540,40 @@ pub async fn login_with_token(
     // working login is not replaced by a token never tried (stranger 76,
     // BY3).
     if let Trial::NotTried(Some(GatewayError::TokenDropped { proxy, host, .. })) = &trial {
-        return Err(Failure::error(tr!(
+        return Err(not_kept(
             lang,
-            "err-login-token-dropped",
-            gateway = gateway.as_str(),
-            proxy = proxy.clone(),
-            host = host.clone()
-        )));
+            settings,
+            tr!(
+                lang,
+                "err-login-token-dropped",
+                gateway = gateway.as_str(),
+                proxy = proxy.clone(),
+                host = host.clone()
+            ),
+        ));
     }
     if trial == Trial::Refused {
         // Its tokens come from its sign-in (and expire): no one gives a
         // "current token" to ask for.
         let gateway = gateway.as_str();
-        return Err(Failure::error(if offers_sign_in(settings, gateway).await {
-            tr!(lang, "err-login-token-refused-signin", gateway = gateway)
-        } else {
-            tr!(lang, "err-login-token-refused", gateway = gateway)
-        }));
+        return Err(not_kept(
+            lang,
+            settings,
+            if offers_sign_in(settings, gateway).await {
+                tr!(lang, "err-login-token-refused-signin", gateway = gateway)
+            } else {
+                tr!(lang, "err-login-token-refused", gateway = gateway)
+            },
+        ));
     }
     // Taken, but without a scope the steps need: it would be refused for
     // them, so it does not take the place of a kept one.
     if let Trial::NotTried(Some(GatewayError::ScopeWanted { scope, .. })) = &trial {
-        return Err(Failure::error(if scope.is_empty() {
-            tr!(
-                lang,
-                "err-login-token-scope-unnamed",
-                gateway = gateway.as_str()
-            )
-        } else {
-            tr!(
-                lang,
-                "err-login-token-scope",
-                gateway = gateway.as_str(),
-                scope = scope.clone()
-            )
-        }));
+        return Err(not_kept(
+            lang,
+            settings,
+            scope_lacked(lang, &gateway, scope),
+        ));
     }
     // The answer shows the address is no steps gateway (a portal's page,
     // another web server): a token kept for it would serve nothing.
@@ -742,6 +741,31 @@ async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> T
         Ok(client) => client.with_token_from(from).try_token().await,
         Err(_) => Trial::NotTried(None),
     }
+}
+
+/// A token the gateway took, but says lacks `scope` (empty: unnamed).
+fn scope_lacked(lang: Lang, gateway: &str, scope: &str) -> String {
+    if scope.is_empty() {
+        tr!(lang, "err-login-token-scope-unnamed", gateway = gateway)
+    } else {
+        tr!(
+            lang,
+            "err-login-token-scope",
+            gateway = gateway,
+            scope = scope.to_owned()
+        )
+    }
+}
+
+/// A token not kept: its words, and that the login kept before for the
+/// gateway stays, where there is one (stranger 75, BX1: never said where
+/// none was kept).
+fn not_kept(lang: Lang, settings: &Settings, words: String) -> Failure {
+    Failure::error(if settings.login.is_some() {
+        tr!(lang, "err-login-kept-unchanged", words = words)
+    } else {
+        words
+    })
 }
 
 /// Raw mode (no echo) for as long as it lives; restored on every path.

@@ -864,6 +864,12 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
     );
     // A gateway without sign-in: its operator gives its token.
     assert!(said.contains("Ask whoever runs the gateway"), "{said}");
+    // The token kept before for it stays, and is said to (stranger 75,
+    // BX1).
+    assert!(
+        said.contains("The login kept before for this gateway is unchanged"),
+        "{said}"
+    );
     assert_no_secret("stderr", &wrong.stderr);
     // A gateway with sign-in: its tokens come from signing in, not from
     // anyone to ask.
@@ -880,6 +886,8 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
         "{said}"
     );
     assert!(!said.contains("Ask whoever runs the gateway"), "{said}");
+    // None was kept for this one: no word of one unchanged.
+    assert!(!said.contains("kept before"), "{said}");
     assert_eq!(
         std::fs::read(logins_file(home.path())).unwrap(),
         kept,
