@@ -394,11 +394,18 @@ async fn device_flow(
     let _ = writeln!(out, "{}", tr!(lang, "login-waiting", left = left));
     let _ = out.flush();
 
-    let polling = device::poll(http, endpoints, &authorization, options, &RealTime);
+    let (held, mut holds) = tokio::sync::mpsc::unbounded_channel();
+    let pace = Watched(held);
+    let polling = device::poll(http, endpoints, &authorization, options, &pace);
     tokio::pin!(polling);
     loop {
         tokio::select! {
             done = &mut polling => return done.map_err(|e| Failure::auth(lang, &e)),
+            Some(wait) = holds.recv() => {
+                let secs = wait.as_secs().max(1);
+                let _ = writeln!(out, "{}", tr!(lang, "login-poll-limited", secs = secs));
+                let _ = out.flush();
+            }
             _ = tokio::signal::ctrl_c() => return Err(Failure::cancelled(lang)),
             Some(()) = async { match &mut enter { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
                 match open::that_detached(authorization.address().as_str()) {
@@ -409,6 +416,25 @@ async fn device_flow(
                 enter = None;
             }
         }
+    }
+}
+
+/// The real clock, telling the terminal when the provider holds the
+/// polling back (HTTP 429), never a silent wait under "Waiting for the
+/// approval" (stranger 73, BV5).
+struct Watched(tokio::sync::mpsc::UnboundedSender<std::time::Duration>);
+
+impl device::Pace for Watched {
+    fn now(&self) -> std::time::Instant {
+        RealTime.now()
+    }
+
+    fn wait(&self, how_long: std::time::Duration) -> impl Future<Output = ()> + Send {
+        RealTime.wait(how_long)
+    }
+
+    fn held(&self, how_long: std::time::Duration) {
+        let _ = self.0.send(how_long);
     }
 }
 

@@ -840,6 +840,7 @@ login-scan = Or scan this QR code with a phone:
 login-qr-no-room = (A larger window shows a QR code of the address.)
 login-press-enter = Press Enter to open the address in the browser.
 login-waiting = Waiting for the approval (the code expires in { $left }; Ctrl-C cancels)…
+login-poll-limited = The identity provider asks to wait (HTTP 429, too many requests): the approval is checked again in { $secs } s. The code stays valid meanwhile.
 login-browser-opened = Handed the address to the browser (if no browser shows it, open the address above yourself).
 login-browser-failed = Cannot open a browser ({ $why }); open the address by hand.
 login-signed-in = Signed in to { $gateway }.

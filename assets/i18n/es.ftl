@@ -970,6 +970,7 @@ login-scan = O escanee este código QR con un teléfono:
 login-qr-no-room = (Una ventana más grande muestra un código QR de la dirección.)
 login-press-enter = Pulse Intro para abrir la dirección en el navegador.
 login-waiting = Esperando la aprobación (el código caduca en { $left }; Ctrl-C cancela)…
+login-poll-limited = El proveedor de identidad pide esperar (HTTP 429, demasiadas solicitudes): la aprobación se comprobará de nuevo en { $secs } s. El código sigue siendo válido mientras tanto.
 login-browser-opened = Dirección entregada al navegador (si ningún navegador la muestra, abra usted la dirección de arriba).
 login-browser-failed = No se puede abrir un navegador ({ $why }); abra la dirección a mano.
 login-signed-in = Sesión iniciada en { $gateway }.

@@ -970,6 +970,7 @@ login-scan = Ou scannez ce code QR avec un téléphone :
 login-qr-no-room = (Une fenêtre plus grande montre un code QR de l'adresse.)
 login-press-enter = Appuyez sur Entrée pour ouvrir l'adresse dans le navigateur.
 login-waiting = En attente de l'approbation (le code expire dans { $left } ; Ctrl-C annule)…
+login-poll-limited = Le fournisseur d'identité demande d'attendre (HTTP 429, trop de requêtes) : l'approbation sera vérifiée de nouveau dans { $secs } s. Le code reste valable en attendant.
 login-browser-opened = Adresse confiée au navigateur (si aucun navigateur ne l'affiche, ouvrez vous-même l'adresse ci-dessus).
 login-browser-failed = Impossible d'ouvrir un navigateur ({ $why }) ; ouvrez l'adresse à la main.
 login-signed-in = Connecté à { $gateway }.

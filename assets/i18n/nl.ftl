@@ -969,6 +969,7 @@ login-scan = Of scan deze QR-code met een telefoon:
 login-qr-no-room = (Een groter venster toont een QR-code van het adres.)
 login-press-enter = Druk op Enter om het adres in de browser te openen.
 login-waiting = Wachten op goedkeuring (de code verloopt over { $left }; Ctrl-C annuleert)…
+login-poll-limited = De identiteitsprovider vraagt te wachten (HTTP 429, te veel verzoeken): de goedkeuring wordt over { $secs } s opnieuw gecontroleerd. De code blijft intussen geldig.
 login-browser-opened = Adres aan de browser doorgegeven (toont geen browser het, open dan zelf het adres hierboven).
 login-browser-failed = Kan geen browser openen ({ $why }); open het adres met de hand.
 login-signed-in = Ingelogd bij { $gateway }.

@@ -99,6 +99,11 @@ impl DeviceAuthorization {
 pub trait Pace: Send + Sync {
     fn now(&self) -> Instant;
     fn wait(&self, how_long: Duration) -> impl Future<Output = ()> + Send;
+    /// The provider asked to wait `how_long` before the next poll (HTTP
+    /// 429): told where someone watches the sign-in.
+    fn held(&self, how_long: Duration) {
+        let _ = how_long;
+    }
 }
 
 /// The real clock.
@@ -953,6 +958,7 @@ pub async fn poll(
                 failures = 0;
                 let Some(wait) = reply.retry_after else {
                     interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
+                    pace.held(interval);
                     continue;
                 };
                 if pace.now() + wait > deadline {
@@ -960,6 +966,7 @@ pub async fn poll(
                         secs: wait.as_secs().max(1),
                     }));
                 }
+                pace.held(wait + interval);
                 pace.wait(wait).await;
             }
             Some("expired_token") => return Err(expired(deadline, pace.now(), authorization)),

@@ -2602,6 +2602,49 @@ fn a_sign_in_whose_token_trial_a_page_refuses_is_said() {
     );
 }
 
+/// A provider that limits the polling for the approval (HTTP 429 with
+/// Retry-After) is said on the terminal with the next check's time, never
+/// waited out under "Waiting for the approval" without a word (stranger
+/// 73, BV5).
+#[test]
+fn a_provider_holding_the_approval_polls_back_is_said() {
+    let provider = Provider::start(fast());
+    let idp = provider.url();
+    let limited = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Type: application/json\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{\"error\":\"too_many_requests\"}"
+            .to_vec(),
+    );
+    let metadata = format!(
+        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{limited}/oauth/token"}}"#
+    );
+    let gateway = crate::canned::routing(
+        vec![(
+            "oauth-authorization-server",
+            crate::canned::reply("200 OK", "application/json", &metadata),
+        )],
+        crate::canned::reply("404 Not Found", "text/plain", "no"),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .size(120, 60)
+        .start();
+    let screen = tui.wait_for("the provider's hold", WAIT, |s| {
+        s.contains("asks to wait (HTTP 429")
+    });
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "The identity provider asks to wait (HTTP 429, too many requests): \
+             the approval is checked again in 4 s. The code stays valid meanwhile."
+        ),
+        "{flat}"
+    );
+    tui.send("\x03");
+    assert_ne!(tui.wait_exit(WAIT).exit_code(), 0);
+}
+
 /// An empty `--client-id` or `--scope` (an unset variable in a script) is
 /// refused with what to do, exit 2, never replaced by the default without
 /// a word (stranger 68, BQ18).
