@@ -1212,7 +1212,9 @@ fn in_use_line(
             // The line of its source (a config file's token does not win
             // over a login), then why it was not tried.
             let source = from_text(lang, from);
-            let line = if from == TokenFrom::Config {
+            let line = if from == TokenFrom::Login {
+                tr!(lang, "status-in-use-login")
+            } else if from == TokenFrom::Config {
                 tr!(lang, "status-in-use-config", from = source)
             } else {
                 tr!(lang, "status-in-use-other", from = source)
@@ -1354,16 +1356,26 @@ async fn tried(
         None => None,
     };
     let mut given = given_state(settings, gateway, now).await;
+    let mut unasked = None;
     let refused = match trial {
         Some(Trial::Refused) => Some(Refusal::Status(401, None)),
         Some(Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. }))) => {
             Some(Refusal::Dropped(Box::new(e)))
+        }
+        // Not asked (a proxy's own answer, nothing listening, no answer
+        // in time): said, as for a token given by hand, never "In use"
+        // as if tried (stranger 78, CA1).
+        Some(Trial::NotTried(Some(e))) if !matches!(e, GatewayError::ScopeWanted { .. }) => {
+            unasked = Some(Refusal::Unasked(Box::new(e)));
+            None
         }
         _ => None,
     };
     let login_refused = refused.is_some();
     if refused.is_some() {
         given.1 = refused;
+    } else if settings.token_from == Some(TokenFrom::Login) && given.1.is_none() {
+        given.1 = unasked;
     }
     (login_refused, given)
 }
@@ -1760,7 +1772,9 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let usable_login = credential.is_some_and(|c| !c.is_spent(now)) && renewal.is_none();
     let (login_refused, given) = tried(settings, &gateway, now, usable_login).await;
     let usable_login = usable_login && !login_refused;
-    let signed_in = (settings.token.is_some() && given == (None, None)) || usable_login;
+    let unasked = matches!(given.1, Some(Refusal::Unasked(_)));
+    let signed_in =
+        (settings.token.is_some() && given == (None, None)) || (usable_login && !unasked);
     let usable_login = (usable_login, login_refused);
     // With a usable token, or none where the gateway answered without one.
     let code = if signed_in || matches!(asked, Some(Asked::NotNeeded)) {

@@ -2602,6 +2602,49 @@ fn a_sign_in_whose_token_trial_a_page_refuses_is_said() {
     );
 }
 
+/// `auth status` with a kept login whose gateway could not be asked
+/// (nothing listens there): said not tried, with why, exit 1 and
+/// `gateway_error` in --json, as for a token given by hand; never "In use:
+/// the kept login" alone (stranger 78, CA1).
+#[test]
+fn auth_status_says_a_kept_login_it_could_not_try() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let down = format!("http://127.0.0.1:{}", crate::pty::free_port());
+    let dir = logins_file(home.path()).parent().unwrap().to_path_buf();
+    let store = stepwise::auth::TokenStore::open(stepwise::auth::Choice::File, Some(&dir)).unwrap();
+    let key = stepwise::auth::gateway_key(&provider.url()).unwrap();
+    let (credential, _) = store.load(&key).unwrap().expect("the login is kept");
+    let key = stepwise::auth::gateway_key(&down).unwrap();
+    store.save(&key, &credential).unwrap();
+    let out = run(home.path(), &["auth", "status", "--api", &down], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "In use:    the kept login, not tried: the gateway could not be asked whether it takes it: cannot reach the gateway"
+        ),
+        "{said}"
+    );
+    let out = run(
+        home.path(),
+        &["auth", "status", "--api", &down, "--json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(json["gateway_error"].is_string(), "{json}");
+    assert_eq!(json["signed_in"], false, "{json}");
+    // The gateway that answers: in use, exit 0.
+    let out = run(
+        home.path(),
+        &["auth", "status", "--api", &provider.url()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
 /// A provider that limits the polling for the approval (HTTP 429 with
 /// Retry-After) is said on the terminal with the next check's time, never
 /// waited out under "Waiting for the approval" without a word (stranger
