@@ -1737,6 +1737,15 @@ fn expires_status(
     }
 }
 
+/// Whether a token in use was tried and taken: a token given by hand
+/// neither expired nor refused, or a usable kept login; never one whose
+/// gateway could not be asked (stranger 78, CA1).
+fn signed_in(settings: &Settings, given: &(Option<u64>, Refused), usable_login: bool) -> bool {
+    let unasked = matches!(given.1, Some(Refusal::Unasked(_)));
+    let taken = (settings.token.is_some() && *given == (None, None)) || usable_login;
+    taken && !unasked
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, or with
 /// none when the gateway answered without one; 1 otherwise.
 /// With no token at all, the gateway is asked once (within a few seconds)
@@ -1772,9 +1781,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let usable_login = credential.is_some_and(|c| !c.is_spent(now)) && renewal.is_none();
     let (login_refused, given) = tried(settings, &gateway, now, usable_login).await;
     let usable_login = usable_login && !login_refused;
-    let unasked = matches!(given.1, Some(Refusal::Unasked(_)));
-    let signed_in =
-        (settings.token.is_some() && given == (None, None)) || (usable_login && !unasked);
+    let signed_in = signed_in(settings, &given, usable_login);
     let usable_login = (usable_login, login_refused);
     // With a usable token, or none where the gateway answered without one.
     let code = if signed_in || matches!(asked, Some(Asked::NotNeeded)) {
