@@ -2151,16 +2151,19 @@ impl Gateway {
     /// proxy's (or a portal's) own, never "the gateway wants a token"
     /// (stranger 70, BS7). Through a tunnel (https) only the gateway
     /// answers.
+    /// Without a proxy, a web page's 401 with no challenge at all is no
+    /// gateway's either (which names how it wants its token): a reverse
+    /// proxy's or a web server's login in front of it (stranger 77, BZ2).
     fn proxy_page_401(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
         let page = answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-        (status == 401 && self.base.scheme() == "http" && self.proxy.is_some() && page).then(|| {
-            GatewayError::Refused {
-                base: self.base.to_string(),
-                status,
-                said: html_title(&answer.body).unwrap_or_default(),
-                token_sent: answer.token_sent,
-                proxy: self.proxy.clone(),
-            }
+        let proxied = self.base.scheme() == "http" && self.proxy.is_some();
+        let in_front = self.proxy.is_none() && !answer.challenged;
+        (status == 401 && (proxied || in_front) && page).then(|| GatewayError::Refused {
+            base: self.base.to_string(),
+            status,
+            said: html_title(&answer.body).unwrap_or_default(),
+            token_sent: answer.token_sent,
+            proxy: self.proxy.clone(),
         })
     }
 

@@ -148,6 +148,11 @@ fn refused_page(lang: Lang, error: &GatewayError) -> String {
     // A page's 400 (or 408, 413, 431, 451): refused in front, the id not
     // judged.
     // A proxy's own 401 page is the proxy's refusal, as its 403 is.
+    // A web page's 401 with no challenge, straight from the address: a
+    // login of something in front (stranger 77, BZ2).
+    if *status == 401 && proxy.is_none() {
+        return tr!(lang, "gw-front-401", base = base, said = said);
+    }
     if *status != 403 && !(*status == 401 && proxy.is_some()) {
         return tr!(
             lang,

@@ -932,7 +932,8 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     let contract_body = gateways_own(&answer);
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
     // Nor does a proxy's 401 page with no challenge (a portal's sign-in).
-    let proxy_page = (portal_page(&answer) && caller.gateway.proxy().is_some())
+    let proxy_page = (portal_page(&answer)
+        && (caller.gateway.proxy().is_some() || !answer.body.is_empty()))
         || proxy_page_401(caller, &answer);
     clock_line(
         report,
@@ -958,6 +959,16 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
         (StatusCode::UNAUTHORIZED, None) if password_prompt(&answer) => {
             Line::new(Mark::Failed, words!("doctor-basic-prompt"))
                 .fix(words!("doctor-fix-steps-gateway"))
+        }
+        // A web page's 401 with no challenge, straight from the address:
+        // a login of something in front, no token judged (stranger 77,
+        // BZ2), as the client judges it.
+        (StatusCode::UNAUTHORIZED, None)
+            if portal_page(&answer)
+                && !answer.body.is_empty()
+                && caller.gateway.proxy().is_none() =>
+        {
+            Line::new(Mark::Failed, words!("doctor-front-401")).fix(words!("doctor-fix-front-401"))
         }
         (StatusCode::UNAUTHORIZED, _) => {
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
@@ -1214,6 +1225,41 @@ fn not_a_list_fix(caller: &Caller<'_>, e: &wire::DecodeError, gateway: bool) -> 
     }
 }
 
+/// The first list's line for a login page answered instead of a list
+/// (a proxy's, a portal's, a web server's): no steps gateway judged it.
+fn login_page_line(caller: &Caller<'_>, a: &Answer) -> Option<Line> {
+    let proxied = caller.gateway.proxy().is_some();
+    let (detail, fix) = if password_prompt(a) && proxied {
+        // Through a proxy, its own login (the Proxy line says so).
+        (
+            words!("doctor-first-proxy-login"),
+            words!("doctor-see-proxy"),
+        )
+    } else if portal_page(a) && proxied {
+        (
+            words!("doctor-first-proxy-page"),
+            words!("doctor-see-proxy"),
+        )
+    } else if proxy_page_401(caller, a) {
+        (
+            words!("doctor-first-proxy-page-401"),
+            words!("doctor-see-proxy"),
+        )
+    } else if password_prompt(a) {
+        (
+            words!("doctor-basic-prompt"),
+            words!("doctor-fix-steps-gateway"),
+        )
+    } else if portal_page(a) && !a.body.is_empty() {
+        // A web page's 401 with no challenge: a login in front, no token
+        // judged (stranger 77, BZ2).
+        (words!("doctor-front-401"), words!("doctor-fix-front-401"))
+    } else {
+        return None;
+    };
+    Some(Line::new(Mark::Failed, detail).fix(fix))
+}
+
 /// `gateway`: the request with no id got a steps gateway's answer.
 async fn first_list<'c>(
     caller: &'c Caller<'c>,
@@ -1234,25 +1280,7 @@ async fn first_list<'c>(
             let line = Line::no_answer(Mark::Failed, why).fix(words!("doctor-fix-no-answer"));
             return Err((line, Failure::NoGateway));
         }
-        // Through a proxy, its own login (the Proxy line says so).
-        Ok(a) if password_prompt(&a) && caller.gateway.proxy().is_some() => {
-            let line = Line::new(Mark::Failed, words!("doctor-first-proxy-login"))
-                .fix(words!("doctor-see-proxy"));
-            return Err((line, Failure::NoGateway));
-        }
-        Ok(a) if portal_page(&a) && caller.gateway.proxy().is_some() => {
-            let line = Line::new(Mark::Failed, words!("doctor-first-proxy-page"))
-                .fix(words!("doctor-see-proxy"));
-            return Err((line, Failure::NoGateway));
-        }
-        Ok(a) if proxy_page_401(caller, &a) => {
-            let line = Line::new(Mark::Failed, words!("doctor-first-proxy-page-401"))
-                .fix(words!("doctor-see-proxy"));
-            return Err((line, Failure::NoGateway));
-        }
-        Ok(a) if password_prompt(&a) => {
-            let line = Line::new(Mark::Failed, words!("doctor-basic-prompt"))
-                .fix(words!("doctor-fix-steps-gateway"));
+        Ok(a) if let Some(line) = login_page_line(caller, &a) => {
             return Err((line, Failure::NoGateway));
         }
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => {

@@ -1335,6 +1335,28 @@ fn canned(status: &str, headers: &str) -> String {
     )
 }
 
+/// A web page's 401 with no sign-in challenge (a reverse proxy's or web
+/// server's login in front of the gateway): First list names that, the
+/// Token line judges no token, and the page's Date is no gateway's clock;
+/// never "the gateway wants one" (stranger 77, BZ2).
+#[test]
+fn a_401_page_without_a_challenge_is_a_login_in_front() {
+    let url = canned("401 Unauthorized", "");
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &url, "--car", "987654"]));
+    let first = line(&text, "First list");
+    assert!(
+        first.starts_with("✗ failed")
+            && first.contains("HTTP 401 with a web page and no sign-in challenge"),
+        "{text}"
+    );
+    let token = line(&text, "Token");
+    assert!(token.starts_with("- skipped"), "{text}");
+    assert!(!text.contains("the gateway wants one"), "{text}");
+    assert!(!text.contains("wants a valid token"), "{text}");
+    assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
+}
+
 /// A gateway that answers a request without an id with 200 (not its error
 /// body): the clock is still judged, by the first list's Date, never
 /// "not run: no steps gateway answered" above a first list that is ok.

@@ -1462,6 +1462,45 @@ async fn go_s_plain_http_to_https_answer_is_named() {
     assert!(!line.contains("the id you typed"), "{line}");
 }
 
+/// A web page's 401 with no challenge at all (nginx's own "401
+/// Authorization Required" in front of the gateway) is something in front
+/// asking for a login, never "the gateway wants a token" with sign-in as
+/// the way on; with the gateway's Bearer challenge it is the gateway's
+/// (stranger 77, BZ2).
+#[tokio::test]
+async fn a_401_page_without_a_challenge_is_a_login_in_front() {
+    let page = "<html><head><title>401 Authorization Required</title></head><body><h1>401 Authorization Required</h1>nginx</body></html>";
+    let server = canned("401 Unauthorized", &["Content-Type: text/html"], page).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    let line = words(&error);
+    assert!(
+        line.contains(&format!(
+            "{}/ answered HTTP 401 (401 Authorization Required) with a web page and no sign-in challenge",
+            server.url()
+        )) && line.contains("something in front of the gateway (a reverse proxy, a web server or a portal) asks for a login of its own"),
+        "{line}"
+    );
+    assert!(!line.contains("the gateway wants a token, and"), "{line}");
+    assert_ne!(error.recovery(), stepwise::client::Recovery::SignIn);
+    // The gateway's own challenge on the same page: a token it wants.
+    let challenged = canned(
+        "401 Unauthorized",
+        &[
+            "Content-Type: text/html",
+            "WWW-Authenticate: Bearer realm=\"steps\"",
+        ],
+        page,
+    )
+    .await;
+    let error = list_from(&challenged.url()).await.unwrap_err();
+    assert_eq!(error.recovery(), stepwise::client::Recovery::SignIn);
+    assert!(
+        words(&error).contains("the gateway wants a token"),
+        "{}",
+        words(&error)
+    );
+}
+
 #[tokio::test]
 async fn a_401_says_whether_a_token_was_sent_and_where_it_came_from() {
     let server = canned(
