@@ -183,7 +183,8 @@ fn ended(
         // Notes no report holds, and no second `q` chose to drop them
         // (Ctrl-C, a closed window, a signal, a terminal gone): kept where
         // `x` writes.
-        let keep = state.unsaved_note && !state.quit_asked;
+        // One `q` and then a signal is no second `q` (stranger 77, BZ4).
+        let keep = state.unsaved_note && !(state.quit_asked && state.quit_requested());
         let kept = keep.then(|| keep_elsewhere(state, now)).flatten();
         // Nowhere to write them: said, with the notes themselves.
         let notes_unkept = (keep && kept.is_none()).then(|| state.report().note_texts());

@@ -954,10 +954,18 @@ fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
         tui.wait_for("the question", SHORT, |s| s.contains("Note not saved"));
         tui.key(Key::CtrlC);
     };
+    // A signal after the first q's question is no "q again" either
+    // (stranger 77, BZ4).
+    let asked_then_killed = |tui: &mut Tui| {
+        tui.send("q");
+        tui.wait_for("the question", SHORT, |s| s.contains("Note not saved"));
+        kill(tui);
+    };
     let ends = [
         (&kill as &dyn Fn(&mut Tui), 143),
         (&ctrl_c, 0),
         (&asked_then_ctrl_c, 0),
+        (&asked_then_killed, 143),
     ];
     for (end, code) in ends {
         let home = tempfile::tempdir().unwrap();
