@@ -392,7 +392,9 @@ async fn device_flow(
     // As long as it is: 20 s is not "1 min".
     let left = crate::text::duration(lang, authorization.expires_in.as_secs());
     let _ = writeln!(out, "{}", tr!(lang, "login-waiting", left = left));
-    let _ = out.flush();
+    if out.flush().is_err() {
+        return Err(Failure::error(tr!(lang, "err-login-output-closed")));
+    }
 
     let (held, mut holds) = tokio::sync::mpsc::unbounded_channel();
     let pace = Watched(held);
@@ -401,6 +403,10 @@ async fn device_flow(
     loop {
         tokio::select! {
             done = &mut polling => return done.map_err(|e| Failure::auth(lang, &e)),
+            // Nobody reads the code any more (`| head -1`): no approval
+            // can come, so no waiting the code's whole life (stranger 78,
+            // CA2).
+            () = stdout_closed() => return Err(Failure::error(tr!(lang, "err-login-output-closed"))),
             Some(wait) = holds.recv() => {
                 let secs = wait.as_secs().max(1);
                 let _ = writeln!(out, "{}", tr!(lang, "login-poll-limited", secs = secs));
@@ -436,6 +442,37 @@ impl device::Pace for Watched {
     fn held(&self, how_long: std::time::Duration) {
         let _ = self.0.send(how_long);
     }
+}
+
+/// Ends when standard output is closed by its reader (a pipe whose end
+/// stopped reading); never where that cannot be watched (a file, Windows).
+#[cfg(unix)]
+async fn stdout_closed() {
+    use std::os::fd::AsFd;
+    use tokio::io::Interest;
+    use tokio::io::unix::AsyncFd;
+    // A copy of the descriptor this function owns (so the registration is
+    // sound: tokio's `with_interest` is deprecated only for descriptors
+    // the caller does not own); waited on for its error only, never read
+    // or written, so its blocking mode does not matter.
+    let Ok(copy) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return std::future::pending().await;
+    };
+    #[allow(deprecated)]
+    let watched = AsyncFd::with_interest(copy, Interest::ERROR);
+    match watched {
+        Ok(fd) => {
+            if fd.ready(Interest::ERROR).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn stdout_closed() {
+    std::future::pending().await
 }
 
 /// Enter presses on standard input, read on a thread of their own.

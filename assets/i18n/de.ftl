@@ -968,6 +968,7 @@ login-scan = Oder diesen QR-Code mit einem Telefon scannen:
 login-qr-no-room = (Ein größeres Fenster zeigt einen QR-Code der Adresse.)
 login-press-enter = Enter drücken, um die Adresse im Browser zu öffnen.
 login-waiting = Warte auf die Bestätigung (der Code läuft in { $left } ab; Strg-C bricht ab)…
+err-login-output-closed = der Anmeldecode konnte nicht angezeigt werden: die Standardausgabe wurde geschlossen (eine Pipe, die nicht mehr liest, etwa `| head -1`), also kann ihn niemand bestätigen. Nichts wurde gespeichert; `stepwise login` erneut mit der Ausgabe auf einem Terminal oder in einer Datei ausführen
 login-poll-limited = Der Identitätsanbieter bittet zu warten (HTTP 429, zu viele Anfragen): die Bestätigung wird in { $secs } s erneut geprüft. Der Code bleibt so lange gültig.
 login-browser-opened = Adresse an den Browser übergeben (zeigt kein Browser sie an, die Adresse oben selbst öffnen).
 login-browser-failed = Kein Browser lässt sich öffnen ({ $why }); die Adresse von Hand öffnen.

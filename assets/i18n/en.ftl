@@ -841,6 +841,7 @@ login-scan = Or scan this QR code with a phone:
 login-qr-no-room = (A larger window shows a QR code of the address.)
 login-press-enter = Press Enter to open the address in the browser.
 login-waiting = Waiting for the approval (the code expires in { $left }; Ctrl-C cancels)…
+err-login-output-closed = the sign-in code could not be shown: standard output was closed (a pipe that stopped reading, such as `| head -1`), so no one can approve it. Nothing was kept; run `stepwise login` again with its output on a terminal or in a file
 login-poll-limited = The identity provider asks to wait (HTTP 429, too many requests): the approval is checked again in { $secs } s. The code stays valid meanwhile.
 login-browser-opened = Handed the address to the browser (if no browser shows it, open the address above yourself).
 login-browser-failed = Cannot open a browser ({ $why }); open the address by hand.

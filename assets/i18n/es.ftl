@@ -971,6 +971,7 @@ login-scan = O escanee este código QR con un teléfono:
 login-qr-no-room = (Una ventana más grande muestra un código QR de la dirección.)
 login-press-enter = Pulse Intro para abrir la dirección en el navegador.
 login-waiting = Esperando la aprobación (el código caduca en { $left }; Ctrl-C cancela)…
+err-login-output-closed = no se pudo mostrar el código de inicio de sesión: la salida estándar se cerró (una tubería que dejó de leer, como `| head -1`), así que nadie puede aprobarlo. No se guardó nada; ejecute `stepwise login` de nuevo con su salida en un terminal o en un archivo
 login-poll-limited = El proveedor de identidad pide esperar (HTTP 429, demasiadas solicitudes): la aprobación se comprobará de nuevo en { $secs } s. El código sigue siendo válido mientras tanto.
 login-browser-opened = Dirección entregada al navegador (si ningún navegador la muestra, abra usted la dirección de arriba).
 login-browser-failed = No se puede abrir un navegador ({ $why }); abra la dirección a mano.

@@ -971,6 +971,7 @@ login-scan = Ou scannez ce code QR avec un téléphone :
 login-qr-no-room = (Une fenêtre plus grande montre un code QR de l'adresse.)
 login-press-enter = Appuyez sur Entrée pour ouvrir l'adresse dans le navigateur.
 login-waiting = En attente de l'approbation (le code expire dans { $left } ; Ctrl-C annule)…
+err-login-output-closed = le code de connexion n'a pas pu être affiché : la sortie standard a été fermée (un tube qui ne lit plus, comme `| head -1`), donc personne ne peut l'approuver. Rien n'a été gardé ; relancez `stepwise login` avec sa sortie sur un terminal ou dans un fichier
 login-poll-limited = Le fournisseur d'identité demande d'attendre (HTTP 429, trop de requêtes) : l'approbation sera vérifiée de nouveau dans { $secs } s. Le code reste valable en attendant.
 login-browser-opened = Adresse confiée au navigateur (si aucun navigateur ne l'affiche, ouvrez vous-même l'adresse ci-dessus).
 login-browser-failed = Impossible d'ouvrir un navigateur ({ $why }) ; ouvrez l'adresse à la main.

@@ -968,6 +968,7 @@ login-scan = Oppure scansionare questo codice QR con un telefono:
 login-qr-no-room = (Una finestra più grande mostra un codice QR dell'indirizzo.)
 login-press-enter = Premere Invio per aprire l'indirizzo nel browser.
 login-waiting = In attesa dell'approvazione (il codice scade tra { $left }; Ctrl-C annulla)…
+err-login-output-closed = non è stato possibile mostrare il codice di accesso: l'output standard è stato chiuso (una pipe che ha smesso di leggere, come `| head -1`), quindi nessuno può approvarlo. Non è stato conservato nulla; eseguire di nuovo `stepwise login` con l'output su un terminale o in un file
 login-poll-limited = Il provider di identità chiede di attendere (HTTP 429, troppe richieste): l'approvazione sarà verificata di nuovo tra { $secs } s. Il codice resta valido nel frattempo.
 login-browser-opened = Indirizzo passato al browser (se nessun browser lo mostra, aprire da sé l'indirizzo qui sopra).
 login-browser-failed = Impossibile aprire un browser ({ $why }); aprire l'indirizzo a mano.

@@ -970,6 +970,7 @@ login-scan = Of scan deze QR-code met een telefoon:
 login-qr-no-room = (Een groter venster toont een QR-code van het adres.)
 login-press-enter = Druk op Enter om het adres in de browser te openen.
 login-waiting = Wachten op goedkeuring (de code verloopt over { $left }; Ctrl-C annuleert)…
+err-login-output-closed = de aanmeldcode kon niet worden getoond: de standaarduitvoer is gesloten (een pipe die niet meer leest, zoals `| head -1`), dus niemand kan hem goedkeuren. Er is niets bewaard; voer `stepwise login` opnieuw uit met de uitvoer op een terminal of in een bestand
 login-poll-limited = De identiteitsprovider vraagt te wachten (HTTP 429, te veel verzoeken): de goedkeuring wordt over { $secs } s opnieuw gecontroleerd. De code blijft intussen geldig.
 login-browser-opened = Adres aan de browser doorgegeven (toont geen browser het, open dan zelf het adres hierboven).
 login-browser-failed = Kan geen browser openen ({ $why }); open het adres met de hand.

@@ -975,6 +975,7 @@ login-scan = Ou escaneie este código QR com o celular:
 login-qr-no-room = (Uma janela maior mostra um código QR do endereço.)
 login-press-enter = Pressione Enter para abrir o endereço no navegador.
 login-waiting = Aguardando a aprovação (o código expira em { $left }; Ctrl-C cancela)…
+err-login-output-closed = o código de login não pôde ser mostrado: a saída padrão foi fechada (um pipe que parou de ler, como `| head -1`), então ninguém pode aprová-lo. Nada foi guardado; execute `stepwise login` de novo com a saída em um terminal ou em um arquivo
 login-poll-limited = O provedor de identidade pede para esperar (HTTP 429, pedidos demais): a aprovação será verificada de novo em { $secs } s. O código continua válido enquanto isso.
 login-browser-opened = Endereço entregue ao navegador (se nenhum navegador o mostrar, abra você mesmo o endereço acima).
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.

@@ -951,6 +951,7 @@ login-scan = Ou leia este código QR com um telemóvel:
 login-qr-no-room = (Uma janela maior mostra um código QR do endereço.)
 login-press-enter = Prima Enter para abrir o endereço no navegador.
 login-waiting = A aguardar a aprovação (o código expira em { $left }; Ctrl-C cancela)…
+err-login-output-closed = o código de início de sessão não pôde ser mostrado: a saída padrão foi fechada (um pipe que deixou de ler, como `| head -1`), por isso ninguém o pode aprovar. Nada foi guardado; execute `stepwise login` de novo com a saída num terminal ou num ficheiro
 login-poll-limited = O fornecedor de identidade pede para esperar (HTTP 429, demasiados pedidos): a aprovação será verificada de novo dentro de { $secs } s. O código continua válido entretanto.
 login-browser-opened = Endereço entregue ao navegador (se nenhum navegador o mostrar, abra o endereço acima por si).
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.

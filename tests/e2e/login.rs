@@ -2645,6 +2645,42 @@ fn auth_status_says_a_kept_login_it_could_not_try() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
+/// `login --device` whose standard output is closed by its reader (`|
+/// head -1`) cannot show its code: it ends at once, exit 1, saying so on
+/// stderr, never waiting the code's whole life for an approval no one can
+/// give (stranger 78, CA2).
+#[cfg(unix)]
+#[test]
+fn a_device_login_whose_output_is_closed_ends_and_says_so() {
+    use std::io::BufRead;
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(crate::pty::BIN);
+    crate::pty::scrub_command(&mut cmd, home.path());
+    let mut child = cmd
+        .args(["login", "--device", "--api", &provider.url()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("stepwise starts");
+    // As `head -1`: one line read, then the pipe closed.
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    assert!(first.starts_with("Sign in to"), "{first}");
+    drop(out);
+    let status = crate::wait::until("login to end", WAIT, || child.try_wait().unwrap());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the sign-in code could not be shown: standard output was closed"),
+        "{err}"
+    );
+    assert!(!logins_file(home.path()).exists());
+}
+
 /// A provider that limits the polling for the approval (HTTP 429 with
 /// Retry-After) is said on the terminal with the next check's time, never
 /// waited out under "Waiting for the approval" without a word (stranger
