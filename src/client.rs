@@ -394,6 +394,9 @@ pub enum GatewayError {
         /// 407, a 401 with a Basic challenge); a 401 page without one is a
         /// portal's sign-in in a browser.
         asks_password: bool,
+        /// A 429's `Retry-After`: the wait the proxy asks (stranger 78,
+        /// CA3).
+        retry_after: Option<Duration>,
     },
     /// A 401 that says more than [`GatewayError::Rejected`]: `sent` names
     /// where the refused token came from; `None`, no token was sent.
@@ -606,6 +609,12 @@ impl GatewayError {
                     wait: Some(secs), ..
                 },
             )) => Some(*secs),
+            // A proxy's own 429, with its wait (stranger 78, CA3).
+            GatewayError::Proxy {
+                status: 429,
+                retry_after: Some(wait),
+                ..
+            } if !wait.is_zero() => Some(wait.as_secs().max(1)),
             _ => None,
         }
     }
@@ -1517,6 +1526,14 @@ impl Gateway {
                 // A failure with the gateway's own wait (a 503's
                 // Retry-After): that wait, or no retry in this call when it
                 // is longer than a call waits (stranger 61, BJ13).
+                // A proxy's own limit, with the wait it asks: waited out
+                // within what a call waits, as the gateway's (stranger 78,
+                // CA3).
+                Err(GatewayError::Proxy {
+                    status: 429,
+                    retry_after: Some(wait),
+                    ..
+                }) => Some(*wait).filter(|wait| *wait <= self.options.max_retry_after),
                 Err(e) if e.recovery() == (Recovery::Retry { now: true }) => match retry_after {
                     Some(wait) => Some(wait).filter(|wait| *wait <= self.options.max_retry_after),
                     None => Some(backoff),
@@ -1700,6 +1717,7 @@ impl Gateway {
                             said: String::new(),
                             credentials: self.proxy_credentials,
                             asks_password: basic,
+                            retry_after: None,
                         });
                     }
                     if let Some(status @ (405 | 501)) = status {
@@ -1719,6 +1737,7 @@ impl Gateway {
                             said: String::new(),
                             credentials: self.proxy_credentials,
                             asks_password: false,
+                            retry_after: None,
                         });
                     }
                     // Its own error (502 to 504) for a gateway on this
@@ -1767,6 +1786,7 @@ impl Gateway {
             said: String::new(),
             credentials: self.proxy_credentials,
             asks_password: false,
+            retry_after: None,
         })
     }
 
@@ -2092,6 +2112,7 @@ impl Gateway {
                 said,
                 credentials: self.proxy_credentials,
                 asks_password: false,
+                retry_after: None,
             };
         }
         if self.proxy_credentials {
@@ -2107,6 +2128,7 @@ impl Gateway {
                 said,
                 credentials: false,
                 asks_password: true,
+                retry_after: None,
             }
         }
     }
@@ -2198,6 +2220,7 @@ impl Gateway {
                 said,
                 credentials: self.proxy_credentials,
                 asks_password: status == 401 && answer.login_prompt == Some(false),
+                retry_after: answer.retry_after.filter(|_| status == 429),
             });
         }
         // No proxy is set here, yet one answered: the network sends this
@@ -2209,6 +2232,7 @@ impl Gateway {
             said: html_title(&answer.body).unwrap_or_default(),
             credentials: false,
             asks_password: true,
+            retry_after: None,
         })
     }
 

@@ -708,12 +708,13 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
             said,
             credentials,
             asks_password,
+            retry_after,
         } => proxy_answer(
             lang,
             proxy,
             from,
             (*status, *credentials, *asks_password),
-            said,
+            (said, *retry_after),
         ),
         GatewayError::ProxyCredentialsRefused { proxy, from } => tr!(
             lang,
@@ -1025,7 +1026,7 @@ fn proxy_answer(
     proxy: &str,
     from: &str,
     (status, credentials, asks_password): (u16, bool, bool),
-    said: &str,
+    (said, retry_after): (&str, Option<std::time::Duration>),
 ) -> String {
     if proxy.is_empty() {
         // None set here: a proxy of the network's own answered.
@@ -1050,6 +1051,10 @@ fn proxy_answer(
         401 => tr!(lang, "gw-proxy-401-basic-todo"),
         // Its own limit: waiting is the way, not the proxy variable
         // (stranger 65, BN2).
+        // With the wait it asked, that wait (stranger 78, CA3).
+        429 if let Some(wait) = retry_after.filter(|w| !w.is_zero()) => {
+            tr!(lang, "gw-proxy-429-wait-todo", secs = wait.as_secs().max(1))
+        }
         429 => tr!(lang, "gw-proxy-429-todo"),
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
         _ => tr!(lang, "gw-proxy-other-todo", from = from.to_owned()),

@@ -1949,6 +1949,71 @@ async fn a_proxy_s_own_429_is_its_limit_not_its_variable() {
         error.recovery(),
         stepwise::client::Recovery::Retry { now: false }
     );
+    // The wait it asked is said and kept for scripts, never "a few
+    // minutes (its Retry-After, if it gave one)" (stranger 78, CA3).
+    assert!(
+        line.contains("The proxy is limiting requests and asks to wait 120 s: retry after that"),
+        "{line}"
+    );
+    assert_eq!(error.asked_wait(), Some(120));
+}
+
+/// A proxy's own 429 with a short wait is waited out once, within what a
+/// call waits, as the gateway's own 429 is (stranger 78, CA3).
+#[tokio::test]
+async fn a_proxy_s_own_short_429_is_waited_out() {
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = asked.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => head.extend_from_slice(&buf[..k]),
+                }
+            }
+            let body = if n == 0 {
+                "<html>"
+            } else {
+                r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#
+            };
+            let head = if n == 0 {
+                "429 Too Many Requests\r\nRetry-After: 1\r\nServer: squid/5.7\r\nX-Squid-Error: ERR_TOO_MANY 0\r\nContent-Type: text/html"
+            } else {
+                "200 OK\r\nContent-Type: application/json"
+            };
+            let answer = format!(
+                "HTTP/1.1 {head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let answer = answer.as_bytes();
+            let _ = stream.write_all(answer).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    let options = ClientOptions {
+        timeout: Duration::from_secs(5),
+        retries: 2,
+        ..Default::default()
+    };
+    let mut options = options;
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&url, None);
+    let client = Gateway::new(
+        "http://gateway.invalid:8080",
+        "words-test-device".into(),
+        None,
+        options,
+    )
+    .expect("client");
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let listed = client.list(&request).await;
+    assert!(listed.is_ok(), "{listed:?}");
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 /// A proxy's own 404 names the variable in use (not the upper-case names

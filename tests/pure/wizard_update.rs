@@ -624,6 +624,7 @@ fn advice_to_change_a_proxy_variable_says_to_start_again() {
         said: String::new(),
         credentials: false,
         asks_password: true,
+        retry_after: None,
     };
     let s = refused_with(state(false), proxy);
     let flat = render_at(&s, 120, 40)
@@ -3037,6 +3038,7 @@ fn a_failed_sign_in_keeps_the_panel_s_word_on_asking_again() {
         said: String::new(),
         credentials: false,
         asks_password: false,
+        retry_after: None,
     };
     answer(&mut s, id, purpose, Err(proxy), 1);
     let same = "asking again gets the same answer";
