@@ -543,13 +543,37 @@ fn parse_failed(lang: Lang, args: &[std::ffi::OsString], e: &clap::Error) -> Exi
         && (given("--car") || given("--cars"))
     {
         let option = if given("--cars") { "--cars" } else { "--car" };
-        return usage(tr!(
+        let words = tr!(
             lang,
             "cli-arg-not-used",
             command = "next",
             option = option,
             why = tr!(lang, "cli-arg-why-next-car")
-        ));
+        );
+        // The command it suggests asks the gateway typed, for the id typed
+        // (stranger 77, BZ1): without --api it would ask the demo.
+        let value = |flag: &str| {
+            let eq = format!("{flag}=");
+            args.iter()
+                .map(|a| a.to_string_lossy())
+                .enumerate()
+                .find_map(|(i, a)| {
+                    a.strip_prefix(&eq).map(str::to_owned).or_else(|| {
+                        (a == flag)
+                            .then(|| args.get(i + 1).map(|v| v.to_string_lossy().into_owned()))
+                            .flatten()
+                    })
+                })
+        };
+        let words = match value("--car").filter(|id| stepwise::steps::is_id(id)) {
+            Some(id) => words.replace("--car ID`", &format!("--car {id}`")),
+            None => words,
+        };
+        let words = match value("--api").filter(|api| stepwise::client::parse_base(api).is_ok()) {
+            Some(api) => stepwise::text::commands_with_api(&words, api.trim()),
+            None => words,
+        };
+        return usage(words);
     }
     clap_exit(e)
 }

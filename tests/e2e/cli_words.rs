@@ -382,7 +382,18 @@ fn a_usage_error_s_command_carries_the_api_typed() {
     assert_exit(&out, 2);
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
-        said.contains("next does not use --car: it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`"),
+        said.contains("next does not use --car: it asks by --steps-id only. Get a stepsID with `stepwise steps --car 987654`"),
+        "{said}"
+    );
+    // The --api typed goes with it, or the demo would answer (stranger 77,
+    // BZ1).
+    let out = run(home.path(), &["next", "--api", api, "--car", "F0003"]);
+    assert_exit(&out, 2);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        said.contains(
+            "Get a stepsID with `stepwise steps --api http://127.0.0.1:46702 --car F0003`"
+        ),
         "{said}"
     );
     // login and logout are never told of the --token-file they refuse
