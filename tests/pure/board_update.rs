@@ -1543,6 +1543,39 @@ fn a_board_sign_in_that_would_fail_the_same_offers_no_i() {
     }
 }
 
+/// A board-wide error said before (a sign-in that failed) goes when `r`
+/// asks every vehicle again: the answers say what holds now, never "quit
+/// and start again" over rows that list (stranger 77, BZ3).
+#[test]
+fn r_on_the_board_drops_a_stale_sign_in_failure() {
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Err(unauthorized()), 1);
+    }
+    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
+        panic!("i on the board signs in");
+    };
+    let msg = Msg::SignedIn {
+        id,
+        result: Err(stepwise::auth::AuthError::Expired),
+    };
+    update(&mut s, Input::Msg(msg), t(2));
+    assert_eq!(s.board().unwrap().banner().unwrap().title, "Sign-in failed");
+    let asked = requests(&ch(&mut s, 'r'));
+    assert_eq!(asked.len(), 2);
+    assert!(
+        s.board().unwrap().banner().is_none(),
+        "{:?}",
+        s.board().unwrap().banner()
+    );
+    for (n, r) in (1..).zip(&asked) {
+        answer(&mut s, r, Ok(list(n, ["todo"; 3])), 3);
+    }
+    let banner = s.board().unwrap().banner().cloned();
+    assert!(banner.is_none(), "{banner:?}");
+}
+
 /// A request whose task ended without an answer (it panicked) becomes a
 /// message: the vehicle stops waiting, says so, and `r` asks again.
 #[test]

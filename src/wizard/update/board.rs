@@ -23,7 +23,18 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
     let board = &mut state.vehicles;
     match action {
         Action::Submit => add_vehicle(state, now),
-        Action::Refresh => fetch_all(state, Purpose::Refresh, |s| !s.is_loading()),
+        Action::Refresh => {
+            // Asked again: a board-wide error said before (a sign-in that
+            // failed) is stale; the answers say what holds now (stranger
+            // 77, BZ3). A vehicle's own trouble goes with its answer.
+            let board = &mut state.vehicles;
+            if board.banner_for().is_none()
+                && board.banner().is_some_and(|b| b.kind == BannerKind::Error)
+            {
+                board.clear_banner();
+            }
+            fetch_all(state, Purpose::Refresh, |s| !s.is_loading())
+        }
         Action::ToggleWatch => toggle_live(state, now),
         Action::OpenVehicle => open_vehicle(state),
         Action::CycleSort => change(board, Board::cycle_sort),
