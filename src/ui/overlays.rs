@@ -378,8 +378,11 @@ fn sign_in_lines(
     qr: Option<u16>,
 ) -> (Vec<Line<'static>>, usize) {
     let Some(prompt) = &sign_in.prompt else {
+        // The gateway only names the provider; the provider gives the
+        // code (and is the one that may keep it waiting: stranger 78,
+        // CA5). Wrapped as a note is.
         let line = Line::from(tr!(lang, "signin-asking"));
-        let widest = line.width();
+        let widest = line.width().min(SIGN_IN_NOTE_WIDTH);
         return (vec![line], widest);
     };
     let mut lines = vec![
