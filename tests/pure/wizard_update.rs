@@ -2555,6 +2555,25 @@ fn a_list_cut_short_is_no_answer_that_comes_the_same_again() {
     );
 }
 
+/// While the code is asked for, the box says it comes from the identity
+/// provider the gateway names (the one that may keep it waiting), never
+/// "asking the gateway" alone (stranger 78, CA5); wrapped at 60x16.
+#[test]
+fn the_sign_in_box_says_the_provider_gives_the_code() {
+    let mut s = refused_token();
+    sign_in_started(&ch(&mut s, 'i'));
+    let flat = render_at(&s, 60, 16)
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("Asking for a sign-in code: the gateway names its")
+            && flat.contains("identity provider, which gives the code…"),
+        "{flat}"
+    );
+}
+
 /// A sign-in address on this machine only (loopback) gets no QR code: a
 /// phone that scanned it would open its own loopback.
 #[test]
