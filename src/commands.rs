@@ -1151,7 +1151,10 @@ pub fn checklist(
     let next_mark = format!("  <- {}", tr!(lang, "mark-next"));
     let waits_mark = format!("  ({})", tr!(lang, "mark-waits"));
     for (row, title) in rows.iter().zip(&titles) {
+        // A filtered list cannot tell the next step (its JSON's `next` is
+        // null): no mark says one (stranger 77, BZ6).
         let mark = match row.mark {
+            _ if filter != StatusFilter::All => "",
             Mark::Next => next_mark.as_str(),
             Mark::Waits { .. } => waits_mark.as_str(),
             Mark::None => "",

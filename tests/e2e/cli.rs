@@ -2600,6 +2600,24 @@ fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
     assert!(!said.contains("did not apply"), "{said}");
     assert!(said.contains("filtered: 2 todo shown"), "{said}");
     assert!(said.contains("(status \"pending\")"), "{said}");
+    // A filtered list names no next step, as its JSON's `next` is null
+    // (stranger 77, BZ6); the whole list does.
+    let filtered = run(
+        home.path(),
+        &["steps", "--car", "987654", "--status", "todo"],
+    );
+    assert!(
+        !stdout(&filtered).contains("<- NEXT"),
+        "{}",
+        stdout(&filtered)
+    );
+    assert!(
+        !stdout(&filtered).contains("(waits)"),
+        "{}",
+        stdout(&filtered)
+    );
+    let whole = run(home.path(), &["steps", "--car", "987654"]);
+    assert!(stdout(&whole).contains("<- NEXT"), "{}", stdout(&whole));
 }
 
 #[test]
