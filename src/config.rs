@@ -1032,7 +1032,15 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
         }
         Err(e) => return fail(TokenFileProblem::Unreadable(e.kind())),
     };
-    let Ok(text) = String::from_utf8(bytes) else {
+    // Notepad's "Unicode" is UTF-16 with its byte-order mark: read as the
+    // ids files are (stranger 77, BZ8); a character it does not make whole
+    // is no token.
+    let text = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        Some(crate::cars::decode(&bytes)).filter(|t| !t.contains(char::REPLACEMENT_CHARACTER))
+    } else {
+        String::from_utf8(bytes).ok()
+    };
+    let Some(text) = text else {
         return fail(TokenFileProblem::NotUtf8);
     };
     // Notepad's "UTF-8 with BOM" puts U+FEFF first: not part of the token.

@@ -130,6 +130,26 @@ fn a_token_file_from_notepad_is_read_and_a_bearer_prefix_is_named() {
     let out = run(home.path(), &steps);
     assert_exit(&out, 3);
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // Notepad's "Unicode" (UTF-16 with its mark), both byte orders, as the
+    // ids files are read (stranger 77, BZ8).
+    for big in [false, true] {
+        let mut bytes: Vec<u8> = if big {
+            vec![0xfe, 0xff]
+        } else {
+            vec![0xff, 0xfe]
+        };
+        for unit in format!("{TOKEN}\r\n").encode_utf16() {
+            bytes.extend(if big {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        std::fs::write(&file, bytes).unwrap();
+        let out = run(home.path(), &steps);
+        assert_exit(&out, 3);
+        assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    }
     // The header's word copied along with the token.
     std::fs::write(&file, format!("Bearer {TOKEN}\n")).unwrap();
     let out = run(home.path(), &steps);
