@@ -4499,7 +4499,8 @@ fn s_on_a_gateway_encodes_the_step_s_name_in_its_command() {
 }
 
 /// A gateway that ignores the status filter sends every step back: the
-/// wizard says the filter was not applied, as `steps` does.
+/// wizard says the gateway did not apply it, as `steps` does, and that the
+/// list on screen is filtered here (stranger 77, BZ5).
 #[test]
 fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
@@ -4512,7 +4513,7 @@ fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
         2,
     );
     let banner = session(&s).banner().expect("a banner").clone();
-    assert_eq!(banner.title, "Filter not applied");
+    assert_eq!(banner.title, "Filtered here, not by the gateway");
     assert!(
         banner
             .text
@@ -4535,7 +4536,7 @@ fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
     assert!(
         session(&s)
             .banner()
-            .is_none_or(|b| b.title != "Filter not applied")
+            .is_none_or(|b| b.title != "Filtered here, not by the gateway")
     );
     let screen = render(&s);
     assert!(screen.contains("(filter: todo, 2 steps shown)"), "{screen}");
