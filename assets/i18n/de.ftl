@@ -199,6 +199,7 @@ start-dropped-confirm = Ausgelassen: { $chars }. Nochmals Enter nimmt { $id } wi
 start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggelassen.
 start-not-an-id = carAssociationID eingeben: Buchstaben a–z, A–Z, Ziffern, - oder _.
 start-excel-number = { $number } ist eine lange Zahl so, wie Excel sie anzeigt (wissenschaftliche Schreibweise), keine ID: Ihre letzten Ziffern sind verloren. In Excel die Spalte als Text formatieren, die ID neu eingeben und von dort kopieren.
+start-several-ids = { $count } Zeilen wurden eingefügt (eine Spalte mit IDs?): das Feld nimmt eine ID, also wurde keine übernommen. Eine einfügen oder tippen; für eine Übersicht aller beenden und mit --cars DATEI (eine ID pro Zeile) oder --car ID --car ID starten
 start-note-unsaved = Notiz nicht gespeichert: noch kein Bericht enthält sie (kein --report). Ein Fahrzeug öffnen und dort x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q drücken, um ohne sie zu beenden.
 start-choices = Letzte IDs (↑↓ zum Wählen):
 start-choices-demo = Letzte IDs und Demo-Zuordnungen (↑↓ zum Wählen):

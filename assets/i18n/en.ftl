@@ -234,6 +234,7 @@ start-dropped-confirm = Left out: { $chars }. Enter again takes { $id } as it st
 start-too-long = An id has at most { $max } characters; the rest was left out.
 start-not-an-id = Type a carAssociationID: letters a–z, A–Z, digits, - or _.
 start-excel-number = { $number } is a long number as Excel shows it (scientific notation), not an id: its last digits are lost. In Excel, format the column as Text, type the id again and copy it from there.
+start-several-ids = { $count } lines were pasted (a column of ids?): the field takes one id, so none was taken. Paste or type one; for a board of them, quit and start with --cars FILE (one id per line) or --car ID --car ID
 start-note-unsaved = Note not saved: no report holds it yet (no --report). Open a vehicle and press x there to write the report with it, or press q again to quit without it.
 start-choices = Recent ids (↑↓ to pick):
 start-choices-demo = Recent ids and demo associations (↑↓ to pick):

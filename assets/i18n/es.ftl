@@ -199,6 +199,7 @@ start-dropped-confirm = Omitidos: { $chars }. Enter de nuevo toma { $id } tal cu
 start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descartó.
 start-not-an-id = Escriba un carAssociationID: letras a–z, A–Z, cifras, - o _.
 start-excel-number = { $number } es un número largo tal como lo muestra Excel (notación científica), no un id: sus últimas cifras se han perdido. En Excel, dé a la columna formato Texto, vuelva a escribir el id y cópielo de ahí.
+start-several-ids = Se pegaron { $count } líneas (¿una columna de identificadores?): el campo toma un identificador, así que no se tomó ninguno. Pegue o escriba uno; para un tablero con todos, salga e inicie con --cars ARCHIVO (un identificador por línea) o --car ID --car ID
 start-note-unsaved = Nota sin guardar: ningún informe la contiene aún (no se indicó --report). Abra un vehículo y pulse «x» para escribir el informe con ella, o pulse de nuevo «q» para salir sin ella.
 start-choices = Ids recientes (↑↓ para elegir):
 start-choices-demo = Ids recientes y asociaciones demo (↑↓ para elegir):

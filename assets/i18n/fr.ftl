@@ -199,6 +199,7 @@ start-dropped-confirm = Laissés de côté : { $chars }. Entrée à nouveau pre
 start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.
 start-not-an-id = Saisissez un carAssociationID : lettres a–z, A–Z, chiffres, - ou _.
 start-excel-number = { $number } est un long nombre tel qu'Excel l'affiche (notation scientifique), pas un identifiant : ses derniers chiffres sont perdus. Dans Excel, mettez la colonne au format Texte, retapez l'identifiant et copiez-le de là.
+start-several-ids = { $count } lignes ont été collées (une colonne d'identifiants ?) : le champ prend un seul identifiant, donc aucun n'a été pris. Collez-en ou tapez-en un ; pour un tableau de tous, quittez et lancez avec --cars FICHIER (un identifiant par ligne) ou --car ID --car ID
 start-note-unsaved = Note non enregistrée : aucun rapport ne la contient encore (pas de --report). Ouvrez un véhicule et appuyez sur x pour écrire le rapport avec elle, ou appuyez encore sur q pour quitter sans elle.
 start-choices = Ids récents (↑↓ pour choisir) :
 start-choices-demo = Ids récents et associations de démo (↑↓ pour choisir) :

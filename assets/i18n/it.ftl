@@ -199,6 +199,7 @@ start-dropped-confirm = Tralasciati: { $chars }. Invio di nuovo prende { $id } c
 start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scartato.
 start-not-an-id = Digitare un carAssociationID: lettere a–z, A–Z, cifre, - o _.
 start-excel-number = { $number } è un numero lungo come lo mostra Excel (notazione scientifica), non un ID: le sue ultime cifre sono perse. In Excel formattare la colonna come Testo, riscrivere l'ID e copiarlo da lì.
+start-several-ids = Sono state incollate { $count } righe (una colonna di id?): il campo prende un solo id, quindi non ne è stato preso nessuno. Incollarne o digitarne uno; per una bacheca con tutti, uscire e avviare con --cars FILE (un id per riga) o --car ID --car ID
 start-note-unsaved = Nota non salvata: nessun rapporto la contiene ancora (nessun --report). Aprire un veicolo e premere x per scrivere il rapporto con la nota, oppure premere di nuovo q per uscire senza.
 start-choices = Id recenti (↑↓ per scegliere):
 start-choices-demo = Id recenti e associazioni demo (↑↓ per scegliere):

@@ -201,6 +201,7 @@ start-dropped-confirm = Weggelaten: { $chars }. Nogmaals Enter neemt { $id } zoa
 start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
 start-not-an-id = Typ een carAssociationID: letters a–z, A–Z, cijfers, - of _.
 start-excel-number = { $number } is een lang getal zoals Excel het toont (wetenschappelijke notatie), geen id: de laatste cijfers zijn verloren. Maak in Excel de kolom van het type Tekst, typ de id opnieuw en kopieer hem van daar.
+start-several-ids = Er zijn { $count } regels geplakt (een kolom met id's?): het veld neemt één id, dus er is geen genomen. Plak of typ er één; voor een overzicht van allemaal, sluit af en start met --cars BESTAND (één id per regel) of --car ID --car ID
 start-note-unsaved = Notitie niet opgeslagen: nog geen rapport bevat haar (geen --report). Open een voertuig en druk daar op x om het rapport met de notitie te schrijven, of druk nogmaals op q om zonder te stoppen.
 start-choices = Recente ids (↑↓ om te kiezen):
 start-choices-demo = Recente ids en demo-toewijzingen (↑↓ om te kiezen):

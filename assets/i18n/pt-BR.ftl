@@ -200,6 +200,7 @@ start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } 
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Digite um carAssociationID: letras a–z, A–Z, dígitos, - ou _.
 start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: seus últimos dígitos se perderam. No Excel, formate a coluna como Texto, digite o id de novo e copie-o de lá.
+start-several-ids = { $count } linhas foram coladas (uma coluna de ids?): o campo aceita um id, então nenhum foi aceito. Cole ou digite um; para um painel com todos, saia e inicie com --cars ARQUIVO (um id por linha) ou --car ID --car ID
 start-note-unsaved = Nota não salva: nenhum relatório a contém ainda (nenhum --report). Abra um veículo e pressione x para gravar o relatório com ela, ou pressione q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
 start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):

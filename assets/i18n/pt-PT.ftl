@@ -199,6 +199,7 @@ start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } 
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Introduza um carAssociationID: letras a–z, A–Z, dígitos, - ou _.
 start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: os seus últimos dígitos perderam-se. No Excel, formate a coluna como Texto, escreva o id de novo e copie-o de lá.
+start-several-ids = Foram coladas { $count } linhas (uma coluna de ids?): o campo aceita um id, por isso nenhum foi aceite. Cole ou escreva um; para um painel com todos, saia e inicie com --cars FICHEIRO (um id por linha) ou --car ID --car ID
 start-note-unsaved = Nota não guardada: nenhum relatório a contém ainda (sem --report). Abra um veículo e prima x para escrever o relatório com ela, ou prima q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
 start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):

@@ -161,6 +161,7 @@ pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> Stri
         FieldNotice::ExcelNumber(number) => {
             tr!(lang, "start-excel-number", number = number.clone())
         }
+        FieldNotice::SeveralIds(count) => tr!(lang, "start-several-ids", count = num(*count)),
         FieldNotice::Gateway(why) | FieldNotice::Session(why) | FieldNotice::Info(why) => {
             why.clone()
         }

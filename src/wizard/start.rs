@@ -26,6 +26,9 @@ pub enum FieldNotice {
     /// (`9.87654E+11`, shown as typed): its last digits are lost, so no
     /// Enter takes it.
     ExcelNumber(String),
+    /// Several ids pasted at once, one per line (a column copied from a
+    /// spreadsheet): none is taken, the field holds one (stranger 77, BZ7).
+    SeveralIds(usize),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,7 +94,14 @@ impl StartField {
     /// Takes pasted text, trimmed; characters an id cannot hold, and any
     /// past the limit, are left out and named.
     pub fn type_text(&mut self, text: &str) {
-        self.take(text.trim());
+        let text = text.trim();
+        // Lines of ids (a column pasted): never joined into one id.
+        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+        if lines > 1 {
+            self.notice = Some(FieldNotice::SeveralIds(lines));
+            return;
+        }
+        self.take(text);
     }
 
     /// Takes one typed character (a space too is named when refused).
@@ -283,5 +293,17 @@ mod tests {
         field.type_text("  987654 \n");
         assert_eq!(field.input(), "987654");
         assert_eq!(field.notice(), None);
+    }
+
+    /// A column of ids pasted (CRLF, as a spreadsheet copies it) is never
+    /// joined into one id: none is taken, and the notice counts the lines
+    /// (stranger 77, BZ7).
+    #[test]
+    fn pasted_lines_of_ids_are_not_joined() {
+        let mut field = StartField::default();
+        field.type_text("F0001\r\nF0002\r\nF0003\r\n");
+        assert_eq!(field.input(), "");
+        assert_eq!(field.notice(), Some(&FieldNotice::SeveralIds(3)));
+        assert!(!field.hold_for_dropped());
     }
 }

@@ -1691,6 +1691,45 @@ fn an_excel_number_in_an_id_field_is_named_and_never_taken() {
     assert_eq!(s.start_field().unwrap().notice(), named.as_ref());
 }
 
+/// A column of ids pasted into the start field (one per line) is never
+/// joined into one id: none is taken, Enter asks for nothing, and the words
+/// count the lines and name --cars (stranger 77, BZ7).
+#[test]
+fn pasted_lines_of_ids_are_said_never_joined() {
+    let mut s = state(true);
+    stepwise::wizard::update::start(&mut s, None, t(0));
+    update(
+        &mut s,
+        Input::Paste("F0001\r\nF0002\r\nF0003\r\n".into()),
+        t(0),
+    );
+    let field = s.start_field().unwrap();
+    assert_eq!(field.input(), "");
+    assert_eq!(
+        field.notice(),
+        Some(&stepwise::wizard::start::FieldNotice::SeveralIds(3))
+    );
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let flat = terminal
+        .backend()
+        .to_string()
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("3 lines were pasted (a column of ids?): the field takes one id")
+            && flat.contains("--cars FILE"),
+        "{flat}"
+    );
+    assert!(!flat.contains("U+000D"), "{flat}");
+}
+
 /// A gateway that refuses the stepsID it gives again: the board starts its
 /// followers again for the list it got back (same stepsID: its stream had
 /// ended), and at the second refusal within a minute live stops for that
