@@ -1898,11 +1898,12 @@ mod tests {
                 .expose(),
             "abc"
         );
-        let cases: [(&[u8], &str); 5] = [
+        let cases: [(&[u8], &str); 6] = [
             (b"\n", "is empty"),
             (b"abc\ndef\n", "holds 2 lines"),
             (b"ab c\n", "characters a token cannot have"),
-            (b"\xff\xfe", "not UTF-8"),
+            (b"\xffA\n", "not UTF-8"),
+            (b"\xff\xfe", "is empty"),
             (b"", "is empty"),
         ];
         for (bytes, says) in cases {
