@@ -719,6 +719,8 @@ async fn checks_with(
             }
             // The answer without an id was no steps gateway's either: its
             // warning would blame a gateway that was never reached.
+            // An answer that could not be used (compressed on the way) is
+            // no proof of no gateway (stranger 78, CA4).
             if failure == Failure::NoGateway
                 && !reach.gateway
                 && report.get_status("error_body") == Some(Mark::Warning)
@@ -726,7 +728,11 @@ async fn checks_with(
                 report.set(
                     "error_body",
                     Mark::Skipped,
-                    words!("doctor-error-body-unjudged"),
+                    if caller.unusable.get() {
+                        words!("doctor-error-body-unjudged-unusable")
+                    } else {
+                        words!("doctor-error-body-unjudged")
+                    },
                 );
             }
             return judged(unauthorized || failure == Failure::Refused);

@@ -3045,9 +3045,20 @@ fn a_redirect_to_https_on_the_same_host_says_to_use_it() {
 /// BO3).
 #[test]
 fn a_compressed_answer_is_not_said_dropped() {
-    let api = crate::canned::answering(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00"
-            .to_vec(),
+    // Every answer compressed (a proxy that gzips them): the list, and
+    // the 400 to the request without an id.
+    let gzipped = |status: &str| {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes()
+        .into_iter()
+        .chain(*b"\x1f\x8b\x08\x00")
+        .collect::<Vec<u8>>()
+    };
+    let api = crate::canned::routing(
+        vec![("carAssociationID", gzipped("200 OK"))],
+        gzipped("400 Bad Request"),
     );
     let home = home();
     let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
@@ -3064,6 +3075,14 @@ fn a_compressed_answer_is_not_said_dropped() {
         !text.contains("drops this call") && !text.contains("got no answer either"),
         "{text}"
     );
+    // The Error body line says the answer could not be used, never that
+    // no gateway is there (stranger 78, CA4).
+    let body = line(&text, "Error body");
+    assert!(
+        body.contains("not judged: the first list's answer could not be used either"),
+        "{text}"
+    );
+    assert!(!text.contains("no steps gateway at this address"), "{text}");
 }
 
 /// A proxy's own 503 page (it could not reach the gateway) is the proxy's
