@@ -1653,6 +1653,10 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
                 said!("auth-proxy-5xx-loopback", status = *status, said = said)
             } else if *status >= 500 {
                 said!("auth-proxy-5xx", status = *status, said = said)
+            } else if *status == 429 {
+                // Its own limit: waiting is the way, not a rule to ask
+                // about (stranger 78, CA3).
+                said!("auth-proxy-429", said = said)
             } else {
                 said!("auth-proxy-answered", status = *status, said = said)
             }

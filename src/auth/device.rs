@@ -265,7 +265,10 @@ fn proxy_s_own(
     // web site's answer that nothing is published.
     let unchallenged = status == StatusCode::UNAUTHORIZED
         && !headers.contains_key(reqwest::header::WWW_AUTHENTICATE);
-    let page = !json && (posted || unchallenged || matches!(status.as_u16(), 403 | 502..=504));
+    // Its own limit (429) too: never "nothing published" (stranger 78,
+    // CA3).
+    let page =
+        !json && (posted || unchallenged || matches!(status.as_u16(), 403 | 429 | 502..=504));
     if status != StatusCode::PROXY_AUTHENTICATION_REQUIRED && marked.is_none() && !page {
         return None;
     }

@@ -434,7 +434,11 @@ async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
         // document published there, as for a 404. A failure's page (a load
         // balancer's 502, a maintenance 503) says nothing of sign-in: the
         // status is said below.
-        if web_page(&reply.body) && !reply.status.is_server_error() {
+        // A limit's page (429) says nothing of sign-in either: said.
+        if web_page(&reply.body)
+            && !reply.status.is_server_error()
+            && reply.status != StatusCode::TOO_MANY_REQUESTS
+        {
             continue;
         }
         if !reply.status.is_success() {

@@ -921,6 +921,12 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
             answer("401 Unauthorized", ""),
             "came back HTTP 401 (proxy page) with no answer of the identity provider's",
         ),
+        // Its own limit: wait, never "ask whether it lets … through"
+        // (stranger 78, CA3).
+        (
+            answer("429 Too Many Requests", "Retry-After: 20\r\n"),
+            "which answered HTTP 429 (proxy page) itself: the proxy is limiting requests. Wait a minute, then retry",
+        ),
     ];
     for (bytes, words) in cases {
         let proxy = crate::canned::answering(bytes);
