@@ -232,9 +232,14 @@ pub fn rows_with_next<'a>(list: &'a StepsList, next: Option<&str>) -> Vec<Row<'a
             order: step.order.map_or_else(|| "-".to_owned(), |o| o.to_string()),
             mark: match next_index {
                 Some(n) if n == i => Mark::Next,
-                Some(n) if n < i && !step.status.is_done() => Mark::Waits {
-                    for_order: next_order,
-                },
+                // A step of the same order as NEXT (the contract lets
+                // orders tie) waits for none of them: NEXT is only the
+                // first by name (stranger 75, BX2).
+                Some(n) if n < i && !step.status.is_done() && step.order != next_order => {
+                    Mark::Waits {
+                        for_order: next_order,
+                    }
+                }
                 _ => Mark::None,
             },
         })
@@ -438,6 +443,32 @@ mod tests {
 
     fn step(name: &str, status: Status, order: Option<i64>) -> Step {
         Step::new(name, status, order)
+    }
+
+    /// Steps that tie on order with NEXT wait for none of each other:
+    /// only the steps of a later order wait (stranger 75, BX2).
+    #[test]
+    fn a_step_tied_with_next_does_not_wait_for_it() {
+        let list = StepsList::new(
+            Some("1".into()),
+            vec![
+                step("b", Status::Todo, Some(2)),
+                step("a", Status::Todo, Some(2)),
+                step("c", Status::Todo, Some(3)),
+            ],
+        );
+        let marks: Vec<_> = rows(&list)
+            .iter()
+            .map(|r| (r.step.name.clone(), r.mark))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("a".to_owned(), Mark::Next),
+                ("b".to_owned(), Mark::None),
+                ("c".to_owned(), Mark::Waits { for_order: Some(2) }),
+            ]
+        );
     }
 
     #[test]
