@@ -1364,6 +1364,12 @@ impl Gateway {
         self.base.as_str()
     }
 
+    /// How long every request to this gateway still waits for the pause a
+    /// 429 asked, if one holds.
+    pub fn pause_left(&self) -> Option<Duration> {
+        self.pace.pause_left()
+    }
+
     /// The proxy requests to this gateway go through, as it may be shown.
     pub fn proxy(&self) -> Option<&str> {
         self.proxy.as_deref()

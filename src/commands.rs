@@ -539,9 +539,9 @@ pub async fn steps_many(
     // not on its turn (stranger 60, BI7).
     let (mut heard, mut hung) = (false, false);
     for ((car, task), track) in cars.iter().zip(tasks.iter_mut()).zip(&tracks) {
-        let result = match tokio::time::timeout_at(until, &mut *task).await {
-            Ok(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
-            Err(_) => {
+        let result = match answer_in_time(task, &backend.gateway, until, &track.held).await {
+            Some(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
+            None => {
                 task.abort();
                 let asked = (car.as_str(), lang, hung && !heard);
                 let (words, into) = track.late_words(explainer, asked, secs).await;
@@ -844,6 +844,46 @@ pub fn late_words(lang: Lang, secs: u64, limited: bool, wait: Option<u64>) -> St
         (true, Some(wait)) => tr!(lang, "steps-many-limited-again", secs = secs, wait = wait),
         (true, None) => tr!(lang, "steps-many-limited", secs = secs),
         (false, _) => tr!(lang, "steps-many-late", secs = secs),
+    }
+}
+
+/// `task`'s outcome, or `None` when [`outlasted`] ends first.
+async fn answer_in_time<T>(
+    task: &mut tokio::task::JoinHandle<T>,
+    gateway: &crate::client::Gateway,
+    until: tokio::time::Instant,
+    held: &AtomicBool,
+) -> Option<Result<T, tokio::task::JoinError>> {
+    tokio::select! {
+        biased;
+        joined = task => Some(joined),
+        () = outlasted(gateway, until, held) => None,
+    }
+}
+
+/// Ends at `until`, or as soon as the request is `held` back by a pause
+/// the gateway asked (a 429's Retry-After) that is known to outlast it: no
+/// list can come before then, so the run is not held to the end of
+/// `--deadline` for nothing (stranger 74, BW4). A request in flight is
+/// waited for.
+async fn outlasted(
+    gateway: &crate::client::Gateway,
+    until: tokio::time::Instant,
+    held: &AtomicBool,
+) {
+    let look = std::time::Duration::from_millis(200);
+    // Held at two looks in a row: a request that got the 429 itself is
+    // marked held for the moment it takes to end with it.
+    let mut seen = false;
+    loop {
+        let now = tokio::time::Instant::now();
+        let hopeless = held.load(Ordering::Relaxed)
+            && gateway.pause_left().is_some_and(|left| now + left > until);
+        if now >= until || (hopeless && seen) {
+            return;
+        }
+        seen = hopeless;
+        tokio::time::sleep_until((now + look).min(until)).await;
     }
 }
 

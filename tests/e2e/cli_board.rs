@@ -649,3 +649,48 @@ fn a_failed_vehicle_s_json_says_its_status_code_and_action() {
     assert_eq!(late["status"], Value::Null);
     assert_eq!(late["action"], "retry");
 }
+
+/// `steps --cars` whose requests are held back by a 429 pause that
+/// outlasts `--deadline` ends at once, saying so, never sits out the whole
+/// deadline (stranger 74, BW4): here the pause asked (an hour kept) is far
+/// past a 600 s deadline, and the run ends well within a minute.
+#[test]
+fn steps_cars_held_past_the_deadline_ends_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let limited = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5000\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            .to_vec(),
+    );
+    let ids = home.path().join("ids.txt");
+    std::fs::write(&ids, "111111\n222222\n333333\n").unwrap();
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    let mut child = cmd
+        .args(["steps", "--api", &limited, "--cars"])
+        .arg(&ids)
+        .args(["--concurrency", "1", "--deadline", "600", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("stepwise starts");
+    let status = crate::wait::until("the run to end", Duration::from_secs(60), || {
+        child.try_wait().expect("try_wait")
+    });
+    assert_eq!(status.code(), Some(1));
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0]["retry_after"], 5000, "{out}");
+    for held in &lines[1..] {
+        assert!(
+            held["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("not asked: the gateway's limit (HTTP 429")),
+            "{out}"
+        );
+    }
+}
