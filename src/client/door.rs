@@ -251,7 +251,7 @@ impl Gateway {
         // request: the proxy may drop the header, and renewing would spend
         // a refresh token for nothing; said as the proxy's (stranger 73,
         // BV1).
-        if self.dropped_by_proxy(sent.headers()) {
+        if self.dropped_by_proxy(sent.headers()) || self.not_the_gateway_s(sent.headers()) {
             return Ok(sent);
         }
         let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
@@ -300,6 +300,22 @@ impl Gateway {
             && headers.contains_key(reqwest::header::WWW_AUTHENTICATE)
             && super::bearer_unseen(headers)
             && super::bearer_said(headers).is_none()
+    }
+
+    /// A 401 that is no gateway's (which names how it wants its token in
+    /// a challenge): a web page with no challenge at all, or an answer a
+    /// proxy's headers mark as its own. No renewal answers it, so none is
+    /// spent; its words are the proxy's or the login's in front
+    /// (stranger 80, CC1; stranger 77, BZ2).
+    fn not_the_gateway_s(&self, headers: &reqwest::header::HeaderMap) -> bool {
+        let marked = self.proxy.is_some()
+            && crate::net::proxy_mark(StatusCode::UNAUTHORIZED, headers).is_some();
+        let page = !headers.contains_key(reqwest::header::WWW_AUTHENTICATE)
+            && headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        marked || page
     }
 
     /// One request with one token.

@@ -909,6 +909,60 @@ async fn a_login_token_unseen_through_a_proxy_is_not_renewed() {
     assert_eq!(source.token_requests().await, 0, "no refresh spent");
 }
 
+/// A proxy's own 401 page (no challenge at all) to a login's token: said
+/// as the proxy's, and no refresh token is spent on it, since no renewal
+/// answers a proxy (stranger 80, CC1); straight from the address (a
+/// login page in front), neither (stranger 77, BZ2).
+#[tokio::test]
+async fn a_401_page_with_no_challenge_spends_no_renewal() {
+    let provider = Provider::start(quick()).await;
+    let page = "<html><head><title>Authentication required</title></head></html>";
+    let answer = format!(
+        "HTTP/1.1 401 Unauthorized\r\nServer: squid/5.7\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    )
+    .into_bytes();
+    let in_front = crate::canned::answering(answer.clone());
+    let proxy = crate::canned::answering(answer);
+    for (gateway, through) in [
+        ("http://gateway.invalid:8080", Some(&proxy)),
+        (in_front.as_str(), None),
+    ] {
+        let credential = signed_in(&provider).await;
+        let source = TokenSource::login(provider.url().to_string(), credential, None);
+        let mut options = ClientOptions {
+            retries: 0,
+            ..ClientOptions::default()
+        };
+        if let Some(proxy) = through {
+            options.net.proxy = stepwise::net::ProxyEnv::with_proxy(proxy, None);
+        }
+        let client = Gateway::new(gateway, "test-device".into(), None, options)
+            .unwrap()
+            .with_token_source(source.clone())
+            .with_token_from(Some(stepwise::config::TokenFrom::Login));
+        let error = client
+            .list(&ListRequest::new(Lookup::Car("987654".into())))
+            .await
+            .expect_err("refused");
+        let words = describe::gateway_error(Lang::En, &error);
+        match through {
+            Some(proxy) => assert!(
+                words.contains(&format!("the proxy {proxy}"))
+                    && words.contains("answered HTTP 401"),
+                "{words}"
+            ),
+            None => assert!(words.contains("no sign-in challenge"), "{words}"),
+        }
+        assert!(!words.contains("--audience"), "{words}");
+        assert_eq!(
+            source.token_requests().await,
+            0,
+            "no refresh spent: {words}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_refused_token_is_refreshed_once_and_the_call_retried() {
     let provider = Provider::start(quick()).await;
