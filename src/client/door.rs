@@ -164,8 +164,14 @@ impl Sent {
         {
             return Err(gateway.too_large(limit));
         }
+        // A list, or an error whose meaning is in its body (a 404's code,
+        // a 403's, a 400's), that came compressed cannot be read: said as
+        // that, never as no gateway's body (stranger 80, CC3). A 401's
+        // challenge, a 429's wait and a failure are judged by their head.
+        let body_decides =
+            status.is_success() || matches!(status.as_u16(), 400 | 403 | 404 | 409 | 410 | 422);
         if let Some(encoding) = super::compressed(self.response.headers())
-            && status.is_success()
+            && body_decides
         {
             return Err(GatewayError::Compressed {
                 encoding,

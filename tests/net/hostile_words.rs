@@ -1583,6 +1583,28 @@ async fn a_compressed_answer_is_named_compressed() {
     let line = words(&list(&unsaid.url, None).await);
     assert!(line.contains("came compressed (gzip)"), "{line}");
     assert!(!line.contains("Latin-1"), "{line}");
+    // An error whose meaning is in its body (a 404's code), compressed
+    // through a proxy: named compressed, never "not a steps gateway …
+    // check --api" (stranger 80, CC3).
+    let gzip_404 = canned(
+        "404 Not Found",
+        &["Content-Type: application/json", "Content-Encoding: gzip"],
+        "\u{1f}\u{8b}\u{8}",
+    )
+    .await;
+    for proxy in [None, Some(gzip_404.url.as_str())] {
+        let gateway = if proxy.is_some() {
+            "http://gateway.invalid:8080"
+        } else {
+            gzip_404.url.as_str()
+        };
+        let line = words(&list(gateway, proxy).await);
+        assert!(line.contains("came compressed (gzip)"), "{line}");
+        assert!(
+            !line.contains("not a steps gateway") && !line.contains("base URL"),
+            "{line}"
+        );
+    }
 }
 
 /// A captive portal's 511 (guest Wi-Fi) is the network's, with a browser
