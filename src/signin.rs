@@ -392,8 +392,10 @@ async fn device_flow(
     // As long as it is: 20 s is not "1 min".
     let left = crate::text::duration(lang, authorization.expires_in.as_secs());
     let _ = writeln!(out, "{}", tr!(lang, "login-waiting", left = left));
-    if out.flush().is_err() {
-        return Err(Failure::error(tr!(lang, "err-login-output-closed")));
+    // The code could not be shown (a pipe closed, a full disk): no one can
+    // approve it, so it is not waited on (stranger 80, CC6).
+    if let Err(e) = out.flush() {
+        return Err(Failure::error(output_failed(lang, &e)));
     }
 
     let (held, mut holds) = tokio::sync::mpsc::unbounded_channel();
@@ -444,8 +446,22 @@ impl device::Pace for Watched {
     }
 }
 
+/// Why the sign-in code could not be shown, by the write's error.
+fn output_failed(lang: Lang, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        tr!(lang, "err-login-output-closed")
+    } else {
+        tr!(
+            lang,
+            "err-login-output-unwritable",
+            why = crate::files::unwritable_kind_words(lang, e)
+        )
+    }
+}
+
 /// Ends when standard output is closed by its reader (a pipe whose end
-/// stopped reading); never where that cannot be watched (a file, Windows).
+/// stopped reading), or at once when there is none (a script's `>&-`);
+/// never where that cannot be watched (a file, Windows).
 #[cfg(unix)]
 async fn stdout_closed() {
     use std::os::fd::AsFd;
@@ -455,9 +471,16 @@ async fn stdout_closed() {
     // sound: tokio's `with_interest` is deprecated only for descriptors
     // the caller does not own); waited on for its error only, never read
     // or written, so its blocking mode does not matter.
+    // No descriptor at all (closed by whoever started this): nothing
+    // written can be read.
     let Ok(copy) = std::io::stdout().as_fd().try_clone_to_owned() else {
-        return std::future::pending().await;
+        return;
     };
+    // Closed before start, the standard library puts /dev/null there; sent
+    // to /dev/null, the code is thrown away just the same.
+    if thrown_away(&copy) {
+        return;
+    }
     #[allow(deprecated)]
     let watched = AsyncFd::with_interest(copy, Interest::ERROR);
     match watched {
@@ -468,6 +491,22 @@ async fn stdout_closed() {
         }
         Err(_) => std::future::pending().await,
     }
+}
+
+/// Whether `fd` is /dev/null (the same character device).
+#[cfg(unix)]
+fn thrown_away(fd: &std::os::fd::OwnedFd) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(copy) = fd.try_clone() else {
+        return false;
+    };
+    let (Ok(out), Ok(null)) = (
+        std::fs::File::from(copy).metadata(),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    out.file_type().is_char_device() && out.rdev() == null.rdev()
 }
 
 #[cfg(not(unix))]

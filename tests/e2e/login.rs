@@ -2675,10 +2675,39 @@ fn a_device_login_whose_output_is_closed_ends_and_says_so() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(
-        err.contains("the sign-in code could not be shown: standard output was closed"),
+        err.contains(
+            "the sign-in code could not be shown: standard output is closed or thrown away"
+        ),
         "{err}"
     );
     assert!(!logins_file(home.path()).exists());
+    // Thrown away (/dev/null, where a closed descriptor is put), or a full
+    // disk: said at once too, each with its cause (stranger 80, CC6).
+    for (out, said) in [
+        (
+            std::process::Stdio::null(),
+            "standard output is closed or thrown away",
+        ),
+        (
+            std::process::Stdio::from(std::fs::File::create("/dev/full").unwrap()),
+            "standard output could not be written (the disk is full)",
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(crate::pty::BIN);
+        crate::pty::scrub_command(&mut cmd, home.path());
+        let mut child = cmd
+            .args(["login", "--device", "--api", &provider.url()])
+            .stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("stepwise starts");
+        let status = crate::wait::until("login to end", WAIT, || child.try_wait().unwrap());
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(1), "{err}");
+        assert!(err.contains(said), "{err}");
+    }
 }
 
 /// A provider that limits the polling for the approval (HTTP 429 with
