@@ -1181,6 +1181,15 @@ async fn revoke(
                 crate::describe::auth_error(lang, &e),
             ));
         }
+        // A proxy's own failure for a provider on this machine, which no
+        // proxy elsewhere reaches: its fix (NO_PROXY) is the way, never
+        // "once the provider can be reached" (stranger 80, CC8).
+        Err(e) if proxy_fails_loopback(&e) => {
+            return Some(Unreached::Proxy(
+                cause_only(lang, &e),
+                crate::describe::auth_error(lang, &e),
+            ));
+        }
         // Not asked (no answer, a proxy down): the cause alone, the words
         // after it say what to do.
         Err(e) => return Some(Unreached::Later(cause_only(lang, &e))),
@@ -1194,6 +1203,23 @@ async fn revoke(
     };
     let _ = writeln!(out, "{line}");
     None
+}
+
+/// A proxy's own 5xx to a sign-in call for a provider on this machine.
+fn proxy_fails_loopback(e: &AuthError) -> bool {
+    let AuthError::Proxy {
+        url,
+        trouble: ProxyTrouble::Answered { status, .. },
+        ..
+    } = e
+    else {
+        return false;
+    };
+    *status >= 500
+        && Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .is_some_and(|host| crate::net::is_loopback_host(&host))
 }
 
 /// A sign-in call's failure, its first sentence: the cause without advice

@@ -2079,6 +2079,27 @@ fn a_logout_kept_by_a_wait_or_a_proxy_names_what_to_do() {
     assert!(!err.contains("once the provider can be reached"), "{err}");
     assert!(logins_file(home.path()).exists(), "the login is still kept");
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
+    // A proxy's own 503 for a provider on this machine, which it cannot
+    // reach: NO_PROXY is the way, never "once the provider can be reached"
+    // (stranger 80, CC8).
+    let failing = crate::canned::answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nX-Squid-Error: ERR_CONNECT_FAIL 111\r\nContent-Type: text/html\r\nContent-Length: 6\r\nConnection: close\r\n\r\n<html>"
+            .to_vec(),
+    );
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("HTTP_PROXY", &failing)
+        .args(["logout", "--api", &api])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Set NO_PROXY=127.0.0.1"), "{err}");
+    assert!(!err.contains("once the provider can be reached"), "{err}");
+    assert!(logins_file(home.path()).exists(), "the login is still kept");
 }
 
 /// A renewal refused for the login's client id (`invalid_client`): auth
