@@ -1163,28 +1163,10 @@ async fn revoke(
         // it, or something in front refuses): an answer a later logout
         // gets again, so no reason to keep the login.
         Err(e @ (AuthError::Fronted { .. } | AuthError::NoEndpoint { .. })) => cause_only(lang, &e),
-        // A proxy that answered itself (a password wanted, a refusal): its
-        // words and their fix, which waiting does not replace.
-        Err(
-            e @ AuthError::Proxy {
-                trouble:
-                    ProxyTrouble::Answered {
-                        status: 400..=499, ..
-                    }
-                    | ProxyTrouble::Windows
-                    | ProxyTrouble::Tunnel { .. },
-                ..
-            },
-        ) => {
-            return Some(Unreached::Proxy(
-                cause_only(lang, &e),
-                crate::describe::auth_error(lang, &e),
-            ));
-        }
-        // A proxy's own failure for a provider on this machine, which no
-        // proxy elsewhere reaches: its fix (NO_PROXY) is the way, never
-        // "once the provider can be reached" (stranger 80, CC8).
-        Err(e) if proxy_fails_loopback(&e) => {
+        // A proxy that answered itself (a password wanted, a refusal, a
+        // provider on this machine it cannot reach): its words and their
+        // fix, which waiting does not replace.
+        Err(e) if proxy_s_fix(&e) => {
             return Some(Unreached::Proxy(
                 cause_only(lang, &e),
                 crate::describe::auth_error(lang, &e),
@@ -1205,21 +1187,25 @@ async fn revoke(
     None
 }
 
-/// A proxy's own 5xx to a sign-in call for a provider on this machine.
-fn proxy_fails_loopback(e: &AuthError) -> bool {
-    let AuthError::Proxy {
-        url,
-        trouble: ProxyTrouble::Answered { status, .. },
-        ..
-    } = e
-    else {
+/// A proxy's own answer to a sign-in call whose words carry the fix: a
+/// 4xx (a password wanted, a refusal), Windows sign-in, a tunnel refused,
+/// or a 5xx for a provider on this machine, which no proxy elsewhere
+/// reaches (NO_PROXY; stranger 80, CC8).
+fn proxy_s_fix(e: &AuthError) -> bool {
+    let AuthError::Proxy { url, trouble, .. } = e else {
         return false;
     };
-    *status >= 500
-        && Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .is_some_and(|host| crate::net::is_loopback_host(&host))
+    let loopback = Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|host| crate::net::is_loopback_host(&host));
+    match trouble {
+        ProxyTrouble::Answered { status, .. } => {
+            (400..=499).contains(status) || (*status >= 500 && loopback)
+        }
+        ProxyTrouble::Windows | ProxyTrouble::Tunnel { .. } => true,
+        _ => false,
+    }
 }
 
 /// A sign-in call's failure, its first sentence: the cause without advice
