@@ -787,10 +787,11 @@ pub fn error_text(lang: Lang, e: &clap::Error) -> String {
             match std::error::Error::source(e).map(|why| why.to_string()) {
                 Some(why) => match range_of(&why) {
                     Some((low, high)) => format!(
-                        "{m}: {}",
+                        "{m}{}{}",
+                        crate::text::colon(lang),
                         tr!(lang, "cli-clap-range", low = low, high = high)
                     ),
-                    None => format!("{m}: {why}"),
+                    None => format!("{m}{}{why}", crate::text::colon(lang)),
                 },
                 None => m,
             }
@@ -837,7 +838,8 @@ pub fn error_text(lang: Lang, e: &clap::Error) -> String {
         .filter(|_| !watch);
     if let Some(suggestion) = suggestion {
         message = format!(
-            "{message}; {}",
+            "{message}{}{}",
+            crate::text::semicolon(lang),
             tr!(lang, "cli-clap-did-you-mean", suggestion = suggestion)
         );
     }
@@ -1473,6 +1475,22 @@ mod tests {
             de.contains("[mögliche Werte: all, todo, alreadyDone] [Standard: all]"),
             "{de}"
         );
+    }
+
+    /// French writes a no-break space before the `;` and `:` the code puts
+    /// between parts of a command-line error too (stranger 80, CC7).
+    #[test]
+    fn french_parse_errors_space_their_punctuation() {
+        let err = Cli::try_parse_args_in(Lang::Fr, ["stepwise", "login", "--devce"]).unwrap_err();
+        let text = error_text(Lang::Fr, &err);
+        assert!(
+            text.contains("'--devce'\u{a0}; vouliez-vous dire"),
+            "{text:?}"
+        );
+        let err = Cli::try_parse_args_in(Lang::Fr, ["stepwise", "--car", "a b"]).unwrap_err();
+        let text = error_text(Lang::Fr, &err);
+        assert!(text.contains("'--car <ID>'\u{a0}: un id"), "{text:?}");
+        assert!(!text.contains("': "), "{text:?}");
     }
 
     #[test]
