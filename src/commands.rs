@@ -1078,6 +1078,10 @@ pub struct ListJson<'a> {
     /// Whether the steps-cache reset was asked for (`--reset`): the list is
     /// the gateway's answer after it.
     pub reset: bool,
+    /// With `--status`: whether the gateway applied the filter (`false`:
+    /// it returned steps of the other status too, as the warning on
+    /// stderr says; stranger 79, CB8); `null` without a filter.
+    pub filter_applied: Option<bool>,
     /// What is wrong with a list that came all the same (in English): it
     /// came under a stepsID another vehicle's list came under too.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1105,6 +1109,10 @@ impl<'a> ListJson<'a> {
                 _ => None,
             },
             reset: false,
+            filter_applied: match status {
+                StatusFilter::All => None,
+                _ => Some(!list.steps.iter().any(|s| status.contradicts(&s.status))),
+            },
             error: None,
             action: None,
         }

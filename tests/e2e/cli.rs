@@ -2572,6 +2572,8 @@ fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
         ],
     );
     assert_eq!(json(&out)["stepsStatus"], "todo");
+    // And the JSON says it too (stranger 79, CB8).
+    assert_eq!(json(&out)["filter_applied"], false);
     let said = stderr(&out);
     assert!(
         said.contains(
@@ -2584,6 +2586,9 @@ fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
         &["steps", "--car", "987654", "--status", "todo", "--json"],
     );
     assert!(!stderr(&out).contains("did not apply"), "{}", stderr(&out));
+    assert_eq!(json(&out)["filter_applied"], true);
+    let out = run(home.path(), &["steps", "--car", "987654", "--json"]);
+    assert_eq!(json(&out)["filter_applied"], Value::Null);
     // Steps to do under a status outside the contract ("pending"): not
     // done, counted as the filter's and shown raw, never "the gateway did
     // not apply the filter" (stranger 46, AU2).
