@@ -119,6 +119,7 @@ banner-note-token-text = Sie enthält etwas, das wie ein Anmelde-Token aussieht,
 banner-note-token-word-text = Sie enthält etwas, das wie ein Anmelde-Token aussieht (das Wort aus { $len } Zeichen, das mit { $start }… beginnt), und ein Token kommt nie in einen Bericht. N drücken: die Notiz kommt wie eingegeben zurück, um dieses Wort herauszunehmen.
 banner-note-unsaved = Notiz nicht gespeichert
 banner-note-unsaved-text = Noch kein Bericht enthält Ihre Notiz (kein --report angegeben). x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q, um ohne sie zu beenden.
+banner-note-unsaved-failed-text = Noch enthält kein Bericht Ihre Notiz: x konnte ihn nicht schreiben ({ $why }). Das beheben, dann x drücken; oder erneut q drücken, um ohne die Notiz zu beenden.
 banner-task-failed = Die Anfrage brach mit einem internen Fehler ab
 banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r versucht es erneut; passiert es wieder, die Protokolldatei an den Support schicken.
 banner-report-not-written = Bericht nicht geschrieben

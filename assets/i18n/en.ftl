@@ -152,6 +152,7 @@ banner-note-token-text = It holds what looks like a sign-in token, and a token n
 banner-note-token-word-text = It holds what looks like a sign-in token (the { $len }-character word starting { $start }…), and a token never goes into a report. Press N: the note comes back as typed, to take that word out.
 banner-note-unsaved = Note not saved
 banner-note-unsaved-text = No report holds your note yet (no --report was given). Press x to write the report with it, or q again to quit without it.
+banner-note-unsaved-failed-text = No report holds your note yet: x could not write it ({ $why }). Fix that, then press x; or press q again to quit without the note.
 banner-task-failed = The request stopped on an internal error
 banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written

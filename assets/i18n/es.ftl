@@ -119,6 +119,7 @@ banner-note-token-text = Contiene lo que parece un token de inicio de sesión, y
 banner-note-token-word-text = Contiene lo que parece un token de inicio de sesión (la palabra de { $len } caracteres que empieza por { $start }…), y un token nunca va en un informe. Pulse N: la nota vuelve tal como se escribió, para quitar esa palabra.
 banner-note-unsaved = Nota sin guardar
 banner-note-unsaved-text = Ningún informe contiene aún su nota (no se indicó --report). Pulse «x» para escribir el informe con ella, o de nuevo «q» para salir sin ella.
+banner-note-unsaved-failed-text = Ningún informe contiene aún su nota: «x» no pudo escribirlo ({ $why }). Corríjalo y pulse «x»; o pulse «q» de nuevo para salir sin la nota.
 banner-task-failed = La petición se detuvo por un error interno
 banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito

@@ -119,6 +119,7 @@ banner-note-token-text = elle contient ce qui ressemble à un jeton de connexion
 banner-note-token-word-text = elle contient ce qui ressemble à un jeton de connexion (le mot de { $len } caractères qui commence par { $start }…), et un jeton ne va jamais dans un rapport. Appuyez sur N : la note revient telle que tapée, pour retirer ce mot.
 banner-note-unsaved = Note non enregistrée
 banner-note-unsaved-text = aucun rapport ne contient encore votre note (pas de --report). Appuyez sur x pour écrire le rapport avec elle, ou encore sur q pour quitter sans elle.
+banner-note-unsaved-failed-text = Aucun rapport ne contient encore votre note : x n'a pas pu l'écrire ({ $why }). Corrigez cela, puis appuyez sur x ; ou appuyez de nouveau sur q pour quitter sans la note.
 banner-task-failed = La requête s'est arrêtée sur une erreur interne
 banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit

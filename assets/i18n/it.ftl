@@ -119,6 +119,7 @@ banner-note-token-text = contiene quello che sembra un token di accesso, e un to
 banner-note-token-word-text = contiene quello che sembra un token di accesso (la parola di { $len } caratteri che inizia con { $start }…), e un token non finisce mai in un rapporto. Premere N: la nota torna com'era scritta, per togliere quella parola.
 banner-note-unsaved = Nota non salvata
 banner-note-unsaved-text = nessun rapporto contiene ancora la nota (nessun --report indicato). Premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
+banner-note-unsaved-failed-text = nessun rapporto contiene ancora la nota: x non ha potuto scriverlo ({ $why }). Correggere il problema, poi premere x; oppure premere di nuovo q per uscire senza la nota.
 banner-task-failed = La richiesta si è interrotta per un errore interno
 banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto

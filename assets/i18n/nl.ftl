@@ -119,6 +119,7 @@ banner-note-token-text = Ze bevat iets wat op een aanmeldtoken lijkt, en een tok
 banner-note-token-word-text = Ze bevat iets wat op een aanmeldtoken lijkt (het woord van { $len } tekens dat begint met { $start }…), en een token komt nooit in een rapport. Druk op N: de notitie komt terug zoals getypt, om dat woord eruit te halen.
 banner-note-unsaved = Notitie niet opgeslagen
 banner-note-unsaved-text = Nog geen rapport bevat uw notitie (geen --report opgegeven). Druk op x om het rapport met de notitie te schrijven, of nogmaals op q om zonder te stoppen.
+banner-note-unsaved-failed-text = Nog geen rapport bevat uw notitie: x kon het niet schrijven ({ $why }). Los dat op en druk dan op x; of druk nogmaals op q om zonder de notitie af te sluiten.
 banner-task-failed = Het verzoek stopte door een interne fout
 banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven

@@ -120,6 +120,7 @@ banner-note-token-text = Ela contém o que parece um token de login, e um token 
 banner-note-token-word-text = Ela contém o que parece um token de login (a palavra de { $len } caracteres que começa com { $start }…), e um token nunca vai para um relatório. Pressione N: a nota volta como foi digitada, para tirar essa palavra.
 banner-note-unsaved = Nota não salva
 banner-note-unsaved-text = Nenhum relatório contém sua nota ainda (nenhum --report foi informado). Pressione x para gravar o relatório com ela, ou q de novo para sair sem ela.
+banner-note-unsaved-failed-text = Nenhum relatório contém sua nota ainda: x não conseguiu gravá-lo ({ $why }). Corrija isso e pressione x; ou pressione q de novo para sair sem a nota.
 banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não conseguiu concluí-lo ({ $why }). r tenta de novo; se acontecer de novo, envie o arquivo de log ao suporte.
 banner-report-not-written = Relatório não gravado

@@ -119,6 +119,7 @@ banner-note-token-text = Contém o que parece um token de início de sessão, e 
 banner-note-token-word-text = Contém o que parece um token de início de sessão (a palavra de { $len } caracteres que começa por { $start }…), e um token nunca vai para um relatório. Prima N: a nota volta tal como foi escrita, para tirar essa palavra.
 banner-note-unsaved = Nota não guardada
 banner-note-unsaved-text = Nenhum relatório contém ainda a sua nota (não foi indicado --report). Prima x para escrever o relatório com ela, ou q de novo para sair sem ela.
+banner-note-unsaved-failed-text = Nenhum relatório contém ainda a sua nota: x não conseguiu escrevê-lo ({ $why }). Corrija isso e prima x; ou prima q de novo para sair sem a nota.
 banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
 banner-report-not-written = Relatório não gravado

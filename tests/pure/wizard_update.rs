@@ -4282,6 +4282,27 @@ fn a_report_not_written_is_said_in_the_reader_s_language() {
     assert!(!banner.text.contains("os error"), "{banner:?}");
 }
 
+/// `q` after `x` failed keeps the failure's cause in its question and
+/// sends to fixing it, never "press x" alone, which fails the same way
+/// (stranger 79, CB4).
+#[test]
+fn q_after_a_failed_x_keeps_its_cause() {
+    let mut s = noted(false);
+    let path = std::path::PathBuf::from("/data/stepwise/reports/r.md");
+    let in_the_way = ReportTrouble::InTheWay("/data/stepwise/reports".into());
+    msg(&mut s, Msg::ReportWritten(Err((path, in_the_way))), 1);
+    ch(&mut s, 'q');
+    assert!(!s.quit_requested(), "the first q asks");
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Note not saved");
+    assert!(
+        banner.text.contains("x could not write it (")
+            && banner.text.contains("/data/stepwise/reports")
+            && banner.text.contains("Fix that, then press x"),
+        "{banner:?}"
+    );
+}
+
 /// Without --report, `q` with a note not yet in a written report asks
 /// first (a new user lost a note that way); a second `q` quits, `x`
 /// writing the report ends the question, and Ctrl-C quits at once.

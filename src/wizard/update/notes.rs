@@ -145,10 +145,21 @@ pub(super) fn quit(state: &mut State) {
         field.say(tr!(lang, "start-note-unsaved"));
         return;
     }
-    let (title, text) = (
-        tr!(lang, "banner-note-unsaved"),
-        tr!(lang, "banner-note-unsaved-text"),
-    );
+    // x just failed: its cause stays said, with what works (fixing it),
+    // never "press x" alone (stranger 79, CB4).
+    let failed = tr!(lang, "banner-report-not-written");
+    let shown = match state.session() {
+        Some(session) => session.banner(),
+        None => state.vehicles.banner(),
+    };
+    let text = match shown.filter(|b| b.title == failed) {
+        Some(b) => tr!(
+            lang,
+            "banner-note-unsaved-failed-text",
+            why = b.text.clone()
+        ),
+        None => tr!(lang, "banner-note-unsaved-text"),
+    };
     // Information, not an error: a vehicle's row must not turn "failing".
-    say(state, info(title, text));
+    say(state, info(tr!(lang, "banner-note-unsaved"), text));
 }
