@@ -117,6 +117,7 @@ banner-note-kept-press-x-text = Sie kommt in den Sitzungsbericht, der nur mit x 
 banner-note-token = Notiz nicht übernommen
 banner-note-token-text = Sie enthält etwas, das wie ein Anmelde-Token aussieht, und ein Token kommt nie in einen Bericht. N drücken und die Notiz ohne es eingeben.
 banner-note-token-word-text = Sie enthält etwas, das wie ein Anmelde-Token aussieht (das Wort aus { $len } Zeichen, das mit { $start }… beginnt), und ein Token kommt nie in einen Bericht. N drücken: die Notiz kommt wie eingegeben zurück, um dieses Wort herauszunehmen.
+report-note-token-left-out = eine Notiz, die beim Beenden des Assistenten getippt wurde, wurde weggelassen: sie enthielt etwas, das wie ein Anmeldetoken aussieht, und ein Token kommt nie in einen Bericht. Sie ohne das Token neu schreiben
 banner-note-unsaved = Notiz nicht gespeichert
 banner-note-unsaved-text = Noch kein Bericht enthält Ihre Notiz (kein --report angegeben). x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q, um ohne sie zu beenden.
 banner-note-unsaved-failed-text = Noch enthält kein Bericht Ihre Notiz: x konnte ihn nicht schreiben ({ $why }). Das beheben, dann x drücken; oder erneut q drücken, um ohne die Notiz zu beenden.

@@ -150,6 +150,7 @@ banner-note-kept-press-x-text = It goes into the session report, which is writte
 banner-note-token = Note not kept
 banner-note-token-text = It holds what looks like a sign-in token, and a token never goes into a report. Press N and type the note without it.
 banner-note-token-word-text = It holds what looks like a sign-in token (the { $len }-character word starting { $start }…), and a token never goes into a report. Press N: the note comes back as typed, to take that word out.
+report-note-token-left-out = a note being typed when the wizard ended was left out: it held what looks like a sign-in token, and a token never goes into a report. Write it again without the token
 banner-note-unsaved = Note not saved
 banner-note-unsaved-text = No report holds your note yet (no --report was given). Press x to write the report with it, or q again to quit without it.
 banner-note-unsaved-failed-text = No report holds your note yet: x could not write it ({ $why }). Fix that, then press x; or press q again to quit without the note.

@@ -117,6 +117,7 @@ banner-note-kept-press-x-text = Irá al informe de la sesión, que solo se escri
 banner-note-token = Nota no guardada
 banner-note-token-text = Contiene lo que parece un token de inicio de sesión, y un token nunca va en un informe. Pulse N y escriba la nota sin él.
 banner-note-token-word-text = Contiene lo que parece un token de inicio de sesión (la palabra de { $len } caracteres que empieza por { $start }…), y un token nunca va en un informe. Pulse N: la nota vuelve tal como se escribió, para quitar esa palabra.
+report-note-token-left-out = se omitió una nota que se estaba escribiendo cuando terminó el asistente: contenía lo que parece un token de inicio de sesión, y un token nunca va en un informe. Escríbala de nuevo sin el token
 banner-note-unsaved = Nota sin guardar
 banner-note-unsaved-text = Ningún informe contiene aún su nota (no se indicó --report). Pulse «x» para escribir el informe con ella, o de nuevo «q» para salir sin ella.
 banner-note-unsaved-failed-text = Ningún informe contiene aún su nota: «x» no pudo escribirlo ({ $why }). Corríjalo y pulse «x»; o pulse «q» de nuevo para salir sin la nota.

@@ -117,6 +117,7 @@ banner-note-kept-press-x-text = andrà nel rapporto della sessione, che viene sc
 banner-note-token = Nota non tenuta
 banner-note-token-text = contiene quello che sembra un token di accesso, e un token non finisce mai in un rapporto. Premere N e scrivere la nota senza di esso.
 banner-note-token-word-text = contiene quello che sembra un token di accesso (la parola di { $len } caratteri che inizia con { $start }…), e un token non finisce mai in un rapporto. Premere N: la nota torna com'era scritta, per togliere quella parola.
+report-note-token-left-out = una nota in fase di scrittura alla chiusura della procedura guidata è stata omessa: conteneva quello che sembra un token di accesso, e un token non va mai in un rapporto. Riscriverla senza il token
 banner-note-unsaved = Nota non salvata
 banner-note-unsaved-text = nessun rapporto contiene ancora la nota (nessun --report indicato). Premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
 banner-note-unsaved-failed-text = nessun rapporto contiene ancora la nota: x non ha potuto scriverlo ({ $why }). Correggere il problema, poi premere x; oppure premere di nuovo q per uscire senza la nota.

@@ -117,6 +117,7 @@ banner-note-kept-press-x-text = Ze komt in het sessierapport, dat alleen wordt g
 banner-note-token = Notitie niet bewaard
 banner-note-token-text = Ze bevat iets wat op een aanmeldtoken lijkt, en een token komt nooit in een rapport. Druk op N en typ de notitie zonder.
 banner-note-token-word-text = Ze bevat iets wat op een aanmeldtoken lijkt (het woord van { $len } tekens dat begint met { $start }…), en een token komt nooit in een rapport. Druk op N: de notitie komt terug zoals getypt, om dat woord eruit te halen.
+report-note-token-left-out = een notitie die werd getypt toen de wizard eindigde, is weggelaten: er stond iets in dat op een aanmeldtoken lijkt, en een token komt nooit in een rapport. Schrijf hem opnieuw zonder het token
 banner-note-unsaved = Notitie niet opgeslagen
 banner-note-unsaved-text = Nog geen rapport bevat uw notitie (geen --report opgegeven). Druk op x om het rapport met de notitie te schrijven, of nogmaals op q om zonder te stoppen.
 banner-note-unsaved-failed-text = Nog geen rapport bevat uw notitie: x kon het niet schrijven ({ $why }). Los dat op en druk dan op x; of druk nogmaals op q om zonder de notitie af te sluiten.

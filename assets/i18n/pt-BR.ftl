@@ -118,6 +118,7 @@ banner-note-kept-press-x-text = Ela vai para o relatório da sessão, que só é
 banner-note-token = Nota não guardada
 banner-note-token-text = Ela contém o que parece um token de login, e um token nunca vai para um relatório. Pressione N e digite a nota sem ele.
 banner-note-token-word-text = Ela contém o que parece um token de login (a palavra de { $len } caracteres que começa com { $start }…), e um token nunca vai para um relatório. Pressione N: a nota volta como foi digitada, para tirar essa palavra.
+report-note-token-left-out = uma nota que estava sendo digitada quando o assistente terminou foi deixada de fora: ela continha o que parece um token de login, e um token nunca vai para um relatório. Escreva-a de novo sem o token
 banner-note-unsaved = Nota não salva
 banner-note-unsaved-text = Nenhum relatório contém sua nota ainda (nenhum --report foi informado). Pressione x para gravar o relatório com ela, ou q de novo para sair sem ela.
 banner-note-unsaved-failed-text = Nenhum relatório contém sua nota ainda: x não conseguiu gravá-lo ({ $why }). Corrija isso e pressione x; ou pressione q de novo para sair sem a nota.

@@ -117,6 +117,7 @@ banner-note-kept-press-x-text = Vai para o relatório da sessão, que só é gra
 banner-note-token = Nota não guardada
 banner-note-token-text = Contém o que parece um token de início de sessão, e um token nunca vai para um relatório. Prima N e escreva a nota sem ele.
 banner-note-token-word-text = Contém o que parece um token de início de sessão (a palavra de { $len } caracteres que começa por { $start }…), e um token nunca vai para um relatório. Prima N: a nota volta tal como foi escrita, para tirar essa palavra.
+report-note-token-left-out = uma nota que estava a ser escrita quando o assistente terminou foi deixada de fora: continha o que parece um token de início de sessão, e um token nunca vai para um relatório. Escreva-a de novo sem o token
 banner-note-unsaved = Nota não guardada
 banner-note-unsaved-text = Nenhum relatório contém ainda a sua nota (não foi indicado --report). Prima x para escrever o relatório com ela, ou q de novo para sair sem ela.
 banner-note-unsaved-failed-text = Nenhum relatório contém ainda a sua nota: x não conseguiu escrevê-lo ({ $why }). Corrija isso e prima x; ou prima q de novo para sair sem a nota.

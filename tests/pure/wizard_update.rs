@@ -4118,6 +4118,27 @@ fn a_note_holding_a_token_is_not_kept() {
     assert!(!report.contains("eyJhbGci"), "{report}");
 }
 
+/// A note holding a token still being typed when the wizard ends (a
+/// signal): not kept, and the report says a note was left out and why,
+/// never silently (stranger 79, CB3).
+#[test]
+fn an_unfinished_note_holding_a_token_is_said_left_out() {
+    for report_at_exit in [true, false] {
+        let mut s = noted(report_at_exit);
+        ch(&mut s, 'N');
+        for c in "pasted eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here".chars() {
+            ch(&mut s, c);
+        }
+        stepwise::wizard::update::keep_unfinished_note(&mut s, t(5));
+        let report = s.report().to_markdown();
+        assert!(
+            report.contains("a note being typed when the wizard ended was left out: it held what looks like a sign-in token"),
+            "{report}"
+        );
+        assert!(!report.contains("eyJhbGci"), "{report}");
+    }
+}
+
 /// A ticket's UUID in a note is kept; a 32-hex word that looks like a
 /// token is refused with its length and start (never whole), and the next
 /// `N` brings the note back as typed to take it out (stranger 60, BI17).

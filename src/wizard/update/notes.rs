@@ -108,6 +108,18 @@ fn keep_note(state: &mut State, now: SystemTime, unfinished: bool) -> bool {
         if !unfinished && word.is_some() {
             state.refused_note = Some(text);
         }
+        // Being typed when the wizard ended: no N brings it back, so the
+        // report says a note was left out, and why (stranger 79, CB3).
+        if unfinished {
+            state.note(
+                now,
+                Event::Error {
+                    what: tr!(lang, "banner-note-token"),
+                    detail: tr!(lang, "report-note-token-left-out"),
+                },
+            );
+            return !state.options.report_at_exit;
+        }
         return false;
     }
     state.note(now, Event::Note { text, unfinished });
