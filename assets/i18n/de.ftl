@@ -97,6 +97,7 @@ live-proxy-held = der Live-Ereignisstrom bekam innerhalb von { $secs } s keine A
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald es kann; bis dahin kann die Liste veraltet sein.
 banner-live-trouble-wait-text = { $why }. Das Gateway bat, { $secs } s zu warten (sein Retry-After): das Beobachten fragt dann erneut; bis dahin kann die Liste veraltet sein.
 banner-live-trouble-wait-capped-text = { $why }. Das Gateway bat, { $secs } s zu warten (sein Retry-After); stepwise wartet höchstens { $max } s: das Beobachten fragt dann erneut; bis dahin kann die Liste veraltet sein.
+banner-429-capped-text = { $why }. stepwise wartet höchstens { $max } s: dann fragt es erneut (die Kopfzeile zählt herunter), und das Gateway kann das ebenso ablehnen, bis seine eigene Wartezeit vorbei ist.
 banner-live-held-text = { $why }. Die Beobachtung fragt nicht von selbst erneut: eine Token-Erneuerung, deren Antwort verloren ging, wird nicht unbeaufsichtigt erneut gesendet (ihr Refresh-Token ist vielleicht verbraucht). r drücken, sobald der Weg zum Identitätsanbieter funktioniert; bis dahin ist die Liste auf dem Bildschirm vielleicht veraltet.
 banner-watch-retries = Das Beobachten fragt von selbst erneut (die Kopfzeile sagt „neuer Versuch“); r fragt sofort.
 banner-watch-waits = Das Beobachten fragt nach dieser Wartezeit von selbst erneut; früher fragen (r) hilft nicht.

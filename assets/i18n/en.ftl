@@ -98,6 +98,7 @@ live-proxy-held = the live event stream got no answer within { $secs } s through
 banner-live-trouble-text = { $why }. Watch goes on by itself when it can; until then the list on screen may be out of date.
 banner-live-trouble-wait-text = { $why }. The gateway asked to wait { $secs } s (its Retry-After): watch asks again then; until then the list on screen may be out of date.
 banner-live-trouble-wait-capped-text = { $why }. The gateway asked to wait { $secs } s (its Retry-After); stepwise waits at most { $max } s: watch asks again then; until then the list on screen may be out of date.
+banner-429-capped-text = { $why }. stepwise waits at most { $max } s: it asks again then (as the header counts down), and the gateway may refuse that the same way until its own wait is over.
 banner-live-held-text = { $why }. Watch does not ask again by itself: a token renewal whose answer was lost is not sent again unattended (its refresh token may be spent). Press r once the way to the identity provider works; until then the list on screen may be out of date.
 banner-watch-retries = Watch asks again by itself (the header says retrying); r asks now.
 banner-watch-waits = Watch asks again by itself after that wait; asking sooner (r) does not help.

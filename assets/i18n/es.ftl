@@ -97,6 +97,7 @@ live-proxy-held = el flujo de eventos en directo no tuvo respuesta en { $secs } 
 banner-live-trouble-text = { $why }. El seguimiento continúa solo en cuanto puede; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-live-trouble-wait-text = { $why }. La pasarela pidió esperar { $secs } s (su Retry-After): el seguimiento vuelve a preguntar entonces; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-live-trouble-wait-capped-text = { $why }. La pasarela pidió esperar { $secs } s (su Retry-After); stepwise espera como mucho { $max } s: el seguimiento vuelve a preguntar entonces; hasta entonces la lista en pantalla puede estar desactualizada.
+banner-429-capped-text = { $why }. stepwise espera como mucho { $max } s: entonces vuelve a pedir (la cabecera lo cuenta), y la pasarela puede rechazarlo igual hasta que termine su propia espera.
 banner-live-held-text = { $why }. La vigilancia no vuelve a preguntar por sí sola: una renovación del token cuya respuesta se perdió no se reenvía sin usted (su token de actualización puede estar gastado). Pulse r cuando el camino al proveedor de identidad funcione; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-watch-retries = El seguimiento vuelve a preguntar solo (la cabecera dice «reintentando»); r pregunta ya.
 banner-watch-waits = El seguimiento vuelve a preguntar solo tras esa espera; preguntar antes (r) no ayuda.

@@ -97,6 +97,7 @@ live-proxy-held = le flux d'événements en direct n'a eu aucune réponse en { $
 banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès qu'il le peut ; d'ici là, la liste affichée peut être dépassée.
 banner-live-trouble-wait-text = { $why }. La passerelle a demandé d'attendre { $secs } s (son Retry-After) : le suivi redemande alors ; d'ici là, la liste affichée peut être dépassée.
 banner-live-trouble-wait-capped-text = { $why }. La passerelle a demandé d'attendre { $secs } s (son Retry-After) ; stepwise attend au plus { $max } s : le suivi redemande alors ; d'ici là, la liste affichée peut être dépassée.
+banner-429-capped-text = { $why }. stepwise attend au plus { $max } s : il redemande alors (l'en-tête décompte), et la passerelle peut le refuser de même tant que sa propre attente n'est pas finie.
 banner-live-held-text = { $why }. Le suivi ne redemande pas de lui-même : un renouvellement de jeton dont la réponse s'est perdue n'est pas renvoyé sans vous (son jeton de rafraîchissement est peut-être consommé). Appuyez sur r une fois que le chemin vers le fournisseur d'identité fonctionne ; d'ici là, la liste à l'écran peut être dépassée.
 banner-watch-retries = Le suivi redemande tout seul (l'en-tête dit « nouvel essai ») ; r demande tout de suite.
 banner-watch-waits = Le suivi redemande tout seul après cette attente ; demander plus tôt (r) n'aide pas.

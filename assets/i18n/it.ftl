@@ -97,6 +97,7 @@ live-proxy-held = il flusso di eventi in diretta non ha avuto risposta entro { $
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena può; fino ad allora l'elenco sullo schermo può non essere aggiornato.
 banner-live-trouble-wait-text = { $why }. Il gateway ha chiesto di attendere { $secs } s (il suo Retry-After): il monitoraggio chiede di nuovo allora; fino ad allora l'elenco sullo schermo può non essere aggiornato.
 banner-live-trouble-wait-capped-text = { $why }. Il gateway ha chiesto di attendere { $secs } s (il suo Retry-After); stepwise attende al massimo { $max } s: il monitoraggio chiede di nuovo allora; fino ad allora l'elenco sullo schermo può non essere aggiornato.
+banner-429-capped-text = { $why }. stepwise attende al massimo { $max } s: poi chiede di nuovo (l'intestazione fa il conto alla rovescia), e il gateway può rifiutarlo allo stesso modo finché la sua attesa non è finita.
 banner-live-held-text = { $why }. Il monitoraggio non richiede da solo: un rinnovo del token la cui risposta è andata persa non viene reinviato senza di lei (il suo refresh token può essere consumato). Premere r quando la strada verso il fornitore d'identità funziona; fino ad allora l'elenco sullo schermo può essere superato.
 banner-watch-retries = Il monitoraggio richiede da solo (l'intestazione dice «nuovo tentativo»); r chiede subito.
 banner-watch-waits = Il monitoraggio richiede da solo dopo quell'attesa; chiedere prima (r) non aiuta.

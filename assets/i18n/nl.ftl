@@ -97,6 +97,7 @@ live-proxy-held = de live-gebeurtenissenstroom kreeg binnen { $secs } s geen ant
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra het kan; tot dan kan de lijst op het scherm verouderd zijn.
 banner-live-trouble-wait-text = { $why }. De gateway vroeg { $secs } s te wachten (zijn Retry-After): het volgen vraagt dan opnieuw; tot dan kan de lijst op het scherm verouderd zijn.
 banner-live-trouble-wait-capped-text = { $why }. De gateway vroeg { $secs } s te wachten (zijn Retry-After); stepwise wacht hooguit { $max } s: het volgen vraagt dan opnieuw; tot dan kan de lijst op het scherm verouderd zijn.
+banner-429-capped-text = { $why }. stepwise wacht hooguit { $max } s: dan vraagt het opnieuw (de kopregel telt af), en de gateway kan dat op dezelfde manier weigeren tot zijn eigen wachttijd voorbij is.
 banner-live-held-text = { $why }. Volgen vraagt niet vanzelf opnieuw: een tokenvernieuwing waarvan het antwoord verloren ging, wordt niet zonder u opnieuw verstuurd (het refresh-token is misschien verbruikt). Druk op r zodra de weg naar de identiteitsprovider werkt; tot dan kan de lijst op het scherm verouderd zijn.
 banner-watch-retries = Het volgen vraagt vanzelf opnieuw (de kopregel zegt „nieuwe poging”); r vraagt meteen.
 banner-watch-waits = Het volgen vraagt na die wachttijd vanzelf opnieuw; eerder vragen (r) helpt niet.

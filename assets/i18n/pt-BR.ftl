@@ -98,6 +98,7 @@ live-proxy-held = o fluxo de eventos ao vivo não teve resposta em { $secs } s a
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista na tela pode estar desatualizada.
 banner-live-trouble-wait-text = { $why }. O gateway pediu para esperar { $secs } s (seu Retry-After): o acompanhamento pergunta de novo então; até lá, a lista na tela pode estar desatualizada.
 banner-live-trouble-wait-capped-text = { $why }. O gateway pediu para esperar { $secs } s (seu Retry-After); o stepwise espera no máximo { $max } s: o acompanhamento pergunta de novo então; até lá, a lista na tela pode estar desatualizada.
+banner-429-capped-text = { $why }. O stepwise espera no máximo { $max } s: então pede de novo (o cabeçalho faz a contagem), e o gateway pode recusar do mesmo jeito até a espera dele terminar.
 banner-live-held-text = { $why }. O acompanhamento não pergunta de novo sozinho: uma renovação do token cuja resposta se perdeu não é reenviada sem você (o refresh token pode estar gasto). Pressione r quando o caminho até o provedor de identidade funcionar; até lá a lista na tela pode estar desatualizada.
 banner-watch-retries = O acompanhamento pede de novo sozinho (o cabeçalho diz “tentando de novo”); r pede agora.
 banner-watch-waits = O acompanhamento pede de novo sozinho depois dessa espera; pedir antes (r) não ajuda.

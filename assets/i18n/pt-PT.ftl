@@ -97,6 +97,7 @@ live-proxy-held = o fluxo de eventos em direto não teve resposta em { $secs } s
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista no ecrã pode estar desatualizada.
 banner-live-trouble-wait-text = { $why }. O gateway pediu para esperar { $secs } s (o seu Retry-After): o acompanhamento pergunta de novo nessa altura; até lá, a lista no ecrã pode estar desatualizada.
 banner-live-trouble-wait-capped-text = { $why }. O gateway pediu para esperar { $secs } s (o seu Retry-After); o stepwise espera no máximo { $max } s: o acompanhamento pergunta de novo nessa altura; até lá, a lista no ecrã pode estar desatualizada.
+banner-429-capped-text = { $why }. O stepwise espera no máximo { $max } s: pede então de novo (o cabeçalho faz a contagem), e o gateway pode recusar da mesma forma até a espera dele terminar.
 banner-live-held-text = { $why }. O acompanhamento não pergunta de novo sozinho: uma renovação do token cuja resposta se perdeu não é reenviada sem si (o refresh token pode estar gasto). Prima r quando o caminho até ao fornecedor de identidade funcionar; até lá a lista no ecrã pode estar desatualizada.
 banner-watch-retries = O acompanhamento volta a pedir sozinho (o cabeçalho diz «a tentar de novo»); r pede já.
 banner-watch-waits = O acompanhamento volta a pedir sozinho depois dessa espera; pedir antes (r) não ajuda.

@@ -569,6 +569,31 @@ fn watch_keeps_the_wait_a_failure_asked() {
     assert!(session(&s).list().is_some());
 }
 
+/// A 429 asking longer than stepwise waits (two hours): the banner says
+/// the wait applied beside the one asked, as the header counts it, never
+/// "Wait 7200 s" alone over a countdown of an hour (stranger 79, CB1).
+#[test]
+fn a_429_past_the_hour_says_the_wait_applied() {
+    let limited = GatewayError::Rejected {
+        status: 429,
+        kind: Rejection::TooManyRequests,
+        body: ErrorBody::default(),
+        retry_after: Some(Duration::from_secs(7200)),
+        proxy: None,
+    };
+    let s = refused_with(state(false), limited);
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner
+            .text
+            .contains("Wait 7200 s (the answer's Retry-After)")
+            && banner
+                .text
+                .contains("stepwise waits at most 3600 s: it asks again then"),
+        "{banner:?}"
+    );
+}
+
 /// Watch on a vehicle whose list waits out an asked wait (a 429's
 /// `Retry-After`, a renewal the identity provider holds): the banner says
 /// watch asks again after that wait, never "r asks now" (a request sooner

@@ -149,6 +149,23 @@ pub(super) fn failure_words(judge: Judge, e: &GatewayError) -> String {
             tr!(judge.lang, "board-row-id-fix")
         );
     }
+    // A 429 asking longer than stepwise waits: the wait applied is said
+    // too, as the header counts it (stranger 79, CB1).
+    if let GatewayError::Rejected {
+        retry_after: Some(wait),
+        ..
+    } = e
+        && e.rejection() == Some(crate::client::Rejection::TooManyRequests)
+        && *wait > crate::pace::MAX_PAUSE
+        && wait.as_secs() <= 86_400
+    {
+        return tr!(
+            judge.lang,
+            "banner-429-capped-text",
+            why = words.trim_end().trim_end_matches('.').to_owned(),
+            max = crate::pace::MAX_PAUSE.as_secs()
+        );
+    }
     words
 }
 
