@@ -1715,7 +1715,7 @@ impl Gateway {
                     // It wants a sign-in of its own: a user name and
                     // password (Basic), or a portal's, which the proxy
                     // variable does not answer.
-                    if let Some((401, _, basic)) = answer {
+                    if let Some((401, _, basic, _)) = answer {
                         return Some(GatewayError::Proxy {
                             proxy: proxy.clone(),
                             from,
@@ -1743,7 +1743,7 @@ impl Gateway {
                             said: String::new(),
                             credentials: self.proxy_credentials,
                             asks_password: false,
-                            retry_after: None,
+                            retry_after: answer.and_then(|a| a.3).filter(|_| status == 429),
                         });
                     }
                     // Its own error (502 to 504) for a gateway on this
@@ -1784,7 +1784,8 @@ impl Gateway {
         };
         let at = Url::parse(proxy).ok()?;
         let port = self.base.port_or_known_default().unwrap_or(443);
-        let (status, windows, _) = crate::net::connect_answer(&at, &self.base_host(), port).await?;
+        let (status, windows, ..) =
+            crate::net::connect_answer(&at, &self.base_host(), port).await?;
         (status == 407 && windows).then(|| GatewayError::Proxy {
             proxy: proxy.clone(),
             from,

@@ -1380,15 +1380,16 @@ pub(crate) fn html_title(body: &[u8]) -> Option<String> {
 }
 
 /// What a proxy answers a CONNECT to `host:port` sent without credentials:
-/// its status, whether its 407 offers Windows sign-in only, and whether it
-/// asks for a user name and password (`Basic`). Asked when a tunnel
-/// failed, to say why (the HTTP client keeps the answer to itself); `None`
-/// when it could not be had within two seconds.
+/// its status, whether its 407 offers Windows sign-in only, whether it
+/// asks for a user name and password (`Basic`), and its `Retry-After` (a
+/// 429's wait; stranger 80, CC2). Asked when a tunnel failed, to say why
+/// (the HTTP client keeps the answer to itself); `None` when it could not
+/// be had within two seconds.
 pub(crate) async fn connect_answer(
     proxy: &Url,
     host: &str,
     port: u16,
-) -> Option<(u16, bool, bool)> {
+) -> Option<(u16, bool, bool, Option<std::time::Duration>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let at = proxy
         .host_str()?
@@ -1414,7 +1415,20 @@ pub(crate) async fn connect_answer(
             .filter(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authenticate"))
             .map(|(_, value)| value)
     }));
-    Some((status, windows, basic_challenge(&text)))
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in text.lines().filter_map(|line| line.split_once(':')) {
+        if name.trim().eq_ignore_ascii_case("retry-after")
+            && let Ok(value) = reqwest::header::HeaderValue::from_str(value.trim())
+        {
+            headers.insert(reqwest::header::RETRY_AFTER, value);
+        }
+    }
+    Some((
+        status,
+        windows,
+        basic_challenge(&text),
+        retry_after(&headers),
+    ))
 }
 
 /// Whether what is at the end of a tunnel opened by `proxy` (without

@@ -1659,6 +1659,7 @@ doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
 doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet
 doctor-tunnel-broken = hat die CONNECT-Anfrage abgebrochen: { $error }
 doctor-tunnel-refused = hat den Tunnel abgelehnt: { $status }
+doctor-tunnel-limited = hat CONNECT selbst mit { $status } beantwortet: der Proxy begrenzt die Anfragen (keine Regel gegen dieses Ziel)
 doctor-tunnel-none = hat auf CONNECT mit { $status } geantwortet: es öffnet überhaupt keine Tunnel, ist also ein Webserver oder ein Proxy, der https:// nicht durchleiten kann. Das Gateway wurde nicht gefragt
 doctor-tunnel-not-http = antwortete auf CONNECT ohne HTTP ({ $said }): die Proxy-Variable nennt etwas, das kein HTTP-Proxy ist
 doctor-tunnel-closed = hat die Verbindung ohne Antwort auf CONNECT geschlossen: ob es den Tunnel durchließe, ist nicht bekannt. Erneut versuchen; bleibt es so, den Betreiber des Proxys fragen, ob er CONNECT zu diesem Host durchlässt

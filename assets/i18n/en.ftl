@@ -1669,6 +1669,7 @@ doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
 doctor-tunnel-timeout = did not answer CONNECT within { $secs } s
 doctor-tunnel-broken = broke off the CONNECT request: { $error }
 doctor-tunnel-refused = refused the tunnel: { $status }
+doctor-tunnel-limited = answered CONNECT with { $status } itself: the proxy is limiting requests (no rule against this destination)
 doctor-tunnel-none = answered CONNECT with { $status }: it opens no tunnels at all, so it is a web server, or a proxy that cannot carry https://. The gateway was not asked
 doctor-tunnel-not-http = answered CONNECT with no HTTP ({ $said }): the proxy variable names something that is no HTTP proxy
 doctor-tunnel-closed = closed the connection without answering CONNECT: it is not known whether it would let the tunnel through. Retry; if it persists, ask who runs the proxy whether it lets CONNECT to this host through

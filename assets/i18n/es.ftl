@@ -1674,6 +1674,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
 doctor-tunnel-broken = cortó la petición CONNECT: { $error }
 doctor-tunnel-refused = rechazó el túnel: { $status }
+doctor-tunnel-limited = respondió él mismo { $status } a CONNECT: el proxy limita las solicitudes (ninguna regla contra este destino)
 doctor-tunnel-none = respondió { $status } a CONNECT: no abre ningún túnel, así que es un servidor web, o un proxy que no puede llevar https://. No se consultó a la pasarela
 doctor-tunnel-not-http = respondió a CONNECT sin HTTP ({ $said }): la variable del proxy nombra algo que no es un proxy HTTP
 doctor-tunnel-closed = cerró la conexión sin responder a CONNECT: no se sabe si dejaría pasar el túnel. Vuelva a intentarlo; si persiste, pregunte a quien gestiona el proxy si deja pasar CONNECT hacia este host

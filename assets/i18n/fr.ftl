@@ -1671,6 +1671,7 @@ doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
 doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
 doctor-tunnel-refused = a refusé le tunnel : { $status }
+doctor-tunnel-limited = a répondu lui-même { $status } à CONNECT : le proxy limite les requêtes (aucune règle contre cette destination)
 doctor-tunnel-none = a répondu { $status } à CONNECT : il n'ouvre aucun tunnel, c'est donc un serveur web, ou un proxy qui ne sait pas transporter https://. La passerelle n'a pas été interrogée
 doctor-tunnel-not-http = a répondu à CONNECT sans HTTP ({ $said }) : la variable du proxy désigne autre chose qu'un proxy HTTP
 doctor-tunnel-closed = a fermé la connexion sans répondre à CONNECT : on ne sait pas s'il laisserait passer le tunnel. Réessayez ; si cela persiste, demandez à qui gère le proxy s'il laisse passer CONNECT vers cet hôte

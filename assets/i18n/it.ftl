@@ -1668,6 +1668,7 @@ doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
 doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }
 doctor-tunnel-refused = ha rifiutato il tunnel: { $status }
+doctor-tunnel-limited = ha risposto da sé { $status } a CONNECT: il proxy limita le richieste (nessuna regola contro questa destinazione)
 doctor-tunnel-none = ha risposto { $status } a CONNECT: non apre alcun tunnel, quindi è un server web, o un proxy che non sa trasportare https://. Il gateway non è stato interpellato
 doctor-tunnel-not-http = ha risposto a CONNECT senza HTTP ({ $said }): la variabile del proxy indica qualcosa che non è un proxy HTTP
 doctor-tunnel-closed = ha chiuso la connessione senza rispondere a CONNECT: non si sa se lascerebbe passare il tunnel. Riprovare; se persiste, chiedere a chi gestisce il proxy se lascia passare CONNECT verso questo host

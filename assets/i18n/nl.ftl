@@ -1664,6 +1664,7 @@ doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
 doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }
 doctor-tunnel-refused = weigerde de tunnel: { $status }
+doctor-tunnel-limited = beantwoordde CONNECT zelf met { $status }: de proxy beperkt de verzoeken (geen regel tegen deze bestemming)
 doctor-tunnel-none = antwoordde { $status } op CONNECT: het opent helemaal geen tunnels, dus het is een webserver, of een proxy die https:// niet kan doorgeven. De gateway is niet gevraagd
 doctor-tunnel-not-http = antwoordde op CONNECT zonder HTTP ({ $said }): de proxyvariabele noemt iets dat geen HTTP-proxy is
 doctor-tunnel-closed = sloot de verbinding zonder CONNECT te beantwoorden: of hij de tunnel zou doorlaten is niet bekend. Probeer opnieuw; blijft het zo, vraag de beheerder van de proxy of hij CONNECT naar deze host doorlaat

@@ -1684,6 +1684,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-limited = respondeu ele mesmo { $status } ao CONNECT: o proxy está limitando os pedidos (nenhuma regra contra este destino)
 doctor-tunnel-none = respondeu { $status } ao CONNECT: não abre túnel nenhum, então é um servidor web, ou um proxy que não consegue levar https://. O gateway não foi consultado
 doctor-tunnel-not-http = respondeu ao CONNECT sem HTTP ({ $said }): a variável do proxy aponta para algo que não é um proxy HTTP
 doctor-tunnel-closed = fechou a conexão sem responder ao CONNECT: não se sabe se deixaria o túnel passar. Tente de novo; se persistir, pergunte a quem administra o proxy se ele deixa passar CONNECT para este host

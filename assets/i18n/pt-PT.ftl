@@ -1644,6 +1644,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-limited = respondeu ele próprio { $status } ao CONNECT: o proxy está a limitar os pedidos (nenhuma regra contra este destino)
 doctor-tunnel-none = respondeu { $status } ao CONNECT: não abre túnel nenhum, portanto é um servidor web, ou um proxy que não consegue transportar https://. O gateway não foi consultado
 doctor-tunnel-not-http = respondeu ao CONNECT sem HTTP ({ $said }): a variável do proxy indica algo que não é um proxy HTTP
 doctor-tunnel-closed = fechou a ligação sem responder ao CONNECT: não se sabe se deixaria o túnel passar. Tente de novo; se persistir, pergunte a quem gere o proxy se deixa passar CONNECT para este anfitrião

@@ -178,7 +178,7 @@ async fn network_failure(url: &Url, e: &reqwest::Error) -> AuthError {
     };
     let port = url.port_or_known_default().unwrap_or(443);
     match crate::net::connect_answer(&proxy.url, host, port).await {
-        Some((407, true, _)) => *trouble = ProxyTrouble::Windows,
+        Some((407, true, ..)) => *trouble = ProxyTrouble::Windows,
         Some((401, ..)) => {
             *trouble = ProxyTrouble::Answered {
                 status: 401,

@@ -171,6 +171,7 @@ fn tunnel_failed(
             host = host.to_owned()
         )),
         "refused" => Some(words!("doctor-fix-tunnel-refused", host = host.to_owned())),
+        "limited" => Some(words!("gw-proxy-429-todo")),
         // What the variable names opens no tunnels: the variable is wrong.
         "none" => Some(words!("doctor-fix-tunnel-none", from = choice.from)),
         "timeout" | "broken" => Some(words!("doctor-fix-tunnel-retry", host = host.to_owned())),
@@ -490,6 +491,12 @@ async fn connect_tunnel(
                 // carry https:// (as `steps` says it).
                 "405" | "501" => Err(words!(
                     "doctor-tunnel-none",
+                    status = format!("{status_line:?}")
+                )),
+                // Its own limit: no rule against this destination
+                // (stranger 80, CC2).
+                "429" => Err(words!(
+                    "doctor-tunnel-limited",
                     status = format!("{status_line:?}")
                 )),
                 // The proxy tried, and could not reach (or resolve) it.

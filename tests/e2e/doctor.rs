@@ -3748,3 +3748,23 @@ fn an_unanswered_stream_is_said_as_the_wizard_retries_it() {
         "{text}"
     );
 }
+
+/// A proxy that answers CONNECT with its own 429: doctor's Proxy line
+/// says the proxy limits requests, never that it refuses the destination
+/// (stranger 80, CC2).
+#[test]
+fn a_proxy_s_429_to_connect_is_its_limit() {
+    let proxy = canned("429 Too Many Requests", "Retry-After: 120\r\n");
+    let home = home();
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &["--api", "https://gateway.invalid:8443", "--car", "987654"],
+        &[("https_proxy", proxy.as_str())],
+    ));
+    let line = line(&text, "Proxy");
+    assert!(
+        line.contains("answered CONNECT with \"HTTP/1.1 429 Too Many Requests\" itself: the proxy is limiting requests"),
+        "{text}"
+    );
+    assert!(!text.contains("refuses this destination"), "{text}");
+}

@@ -1980,6 +1980,26 @@ async fn a_proxy_s_own_429_is_its_limit_not_its_variable() {
     assert_eq!(error.asked_wait(), Some(120));
 }
 
+/// A proxy's 429 to CONNECT (an https:// gateway) keeps its Retry-After:
+/// said as the wait it asks, and in `asked_wait` for scripts, never "wait
+/// a few minutes (its Retry-After, if it gave one)" (stranger 80, CC2).
+#[tokio::test]
+async fn a_proxy_s_429_to_connect_keeps_its_wait() {
+    let proxy = canned(
+        "429 Too Many Requests",
+        &["Retry-After: 120", "Content-Type: text/html"],
+        "<html>slow down</html>",
+    )
+    .await;
+    let error = list("https://gateway.invalid:8443", Some(&proxy.url)).await;
+    let line = words(&error);
+    assert!(
+        line.contains("The proxy is limiting requests and asks to wait 120 s"),
+        "{line}"
+    );
+    assert_eq!(error.asked_wait(), Some(120), "{error:?}");
+}
+
 /// A proxy's own 429 with a short wait is waited out once, within what a
 /// call waits, as the gateway's own 429 is (stranger 78, CA3).
 #[tokio::test]
