@@ -276,6 +276,15 @@ pub enum GatewayError {
     /// The gateway redirected to another origin (another server, or from
     /// https to http): not followed.
     Redirected(crate::net::RedirectRefused),
+    /// The gateway redirected the call within its own address (followed),
+    /// and what answered there was no steps gateway's (a 404 without its
+    /// error body): the redirect is the cause, not --api (stranger 79,
+    /// CB2). `from` and `to` as they may be shown.
+    MovedAway {
+        from: String,
+        to: String,
+        status: u16,
+    },
     /// Asked for the list (or, `next`, the next step) of one stepsID, the
     /// gateway answered another's (a mixed-up proxy or cache): refused,
     /// never shown as this vehicle's.
@@ -486,6 +495,48 @@ impl std::fmt::Display for GatewayError {
                     "HTTP {status} without an error body: not a gateway at {base}"
                 )
             }
+            GatewayError::Refused { base, status, .. } => {
+                write!(f, "HTTP {status} without an error body: refused at {base}")
+            }
+            GatewayError::Proxy { .. }
+            | GatewayError::ProxyLoopback { .. }
+            | GatewayError::ProxyCredentialsRefused { .. }
+            | GatewayError::ProxyUnreachable { .. }
+            | GatewayError::ProxyTunnel { .. }
+            | GatewayError::ProxyNoTunnel { .. }
+            | GatewayError::ProxyGarbled { .. } => self.fmt_proxy(f),
+            GatewayError::Unauthorized { sent, .. } => match sent {
+                Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
+                None => f.write_str("HTTP 401: no token sent"),
+            },
+            GatewayError::WantsTls { base } => write!(f, "plain http to a TLS server: {base}"),
+            GatewayError::Port { base, found } => write!(f, "{found:?} at {base}"),
+            GatewayError::Redirects { base } => write!(f, "too many redirects: {base}"),
+            GatewayError::ConnectTimedOut { base, after } => write!(
+                f,
+                "no connection within {:.1} s: {base}",
+                after.as_secs_f64()
+            ),
+            GatewayError::Redirected(refused) => write!(f, "{refused}"),
+            GatewayError::MovedAway { from, to, status } => {
+                write!(
+                    f,
+                    "redirected from {from} to {to}, which answered HTTP {status}"
+                )
+            }
+            GatewayError::ForeignList {
+                asked, answered, ..
+            } => {
+                write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
+            }
+        }
+    }
+}
+
+impl GatewayError {
+    /// [`std::fmt::Display`] of a proxy's own answer (or of none).
+    fn fmt_proxy(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
             GatewayError::Proxy {
                 proxy,
                 status,
@@ -511,9 +562,6 @@ impl std::fmt::Display for GatewayError {
                     "the proxy {proxy} refused its user name and password (HTTP 407)"
                 )
             }
-            GatewayError::Refused { base, status, .. } => {
-                write!(f, "HTTP {status} without an error body: refused at {base}")
-            }
             GatewayError::ProxyUnreachable {
                 proxy,
                 from,
@@ -532,24 +580,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::ProxyGarbled { proxy, what, .. } => {
                 write!(f, "{what:?} through the proxy {proxy}")
             }
-            GatewayError::Unauthorized { sent, .. } => match sent {
-                Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
-                None => f.write_str("HTTP 401: no token sent"),
-            },
-            GatewayError::WantsTls { base } => write!(f, "plain http to a TLS server: {base}"),
-            GatewayError::Port { base, found } => write!(f, "{found:?} at {base}"),
-            GatewayError::Redirects { base } => write!(f, "too many redirects: {base}"),
-            GatewayError::ConnectTimedOut { base, after } => write!(
-                f,
-                "no connection within {:.1} s: {base}",
-                after.as_secs_f64()
-            ),
-            GatewayError::Redirected(refused) => write!(f, "{refused}"),
-            GatewayError::ForeignList {
-                asked, answered, ..
-            } => {
-                write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
-            }
+            _ => Ok(()),
         }
     }
 }
@@ -695,6 +726,7 @@ impl GatewayError {
             | GatewayError::DemoStateFile { .. }
             | GatewayError::Tls { .. }
             | GatewayError::Redirected(_)
+            | GatewayError::MovedAway { .. }
             | GatewayError::Net(_)
             | GatewayError::NotAGateway { .. }
             | GatewayError::Refused { .. }
@@ -966,6 +998,9 @@ pub struct Answer {
     pub challenged: bool,
     /// A 401 whose Bearer challenge names no error ([`bearer_unseen`]).
     pub unseen: bool,
+    /// The address asked and the one that answered, when a redirect was
+    /// followed.
+    pub moved: Option<(String, String)>,
 }
 
 /// The answer's `Content-Encoding` when it is a compression (anything but
@@ -2448,6 +2483,14 @@ impl Gateway {
         {
             return Err(error);
         }
+        // Moved by the gateway's own redirect to where nothing answers as a
+        // gateway: the redirect is the cause (stranger 79, CB2).
+        if status == 404
+            && body.is_none()
+            && let Some((from, to)) = answer.moved.clone()
+        {
+            return Err(GatewayError::MovedAway { from, to, status });
+        }
         if status == 404 && body.is_none() {
             return Err(GatewayError::NotAGateway {
                 base,
@@ -2903,6 +2946,7 @@ mod tests {
             token_sent: true,
             scope_wanted: None,
             bearer_said: None,
+            moved: None,
         };
         let redacted = redact_answer(answer, Some(&Secret::new("d")));
         assert_eq!(redacted.body, b"re<redacted>");

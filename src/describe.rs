@@ -19,6 +19,13 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Unreachable { .. }
         | GatewayError::Redirected(_)
         | GatewayError::NotAGateway { .. } => address_line(lang, error),
+        GatewayError::MovedAway { from, to, status } => tr!(
+            lang,
+            "gw-moved-away",
+            from = from.clone(),
+            to = to.clone(),
+            status = *status
+        ),
         GatewayError::TimedOut { .. }
         | GatewayError::ConnectTimedOut { .. }
         | GatewayError::ProxyUnreachable { .. }
@@ -1812,6 +1819,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             tr!(lang, "gw-title-bad-answer")
         }
         GatewayError::Redirected(_) => tr!(lang, "gw-title-redirect"),
+        GatewayError::MovedAway { .. } => tr!(lang, "gw-title-moved-away"),
         GatewayError::BadUrl { .. }
         | GatewayError::UserInfoInUrl
         | GatewayError::BadPath { .. }

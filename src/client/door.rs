@@ -81,6 +81,9 @@ pub struct Sent {
     pub response: reqwest::Response,
     /// The token the request carried: cut out of whatever comes back.
     pub token: Option<Secret>,
+    /// The address asked and the one that answered, as they may be shown,
+    /// when a redirect (within the gateway's own address) was followed.
+    pub moved: Option<(String, String)>,
 }
 
 /// A 401's words on why the token was refused: its Bearer challenge's, else
@@ -104,6 +107,7 @@ async fn refusal_words(sent: Sent) -> (Sent, Option<String>, bool) {
     let Sent {
         mut response,
         token,
+        moved,
     } = sent;
     let (status, version) = (response.status(), response.version());
     let headers = response.headers().clone();
@@ -136,6 +140,7 @@ async fn refusal_words(sent: Sent) -> (Sent, Option<String>, bool) {
     let sent = Sent {
         response: reqwest::Response::from(rebuilt),
         token,
+        moved,
     };
     let unseen = unseen && words.is_none();
     (sent, words, unseen)
@@ -217,6 +222,7 @@ impl Sent {
                 .headers()
                 .contains_key(reqwest::header::WWW_AUTHENTICATE),
             unseen: super::bearer_unseen(self.response.headers()),
+            moved: self.moved.clone(),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }
@@ -337,6 +343,7 @@ impl Gateway {
                 path: call.path.to_owned(),
                 detail: e.to_string(),
             })?;
+        let asked = url.clone();
         let mut request = self
             .http
             .request(call.method.clone(), url)
@@ -356,7 +363,19 @@ impl Gateway {
             request = request.header(AUTHORIZATION, value);
         }
         match request.send().await {
-            Ok(response) => Ok(Sent { response, token }),
+            Ok(response) => {
+                let moved = (response.url().path() != asked.path()).then(|| {
+                    (
+                        crate::net::shown_url(&asked),
+                        crate::net::shown_url(response.url()),
+                    )
+                });
+                Ok(Sent {
+                    response,
+                    token,
+                    moved,
+                })
+            }
             Err(e) => Err(self.failure(&e, token.as_ref())),
         }
     }
@@ -388,6 +407,7 @@ mod tests {
         let sent = Sent {
             response: reqwest::Response::from(response),
             token: Some(Secret::new(token)),
+            moved: None,
         };
         let (_, said, unseen) = refusal_words(sent).await;
         assert!(

@@ -31,6 +31,9 @@ struct Answer {
     /// An event stream that ended (closed by the far end) before its
     /// first event was whole.
     cut: bool,
+    /// The address asked and the one that answered, when the gateway's
+    /// redirect was followed.
+    moved: Option<(String, String)>,
 }
 
 /// The contract checks' requests, through the client's one door (device
@@ -190,6 +193,7 @@ impl<'a> Caller<'a> {
             };
             let status = sent.status();
             let headers = sent.headers().clone();
+            let moved = sent.moved.clone();
             let stream = accept == "text/event-stream" && status.is_success();
             // A refusal's body is read too: its code may say why (a 404
             // with 2346 to the events call is no call missing).
@@ -205,6 +209,7 @@ impl<'a> Caller<'a> {
                 headers,
                 body,
                 cut,
+                moved,
             })
         };
         let outcome = tokio::time::timeout(limit, exchange).await;
@@ -959,6 +964,9 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
         return Some(reach(false));
     }
     let line = match (answer.status, wire::decode_error(&answer.body)) {
+        // Moved by the gateway's own redirect to where nothing answers as
+        // a gateway (stranger 79, CB2).
+        (StatusCode::NOT_FOUND, None) if let Some(line) = moved_line(&answer) => line,
         (StatusCode::BAD_REQUEST, body) => bad_request_line(&answer.body, body),
         // A web server's password prompt: no steps gateway to judge a
         // token by (steps and the wizard say the same).
@@ -1231,6 +1239,21 @@ fn not_a_list_fix(caller: &Caller<'_>, e: &wire::DecodeError, gateway: bool) -> 
     }
 }
 
+/// A 404 without a gateway's error body where the gateway's own redirect
+/// led: the redirect named (stranger 79, CB2).
+fn moved_line(answer: &Answer) -> Option<Line> {
+    let (from, to) = answer.moved.clone()?;
+    let page = answer.status == StatusCode::NOT_FOUND && wire::decode_error(&answer.body).is_none();
+    page.then(|| {
+        let moved = GatewayError::MovedAway {
+            from,
+            to,
+            status: 404,
+        };
+        Line::new(Mark::Failed, why(moved))
+    })
+}
+
 /// The first list's line for a login page answered instead of a list
 /// (a proxy's, a portal's, a web server's): no steps gateway judged it.
 fn login_page_line(caller: &Caller<'_>, a: &Answer) -> Option<Line> {
@@ -1289,6 +1312,10 @@ async fn first_list<'c>(
         Ok(a) if let Some(line) = login_page_line(caller, &a) => {
             return Err((line, Failure::NoGateway));
         }
+        // The gateway's own redirect led where nothing answers as a
+        // gateway: the redirect is the cause, as `steps` says (stranger
+        // 79, CB2).
+        Ok(a) if let Some(line) = moved_line(&a) => return Err((line, Failure::Answered)),
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => {
             let line =
                 Line::new(Mark::Failed, words!("doctor-first-401")).fix(words!("doctor-see-token"));

@@ -3768,3 +3768,31 @@ fn a_proxy_s_429_to_connect_is_its_limit() {
     );
     assert!(!text.contains("refuses this destination"), "{text}");
 }
+
+/// doctor names the gateway's redirect to where nothing answers as a
+/// gateway, on the First list and Error body lines, never "this address is
+/// not a steps gateway" (stranger 79, CB2).
+#[test]
+fn a_redirect_to_nothing_is_named_by_doctor() {
+    let page = "<html><head><title>404 Not Found</title></head></html>";
+    let gateway = crate::canned::routing(
+        vec![(
+            "GET /v2/",
+            crate::canned::reply("404 Not Found", "text/html", page),
+        )],
+        b"HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/pims/subscription/steps\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = home();
+    let text = stdout(&doctor(
+        home.path(),
+        &["--api", &gateway, "--car", "987654"],
+    ));
+    for title in ["First list", "Error body"] {
+        assert!(
+            line(&text, title).contains("the gateway redirected"),
+            "{title}: {text}"
+        );
+    }
+    assert!(!text.contains("not a steps gateway"), "{text}");
+}

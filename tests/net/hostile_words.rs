@@ -2081,3 +2081,32 @@ async fn a_proxy_s_own_404_names_the_variable_in_use() {
         "{line}"
     );
 }
+
+/// The gateway's own redirect (within its address) to a path where a web
+/// server's 404 page answers: the redirect is named, never "this address is
+/// not a steps gateway, give --api the base URL" (stranger 79, CB2).
+#[tokio::test]
+async fn a_redirect_to_nothing_is_named_as_the_redirect() {
+    let page = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>";
+    let gateway = crate::canned::routing(
+        vec![(
+            "GET /v2/",
+            crate::canned::reply("404 Not Found", "text/html", page),
+        )],
+        b"HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/pims/subscription/steps\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let error = list(&gateway, None).await;
+    let line = words(&error);
+    assert!(
+        matches!(error, GatewayError::MovedAway { status: 404, .. }),
+        "{error:?}"
+    );
+    assert!(
+        line.contains(&format!(
+            "the gateway redirected {gateway}/pims/subscription/steps to {gateway}/v2/pims/subscription/steps, which answered HTTP 404"
+        )),
+        "{line}"
+    );
+    assert!(!line.contains("base URL"), "{line}");
+}
