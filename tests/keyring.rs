@@ -81,21 +81,30 @@ fn logins_live_in_the_secret_service_and_logout_removes_them() {
         "no file fallback when a keyring answers"
     );
 
+    // Nothing listens at API: the kept login is found in the keyring, and
+    // its token is said not tried (exit 1, the gateway could not be asked).
     let status = stepwise(
         home.path(),
         &["auth", "status", "--json", "--api", API],
         None,
     );
-    assert_eq!(status.status.code(), Some(0));
+    assert_eq!(status.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(json["store"]["kind"], "keyring");
     assert_eq!(json["store"]["detail"], "Secret Service");
+    assert!(json["gateway_error"].is_string(), "{json}");
     assert!(!String::from_utf8_lossy(&status.stdout).contains(TOKEN));
 
     let logout = stepwise(home.path(), &["logout", "--api", API], None);
     assert_eq!(logout.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&logout.stdout).contains("removed from the keyring"));
     assert_eq!(secret_tool_lookup(), None, "logout leaves no entry");
-    let after = stepwise(home.path(), &["auth", "status", "--api", API], None);
+    let after = stepwise(
+        home.path(),
+        &["auth", "status", "--json", "--api", API],
+        None,
+    );
     assert_eq!(after.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(json["store"], serde_json::Value::Null, "{json}");
 }
