@@ -138,3 +138,15 @@ pub fn reply(status: &str, content_type: &str, body: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A gateway whose every call is redirected (301, within its address) to
+/// `/v2/pims/subscription/steps`, where a web server's 404 page answers.
+/// Its base URL.
+pub fn redirecting_to_nothing() -> String {
+    let page = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>";
+    routing(
+        vec![("GET /v2/", reply("404 Not Found", "text/html", page))],
+        b"HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/pims/subscription/steps\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    )
+}

@@ -3774,15 +3774,7 @@ fn a_proxy_s_429_to_connect_is_its_limit() {
 /// not a steps gateway" (stranger 79, CB2).
 #[test]
 fn a_redirect_to_nothing_is_named_by_doctor() {
-    let page = "<html><head><title>404 Not Found</title></head></html>";
-    let gateway = crate::canned::routing(
-        vec![(
-            "GET /v2/",
-            crate::canned::reply("404 Not Found", "text/html", page),
-        )],
-        b"HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/pims/subscription/steps\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
-    );
+    let gateway = crate::canned::redirecting_to_nothing();
     let home = home();
     let text = stdout(&doctor(
         home.path(),

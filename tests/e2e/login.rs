@@ -2057,15 +2057,7 @@ fn a_logout_kept_by_a_wait_or_a_proxy_names_what_to_do() {
         b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             .to_vec(),
     );
-    let mut cmd = Command::new(BIN);
-    scrub_command(&mut cmd, home.path());
-    let out = cmd
-        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
-        .env("HTTP_PROXY", &proxy)
-        .args(["logout", "--api", &api])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = logout_through(home.path(), &proxy, &api);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -2086,20 +2078,24 @@ fn a_logout_kept_by_a_wait_or_a_proxy_names_what_to_do() {
         b"HTTP/1.1 503 Service Unavailable\r\nX-Squid-Error: ERR_CONNECT_FAIL 111\r\nContent-Type: text/html\r\nContent-Length: 6\r\nConnection: close\r\n\r\n<html>"
             .to_vec(),
     );
-    let mut cmd = Command::new(BIN);
-    scrub_command(&mut cmd, home.path());
-    let out = cmd
-        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
-        .env("HTTP_PROXY", &failing)
-        .args(["logout", "--api", &api])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = logout_through(home.path(), &failing, &api);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("Set NO_PROXY=127.0.0.1"), "{err}");
     assert!(!err.contains("once the provider can be reached"), "{err}");
     assert!(logins_file(home.path()).exists(), "the login is still kept");
+}
+
+/// `logout --api api` with every request through the proxy at `proxy`.
+fn logout_through(home: &Path, proxy: &str, api: &str) -> Output {
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("HTTP_PROXY", proxy)
+        .args(["logout", "--api", api])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 /// A renewal refused for the login's client id (`invalid_client`): auth

@@ -2038,12 +2038,11 @@ async fn a_proxy_s_own_short_429_is_waited_out() {
             let _ = stream.shutdown().await;
         }
     });
-    let options = ClientOptions {
+    let mut options = ClientOptions {
         timeout: Duration::from_secs(5),
         retries: 2,
         ..Default::default()
     };
-    let mut options = options;
     options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&url, None);
     let client = Gateway::new(
         "http://gateway.invalid:8080",
@@ -2087,15 +2086,7 @@ async fn a_proxy_s_own_404_names_the_variable_in_use() {
 /// not a steps gateway, give --api the base URL" (stranger 79, CB2).
 #[tokio::test]
 async fn a_redirect_to_nothing_is_named_as_the_redirect() {
-    let page = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>";
-    let gateway = crate::canned::routing(
-        vec![(
-            "GET /v2/",
-            crate::canned::reply("404 Not Found", "text/html", page),
-        )],
-        b"HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/pims/subscription/steps\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
-    );
+    let gateway = crate::canned::redirecting_to_nothing();
     let error = list(&gateway, None).await;
     let line = words(&error);
     assert!(
