@@ -100,7 +100,16 @@ impl<'a> Explainer<'a> {
         if let Some(trouble) = &self.login_trouble
             && matches!(error, GatewayError::Unauthorized { sent: None, .. })
         {
-            return tr!(lang, "gw-401-login-unreadable", why = trouble.words(lang));
+            // A damaged file lost every login: a new sign-in follows the
+            // move (stranger 79, CB5), said only where a token is wanted
+            // and the gateway offers one.
+            let why = trouble.words(lang);
+            let sign_in = self.issuer.is_some() || !self.offers_no_sign_in().await;
+            return if trouble.login_lost() && sign_in {
+                tr!(lang, "gw-401-login-damaged", why = why)
+            } else {
+                tr!(lang, "gw-401-login-unreadable", why = why)
+            };
         }
         // A token given by hand refused, and a usable login kept beside it:
         // leaving the token out is the way on, not a new sign-in; unless

@@ -9,8 +9,8 @@ use url::Url;
 
 use crate::auth::device::{self, DeviceAuthorization, Endpoints, RealTime};
 use crate::auth::{
-    AuthError, Choice, Credential, Place, ProxyTrouble, SignInOptions, TokenStore, rfc3339,
-    unix_now,
+    AuthError, Choice, Credential, Place, ProxyTrouble, SignInOptions, StoreError, TokenStore,
+    rfc3339, unix_now,
 };
 use crate::client::{ClientOptions, Gateway, GatewayError, Trial};
 use crate::config::{Settings, TokenFrom};
@@ -95,6 +95,17 @@ async fn open_store(lang: Lang, settings: &Settings) -> Result<TokenStore, Failu
         .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))
 }
 
+/// A store that cannot keep the new login, said by `login`: a damaged
+/// file is moved aside and this same command run again, never "run
+/// `stepwise login`" as if it were another (stranger 79, CB5).
+fn keep_failed(lang: Lang, error: &StoreError) -> Failure {
+    let why = crate::describe::store_error(lang, error);
+    Failure::error(match error {
+        StoreError::FileDamaged { .. } => tr!(lang, "err-login-file-damaged", why = why),
+        _ => why,
+    })
+}
+
 async fn save(
     lang: Lang,
     store: TokenStore,
@@ -104,7 +115,7 @@ async fn save(
     tokio::task::spawn_blocking(move || store.save(&gateway, &credential))
         .await
         .map_err(|e| Failure::error(tr!(lang, "err-login-keep-failed", detail = e.to_string())))?
-        .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))
+        .map_err(|e| keep_failed(lang, &e))
 }
 
 /// Where the login is kept; a note on a file kept in place of a keyring
@@ -213,7 +224,7 @@ pub async fn login(
     tokio::task::spawn_blocking(move || checked.check_file())
         .await
         .map_err(|e| Failure::error(tr!(lang, "err-login-keep-failed", detail = e.to_string())))?
-        .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))?;
+        .map_err(|e| keep_failed(lang, &e))?;
     let client = Gateway::new(
         &gateway,
         settings.device_id.clone(),

@@ -642,6 +642,7 @@ gw-404-demo-wizard = HTTP 404: das Demo-Backend kennt diese ID nicht{ $said }. E
 gw-404-demo-board = HTTP 404: das Demo-Backend kennt diese ID nicht{ $said }. Es ist kein Gateway eingestellt (kein --api, STEPWISE_API oder `api` in der Konfigurationsdatei), also hat die eingebaute Demo geantwortet, und sie kennt nur ihre eigenen Fahrzeuge (`stepwise demo --board` öffnet eine Übersicht mit allen). Um Ihr Gateway zu fragen, beenden und mit --api URL neu starten
 gw-404-demo-command = HTTP 404: das Demo-Backend kennt diese ID nicht{ $said }. `stepwise demo` läuft immer auf der eingebauten Demo, die nur ihre eigenen IDs kennt (die sie anbietet). Um Ihr Gateway zu fragen, beenden und `stepwise --api URL --car ID` ausführen, oder `stepwise fleet --api URL --cars DATEI` für eine Übersicht
 gw-401-login-unreadable = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gesendet: die von `stepwise login` gespeicherten Anmeldungen waren nicht lesbar: { $why }. Oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+gw-401-login-damaged = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gesendet: { $why }, dann `stepwise login` ausführen, um sich neu anzumelden. Oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-401-config-no-signin = HTTP 401: das Gateway hat das Token aus der Konfigurationsdatei (`token` oder `token_file`) abgelehnt. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Dort das aktuelle Token dieses Gateways eintragen
 gw-401-environment-no-signin = HTTP 401: das Gateway hat das Token in STEPWISE_TOKEN abgelehnt. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. STEPWISE_TOKEN auf das aktuelle Token dieses Gateways setzen
 gw-401-token-file-no-signin = HTTP 401: das Gateway hat das Token aus --token-file abgelehnt. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Das aktuelle Token dieses Gateways in die Datei schreiben
@@ -1491,7 +1492,8 @@ keyring-other = der Schlüsselbund antwortete: { $detail }
 keyring-fix-no-bus = stepwise in der Desktop-Sitzung ausführen, oder STEPWISE_TOKEN_STORE=file setzen
 keyring-fix-locked = Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
 keyring-fix-start = Ihn entsperren oder starten, oder STEPWISE_TOKEN_STORE=file setzen
-err-store-file-damaged = die Anmeldedatei { $path } ist beschädigt: sie ist nicht das JSON, das stepwise schreibt (sie wurde gelesen, aber nicht verstanden). Sie enthält die Anmeldungen aller Gateways: sie beiseitelegen (oder löschen), dann `stepwise login` ausführen, um sich neu anzumelden
+err-store-file-damaged = die Anmeldedatei { $path } ist beschädigt: sie ist nicht das JSON, das stepwise schreibt (sie wurde gelesen, aber nicht verstanden). Sie enthält die gespeicherten Anmeldungen aller Gateways, und keine davon ist nutzbar: sie beiseitelegen (oder löschen)
+err-login-file-damaged = { $why }, dann diesen Befehl erneut ausführen
 err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen
 err-store-file-in-the-way = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Das Hindernis wegräumen, damit der Datenordner ein Ordner ist
 err-store-file-is-folder = die Anmeldedatei { $path } lässt sich nicht lesen: sie ist ein Ordner, keine Datei. Diesen Ordner verschieben oder entfernen (stepwise schreibt seine Anmeldungen in eine Datei dieses Namens), dann erneut anmelden
@@ -1800,6 +1802,7 @@ doctor-token-embedded-given = Quelle: { $source }; wird nicht an den eingebauten
 doctor-token-expired = Quelle: { $source }; abgelaufen seit { $ago }
 doctor-token-fix-new = Ein neues Token besorgen
 doctor-token-login-unreadable = keines gesendet: { $why }
+doctor-token-fix-login-damaged = Sobald sie beiseitegelegt ist, mit `stepwise login` neu anmelden oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 doctor-token-login-unreadable-unneeded = keines gesendet, und das Gateway hat ohne Token geantwortet. Aufbewahrte Anmeldung: { $why }
 doctor-token-expired-taken = aus { $source }; laut Ablaufzeit seit { $ago } abgelaufen, doch das Gateway hat es angenommen
 doctor-token-fix-new-soon = Ein neues Token besorgen, bevor das Gateway dieses ablehnt

@@ -709,6 +709,7 @@ gw-404-demo-wizard = HTTP 404: the demo backend does not know this id{ $said }. 
 gw-404-demo-board = HTTP 404: the demo backend does not know this id{ $said }. No gateway is configured (no --api, STEPWISE_API or `api` in the config file), so the embedded demo answered, and it knows only its own vehicles (`stepwise demo --board` opens a board of them all). To ask your gateway, quit and start again with --api URL
 gw-404-demo-command = HTTP 404: the demo backend does not know this id{ $said }. `stepwise demo` always runs on the embedded demo, which knows only its own ids (those it offers). To ask your gateway, quit and run `stepwise --api URL --car ID`, or `stepwise fleet --api URL --cars FILE` for a board
 gw-401-login-unreadable = HTTP 401: the gateway wants a token, and none was sent: the logins kept by `stepwise login` could not be read: { $why }. Or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-401-login-damaged = HTTP 401: the gateway wants a token, and none was sent: { $why }, then run `stepwise login` to sign in again. Or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-config-no-signin = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token there
 gw-401-environment-no-signin = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. It offers no sign-in: its token comes from whoever runs it. Set STEPWISE_TOKEN to this gateway's current token
 gw-401-token-file-no-signin = HTTP 401: the gateway refused the token from --token-file. It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token in that file
@@ -1501,7 +1502,8 @@ keyring-other = the keyring answered: { $detail }
 keyring-fix-no-bus = Run stepwise in the desktop session, or set STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Unlock it, or set STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Unlock or start it, or set STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = the login file { $path } is damaged: it is not the JSON stepwise writes (it was read, but not understood). It holds the logins of every gateway: move it aside (or remove it), then run `stepwise login` to sign in again
+err-store-file-damaged = the login file { $path } is damaged: it is not the JSON stepwise writes (it was read, but not understood). It holds the kept logins of every gateway, and none of them can be used: move it aside (or remove it)
+err-login-file-damaged = { $why }, then run this command again
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
 err-store-file-in-the-way = cannot read the login file { $path }: { $kind }. Move what is in the way, so that the data folder is a folder
 err-store-file-is-folder = cannot read the login file { $path }: it is a folder, not a file. Move or remove that folder (stepwise writes its logins to a file of that name), then sign in again
@@ -1810,6 +1812,7 @@ doctor-token-embedded-given = from { $source }; not sent to the embedded simulat
 doctor-token-expired = from { $source }; expired { $ago } ago
 doctor-token-fix-new = Get a new token
 doctor-token-login-unreadable = none sent: { $why }
+doctor-token-fix-login-damaged = Once it is moved aside, sign in again with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 doctor-token-login-unreadable-unneeded = none sent, and the gateway answered without one. Kept login: { $why }
 doctor-token-expired-taken = from { $source }; its expiry says it ended { $ago } ago, yet the gateway took it
 doctor-token-fix-new-soon = Get a new token before the gateway starts to refuse this one

@@ -645,6 +645,7 @@ gw-404-demo-wizard = HTTP 404: el backend de demostración no conoce este id{ $s
 gw-404-demo-board = HTTP 404: el backend de demostración no conoce este id{ $said }. No hay ninguna pasarela configurada (ni --api, ni STEPWISE_API, ni `api` en el archivo de configuración), así que respondió la demo integrada, que solo conoce sus propios vehículos (`stepwise demo --board` abre un tablero con todos). Para preguntar a su pasarela, salga y vuelva a empezar con --api URL
 gw-404-demo-command = HTTP 404: el backend de demostración no conoce este id{ $said }. `stepwise demo` siempre funciona con la demostración integrada, que solo conoce sus propios ids (los que ofrece). Para preguntar a su pasarela, salga y ejecute `stepwise --api URL --car ID`, o `stepwise fleet --api URL --cars ARCHIVO` para un tablero
 gw-401-login-unreadable = HTTP 401: la pasarela pide un token, y no se envió ninguno: los inicios de sesión guardados por `stepwise login` no se pudieron leer: { $why }. O indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-401-login-damaged = HTTP 401: la pasarela pide un token, y no se envió ninguno: { $why }, y luego ejecute `stepwise login` para volver a iniciar sesión. O indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-401-config-no-signin = HTTP 401: la pasarela rechazó el token del archivo de configuración (`token` o `token_file`). No ofrece inicio de sesión: su token lo da quien la gestiona. Ponga allí el token actual de esta pasarela
 gw-401-environment-no-signin = HTTP 401: la pasarela rechazó el token de STEPWISE_TOKEN. No ofrece inicio de sesión: su token lo da quien la gestiona. Ponga en STEPWISE_TOKEN el token actual de esta pasarela
 gw-401-token-file-no-signin = HTTP 401: la pasarela rechazó el token de --token-file. No ofrece inicio de sesión: su token lo da quien la gestiona. Ponga en ese archivo el token actual de esta pasarela
@@ -1500,7 +1501,8 @@ keyring-other = el llavero respondió: { $detail }
 keyring-fix-no-bus = Ejecute stepwise en la sesión del escritorio, o ponga STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Desbloquéelo o inícielo, o ponga STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = el archivo de sesiones { $path } está dañado: no es el JSON que escribe stepwise (se leyó, pero no se entendió). Contiene las sesiones de todas las pasarelas: apártelo (o elimínelo) y luego ejecute `stepwise login` para volver a iniciar sesión
+err-store-file-damaged = el archivo de sesiones { $path } está dañado: no es el JSON que escribe stepwise (se leyó, pero no se entendió). Contiene las sesiones guardadas de todas las pasarelas, y ninguna se puede usar: apártelo (o elimínelo)
+err-login-file-damaged = { $why }, y luego vuelva a ejecutar este comando
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
 err-store-file-in-the-way = no se puede leer el archivo de sesiones { $path }: { $kind }. Mueva lo que estorba, para que la carpeta de datos sea una carpeta
 err-store-file-is-folder = no se puede leer el archivo de sesiones { $path }: es una carpeta, no un archivo. Mueva o elimine esa carpeta (stepwise escribe sus sesiones en un archivo con ese nombre) y vuelva a iniciar sesión
@@ -1815,6 +1817,7 @@ doctor-token-embedded-given = origen: { $source }; no se envía al simulador int
 doctor-token-expired = origen: { $source }; caducado hace { $ago }
 doctor-token-fix-new = Consiga un token nuevo
 doctor-token-login-unreadable = no se envió ninguno: { $why }
+doctor-token-fix-login-damaged = Una vez apartado, vuelva a iniciar sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 doctor-token-login-unreadable-unneeded = no se envió ninguno, y la pasarela respondió sin token. Sesión guardada: { $why }
 doctor-token-expired-taken = de { $source }; su caducidad dice que terminó hace { $ago }, pero la pasarela lo aceptó
 doctor-token-fix-new-soon = Obtener un token nuevo antes de que la pasarela empiece a rechazar este

@@ -645,6 +645,7 @@ gw-404-demo-wizard = HTTP 404 : le backend de démonstration ne connaît pas ce
 gw-404-demo-board = HTTP 404 : le backend de démonstration ne connaît pas cet id{ $said }. Aucune passerelle n'est configurée (ni --api, ni STEPWISE_API, ni `api` dans le fichier de configuration) : c'est la démo intégrée qui a répondu, et elle ne connaît que ses propres véhicules (`stepwise demo --board` ouvre un tableau de tous). Pour interroger votre passerelle, quittez et relancez avec --api URL
 gw-404-demo-command = HTTP 404 : le backend de démonstration ne connaît pas cet id{ $said }. `stepwise demo` tourne toujours sur la démo intégrée, qui ne connaît que ses propres ids (ceux qu'elle propose). Pour interroger votre passerelle, quittez et lancez `stepwise --api URL --car ID`, ou `stepwise fleet --api URL --cars FICHIER` pour un tableau
 gw-401-login-unreadable = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé : les connexions gardées par `stepwise login` n'ont pas pu être lues : { $why }. Ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+gw-401-login-damaged = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé : { $why }, puis lancez `stepwise login` pour vous reconnecter. Ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-401-config-no-signin = HTTP 401 : la passerelle a refusé le jeton du fichier de configuration (`token` ou `token_file`). Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Mettez-y le jeton actuel de cette passerelle
 gw-401-environment-no-signin = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TOKEN. Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Donnez à STEPWISE_TOKEN le jeton actuel de cette passerelle
 gw-401-token-file-no-signin = HTTP 401 : la passerelle a refusé le jeton de --token-file. Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Mettez dans ce fichier le jeton actuel de cette passerelle
@@ -1497,7 +1498,8 @@ keyring-other = le trousseau a répondu : { $detail }
 keyring-fix-no-bus = Lancez stepwise dans la session du bureau, ou mettez STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = le fichier de connexion { $path } est endommagé : ce n'est pas le JSON qu'écrit stepwise (il a été lu, mais pas compris). Il contient les connexions de toutes les passerelles : mettez-le de côté (ou supprimez-le), puis lancez `stepwise login` pour vous reconnecter
+err-store-file-damaged = le fichier de connexion { $path } est endommagé : ce n'est pas le JSON qu'écrit stepwise (il a été lu, mais pas compris). Il contient les connexions gardées de toutes les passerelles, et aucune n'est utilisable : mettez-le de côté (ou supprimez-le)
+err-login-file-damaged = { $why }, puis relancez cette commande
 err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
 err-store-file-in-the-way = impossible de lire le fichier de connexion { $path } : { $kind }. Déplacez ce qui gêne, pour que le dossier de données soit un dossier
 err-store-file-is-folder = impossible de lire le fichier de connexion { $path } : c'est un dossier, pas un fichier. Déplacez ou supprimez ce dossier (stepwise écrit ses connexions dans un fichier de ce nom), puis reconnectez-vous
@@ -1812,6 +1814,7 @@ doctor-token-embedded-given = source : { $source } ; pas envoyé au simulateur
 doctor-token-expired = source : { $source } ; expiré depuis { $ago }
 doctor-token-fix-new = Obtenez un nouveau jeton
 doctor-token-login-unreadable = aucun envoyé : { $why }
+doctor-token-fix-login-damaged = Une fois le fichier mis de côté, reconnectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 doctor-token-login-unreadable-unneeded = aucun envoyé, et la passerelle a répondu sans jeton. Connexion conservée : { $why }
 doctor-token-expired-taken = de { $source } ; son expiration dit qu'il a pris fin il y a { $ago }, pourtant la passerelle l'a accepté
 doctor-token-fix-new-soon = Obtenez un nouveau jeton avant que la passerelle ne refuse celui-ci

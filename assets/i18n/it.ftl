@@ -642,6 +642,7 @@ gw-404-demo-wizard = HTTP 404: il backend demo non conosce questo id{ $said }. N
 gw-404-demo-board = HTTP 404: il backend demo non conosce questo id{ $said }. Nessun gateway è configurato (né --api, né STEPWISE_API, né `api` nel file di configurazione), quindi ha risposto la demo integrata, che conosce solo i propri veicoli (`stepwise demo --board` apre un pannello con tutti). Per interrogare il proprio gateway, uscire e ripartire con --api URL
 gw-404-demo-command = HTTP 404: il backend dimostrativo non conosce questo id{ $said }. `stepwise demo` gira sempre sulla demo integrata, che conosce solo i propri id (quelli che offre). Per interrogare il proprio gateway, uscire ed eseguire `stepwise --api URL --car ID`, o `stepwise fleet --api URL --cars FILE` per un quadro
 gw-401-login-unreadable = HTTP 401: il gateway vuole un token, e non ne è stato inviato nessuno: gli accessi conservati da `stepwise login` non si sono potuti leggere: { $why }. Oppure fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-401-login-damaged = HTTP 401: il gateway vuole un token, e non ne è stato inviato nessuno: { $why }, poi eseguire `stepwise login` per accedere di nuovo. Oppure fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 gw-401-config-no-signin = HTTP 401: il gateway ha rifiutato il token del file di configurazione (`token` o `token_file`). Non offre accesso: il suo token viene da chi lo gestisce. Metterci il token attuale di questo gateway
 gw-401-environment-no-signin = HTTP 401: il gateway ha rifiutato il token in STEPWISE_TOKEN. Non offre accesso: il suo token viene da chi lo gestisce. Impostare STEPWISE_TOKEN al token attuale di questo gateway
 gw-401-token-file-no-signin = HTTP 401: il gateway ha rifiutato il token di --token-file. Non offre accesso: il suo token viene da chi lo gestisce. Mettere in quel file il token attuale di questo gateway
@@ -1494,7 +1495,8 @@ keyring-other = il portachiavi ha risposto: { $detail }
 keyring-fix-no-bus = Eseguire stepwise nella sessione del desktop, oppure impostare STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = il file degli accessi { $path } è danneggiato: non è il JSON che scrive stepwise (è stato letto, ma non compreso). Contiene gli accessi di tutti i gateway: spostarlo altrove (o eliminarlo), poi eseguire `stepwise login` per accedere di nuovo
+err-store-file-damaged = il file degli accessi { $path } è danneggiato: non è il JSON che scrive stepwise (è stato letto, ma non compreso). Contiene gli accessi conservati di tutti i gateway, e nessuno è utilizzabile: spostarlo altrove (o eliminarlo)
+err-login-file-damaged = { $why }, poi eseguire di nuovo questo comando
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
 err-store-file-in-the-way = impossibile leggere il file degli accessi { $path }: { $kind }. Spostare ciò che intralcia, perché la cartella dei dati sia una cartella
 err-store-file-is-folder = impossibile leggere il file degli accessi { $path }: è una cartella, non un file. Spostare o rimuovere quella cartella (stepwise scrive i suoi accessi in un file con quel nome), poi accedere di nuovo
@@ -1809,6 +1811,7 @@ doctor-token-embedded-given = fonte: { $source }; non inviato al simulatore inte
 doctor-token-expired = fonte: { $source }; scaduto da { $ago }
 doctor-token-fix-new = Procurarsi un nuovo token
 doctor-token-login-unreadable = nessuno inviato: { $why }
+doctor-token-fix-login-damaged = Una volta spostato altrove, accedere di nuovo con `stepwise login`, oppure fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 doctor-token-login-unreadable-unneeded = nessuno inviato, e il gateway ha risposto senza token. Accesso conservato: { $why }
 doctor-token-expired-taken = da { $source }; la sua scadenza dice che è finito { $ago } fa, eppure il gateway l'ha accettato
 doctor-token-fix-new-soon = Ottenere un nuovo token prima che il gateway rifiuti questo

@@ -644,6 +644,7 @@ gw-404-demo-wizard = HTTP 404: de demo-backend kent dit id niet{ $said }. Er is 
 gw-404-demo-board = HTTP 404: de demo-backend kent dit id niet{ $said }. Er is geen gateway ingesteld (geen --api, STEPWISE_API of `api` in het configuratiebestand), dus antwoordde de ingebouwde demo, en die kent alleen haar eigen voertuigen (`stepwise demo --board` opent een overzicht met allemaal). Stop en start opnieuw met --api URL om uw gateway te vragen
 gw-404-demo-command = HTTP 404: de demo-backend kent deze id niet{ $said }. `stepwise demo` draait altijd op de ingebouwde demo, die alleen haar eigen id's kent (die ze aanbiedt). Om uw gateway te vragen: sluit af en voer `stepwise --api URL --car ID` uit, of `stepwise fleet --api URL --cars BESTAND` voor een overzicht
 gw-401-login-unreadable = HTTP 401: de gateway wil een token, en er is geen verstuurd: de door `stepwise login` bewaarde aanmeldingen konden niet gelezen worden: { $why }. Of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-401-login-damaged = HTTP 401: de gateway wil een token, en er is geen verstuurd: { $why }, en voer daarna `stepwise login` uit om opnieuw in te loggen. Of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 gw-401-config-no-signin = HTTP 401: de gateway weigerde het token uit het configuratiebestand (`token` of `token_file`). Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Zet daar het huidige token van deze gateway
 gw-401-environment-no-signin = HTTP 401: de gateway weigerde het token in STEPWISE_TOKEN. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Zet STEPWISE_TOKEN op het huidige token van deze gateway
 gw-401-token-file-no-signin = HTTP 401: de gateway weigerde het token uit --token-file. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Zet het huidige token van deze gateway in dat bestand
@@ -1493,7 +1494,8 @@ keyring-other = de sleutelbos antwoordde: { $detail }
 keyring-fix-no-bus = Start stepwise in de bureaubladsessie, of zet STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = het loginbestand { $path } is beschadigd: het is niet de JSON die stepwise schrijft (het werd gelezen, maar niet begrepen). Het bevat de logins van alle gateways: zet het opzij (of verwijder het) en voer daarna `stepwise login` uit om opnieuw in te loggen
+err-store-file-damaged = het loginbestand { $path } is beschadigd: het is niet de JSON die stepwise schrijft (het werd gelezen, maar niet begrepen). Het bevat de bewaarde logins van alle gateways, en geen ervan is bruikbaar: zet het opzij (of verwijder het)
+err-login-file-damaged = { $why }, en voer daarna deze opdracht opnieuw uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
 err-store-file-in-the-way = kan het loginbestand { $path } niet lezen: { $kind }. Verplaats wat in de weg staat, zodat de datamap een map is
 err-store-file-is-folder = kan het loginbestand { $path } niet lezen: het is een map, geen bestand. Verplaats of verwijder die map (stepwise schrijft zijn aanmeldingen naar een bestand met die naam) en meld u opnieuw aan
@@ -1805,6 +1807,7 @@ doctor-token-embedded-given = bron: { $source }; niet verstuurd naar de ingebouw
 doctor-token-expired = bron: { $source }; { $ago } geleden verlopen
 doctor-token-fix-new = Vraag een nieuw token aan
 doctor-token-login-unreadable = geen verstuurd: { $why }
+doctor-token-fix-login-damaged = Zodra het opzij is gezet, opnieuw inloggen met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 doctor-token-login-unreadable-unneeded = geen verstuurd, en de gateway antwoordde zonder token. Bewaarde login: { $why }
 doctor-token-expired-taken = uit { $source }; volgens de vervaltijd is het { $ago } geleden verlopen, maar de gateway nam het aan
 doctor-token-fix-new-soon = Vraag een nieuw token aan voordat de gateway dit weigert

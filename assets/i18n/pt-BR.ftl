@@ -649,6 +649,7 @@ gw-404-demo-wizard = HTTP 404: o backend de demonstração não conhece este id{
 gw-404-demo-board = HTTP 404: o backend de demonstração não conhece este id{ $said }. Nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no arquivo de configuração), então a demo embutida respondeu, e ela só conhece os próprios veículos (`stepwise demo --board` abre um painel com todos). Para consultar o seu gateway, saia e comece de novo com --api URL
 gw-404-demo-command = HTTP 404: o backend de demonstração não conhece este id{ $said }. `stepwise demo` sempre roda na demonstração embutida, que só conhece os próprios ids (os que ela oferece). Para perguntar ao seu gateway, saia e rode `stepwise --api URL --car ID`, ou `stepwise fleet --api URL --cars ARQUIVO` para um painel
 gw-401-login-unreadable = HTTP 401: o gateway quer um token, e nenhum foi enviado: os logins guardados por `stepwise login` não puderam ser lidos: { $why }. Ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-401-login-damaged = HTTP 401: o gateway quer um token, e nenhum foi enviado: { $why }, e depois execute `stepwise login` para fazer login de novo. Ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-401-config-no-signin = HTTP 401: o gateway recusou o token do arquivo de configuração (`token` ou `token_file`). Ele não oferece login: seu token vem de quem o administra. Coloque lá o token atual deste gateway
 gw-401-environment-no-signin = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Ele não oferece login: seu token vem de quem o administra. Defina STEPWISE_TOKEN com o token atual deste gateway
 gw-401-token-file-no-signin = HTTP 401: o gateway recusou o token de --token-file. Ele não oferece login: seu token vem de quem o administra. Coloque nesse arquivo o token atual deste gateway
@@ -1507,7 +1508,8 @@ keyring-other = o chaveiro respondeu: { $detail }
 keyring-fix-no-bus = Execute o stepwise na sessão da área de trabalho, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = o arquivo de logins { $path } está danificado: não é o JSON que o stepwise escreve (foi lido, mas não entendido). Ele guarda os logins de todos os gateways: mova-o para outro lugar (ou apague-o) e depois execute `stepwise login` para fazer login de novo
+err-store-file-damaged = o arquivo de logins { $path } está danificado: não é o JSON que o stepwise escreve (foi lido, mas não entendido). Ele guarda os logins de todos os gateways, e nenhum pode ser usado: mova-o para outro lugar (ou apague-o)
+err-login-file-damaged = { $why }, e depois execute este comando de novo
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
 err-store-file-in-the-way = não foi possível ler o arquivo de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta
 err-store-file-is-folder = não foi possível ler o arquivo de logins { $path }: é uma pasta, não um arquivo. Mova ou remova essa pasta (o stepwise grava seus logins num arquivo com esse nome) e entre de novo
@@ -1830,6 +1832,7 @@ doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador 
 doctor-token-expired = origem: { $source }; vencido há { $ago }
 doctor-token-fix-new = Obtenha um novo token
 doctor-token-login-unreadable = nenhum enviado: { $why }
+doctor-token-fix-login-damaged = Depois de movê-lo, faça login de novo com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 doctor-token-login-unreadable-unneeded = nenhum enviado, e o gateway respondeu sem token. Login guardado: { $why }
 doctor-token-expired-taken = de { $source }; a validade diz que terminou há { $ago }, mas o gateway o aceitou
 doctor-token-fix-new-soon = Obtenha um token novo antes que o gateway comece a recusar este

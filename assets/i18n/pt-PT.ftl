@@ -623,6 +623,7 @@ gw-404-demo-wizard = HTTP 404: o backend de demonstração não conhece este id{
 gw-404-demo-board = HTTP 404: o backend de demonstração não conhece este id{ $said }. Nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no ficheiro de configuração), por isso respondeu a demo incorporada, que só conhece os seus próprios veículos (`stepwise demo --board` abre um painel com todos). Para consultar o seu gateway, saia e comece de novo com --api URL
 gw-404-demo-command = HTTP 404: o backend de demonstração não conhece este id{ $said }. `stepwise demo` corre sempre na demonstração integrada, que só conhece os próprios ids (os que oferece). Para perguntar ao seu gateway, saia e execute `stepwise --api URL --car ID`, ou `stepwise fleet --api URL --cars FICHEIRO` para um painel
 gw-401-login-unreadable = HTTP 401: o gateway quer um token, e não foi enviado nenhum: as sessões guardadas por `stepwise login` não puderam ser lidas: { $why }. Ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+gw-401-login-damaged = HTTP 401: o gateway quer um token, e não foi enviado nenhum: { $why }, e depois execute `stepwise login` para voltar a iniciar sessão. Ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-config-no-signin = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Não oferece início de sessão: o seu token vem de quem o gere. Coloque lá o token atual deste gateway
 gw-401-environment-no-signin = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Não oferece início de sessão: o seu token vem de quem o gere. Defina STEPWISE_TOKEN com o token atual deste gateway
 gw-401-token-file-no-signin = HTTP 401: o gateway recusou o token de --token-file. Não oferece início de sessão: o seu token vem de quem o gere. Coloque nesse ficheiro o token atual deste gateway
@@ -1469,7 +1470,8 @@ keyring-other = o porta-chaves respondeu: { $detail }
 keyring-fix-no-bus = Execute o stepwise na sessão do ambiente de trabalho, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = o ficheiro de sessões { $path } está danificado: não é o JSON que o stepwise escreve (foi lido, mas não compreendido). Guarda as sessões de todos os gateways: mova-o para outro lado (ou apague-o) e depois execute `stepwise login` para voltar a iniciar sessão
+err-store-file-damaged = o ficheiro de sessões { $path } está danificado: não é o JSON que o stepwise escreve (foi lido, mas não compreendido). Guarda as sessões de todos os gateways, e nenhuma pode ser usada: mova-o para outro lado (ou apague-o)
+err-login-file-damaged = { $why }, e depois execute novamente este comando
 err-store-file-read = não foi possível ler o ficheiro de logins { $path }: { $kind }. Verifique as permissões dele
 err-store-file-in-the-way = não foi possível ler o ficheiro de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta
 err-store-file-is-folder = não foi possível ler o ficheiro de logins { $path }: é uma pasta, não um ficheiro. Mova ou remova essa pasta (o stepwise grava as suas sessões num ficheiro com esse nome) e inicie sessão de novo
@@ -1784,6 +1786,7 @@ doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador 
 doctor-token-expired = origem: { $source }; vencido há { $ago }
 doctor-token-fix-new = Obtenha um novo token
 doctor-token-login-unreadable = nenhum enviado: { $why }
+doctor-token-fix-login-damaged = Depois de o mover, volte a iniciar sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 doctor-token-login-unreadable-unneeded = nenhum enviado, e o gateway respondeu sem token. Sessão guardada: { $why }
 doctor-token-expired-taken = de { $source }; a validade diz que terminou há { $ago }, mas o gateway aceitou-o
 doctor-token-fix-new-soon = Obtenha um token novo antes que o gateway comece a recusar este

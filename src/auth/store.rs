@@ -228,6 +228,12 @@ pub enum FileStep {
 }
 
 impl StoreError {
+    /// Whether every kept login is lost with it (a damaged login file):
+    /// a new sign-in follows moving it aside, where a token is wanted.
+    pub fn login_lost(&self) -> bool {
+        matches!(self, StoreError::FileDamaged { .. })
+    }
+
     /// One line about a sign-in store that failed: what, and what to do.
     pub fn words(&self, lang: Lang) -> String {
         match self {

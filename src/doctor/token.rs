@@ -468,12 +468,22 @@ fn no_token(
     if let Some(trouble) = settings.login_trouble.clone().filter(|_| !embedded) {
         // A damaged login file is why none goes out: said, not "none given";
         // a failure only where the gateway may want one.
+        let lost = trouble.login_lost();
         let why = Arg::each(move |lang| trouble.words(lang));
         if unauthorized == Some(false) {
             report.set(
                 "token",
                 Mark::Warning,
                 words!("doctor-token-login-unreadable-unneeded", why = why),
+            );
+        } else if lost {
+            // Every login went with the damaged file: a new sign-in
+            // follows the move (stranger 79, CB5).
+            report.set_with(
+                "token",
+                Mark::Failed,
+                words!("doctor-token-login-unreadable", why = why),
+                Some(words!("doctor-token-fix-login-damaged")),
             );
         } else {
             report.set(

@@ -755,8 +755,19 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     // The 401 names the unreadable login as its cause, and a way that
     // reads no login: never `login --with-token`, which fails the same way.
     // Its cause itself, in the line (stranger 70, BS9).
+    // The warning, said before any answer (a gateway that wants no token
+    // too), asks only for the move; the 401 adds the sign-in that follows
+    // it (stranger 79, CB5).
+    let warning = said.lines().next().unwrap_or_default();
     assert!(
-        said.contains("HTTP 401: the gateway wants a token, and none was sent: the logins kept by `stepwise login")
+        warning.contains("move it aside (or remove it)") && !warning.contains("sign in"),
+        "{said}"
+    );
+    assert!(
+        said.contains("HTTP 401: the gateway wants a token, and none was sent: the login file")
+            && said.contains(&format!(
+                "move it aside (or remove it), then run `stepwise login --api {api}` to sign in again"
+            ))
             && said.matches("logins.json is damaged").count() == 2,
         "{said}"
     );
@@ -770,6 +781,8 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     let said = text(&steps.stderr);
     assert!(said.contains("could not be read: "), "{said}");
     assert!(!said.contains("--with-token"), "{said}");
+    // No sign-in where the gateway offers none.
+    assert!(!said.contains("sign in again"), "{said}");
     // A script's JSON carries the cause, not "the warning above", and no
     // sign-in, which meets the same damaged file.
     let failed: serde_json::Value = serde_json::from_slice(&steps.stdout).unwrap();
@@ -792,16 +805,25 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
         .find(|l| l.contains("Token"))
         .unwrap_or_default();
     assert!(token.contains("logins.json is damaged"), "{report}");
+    // The sign-in follows the move, in the fix (stranger 79, CB5).
+    assert!(
+        report.contains("Once it is moved aside, sign in again with `stepwise login"),
+        "{report}"
+    );
     assert!(token.starts_with("✗"), "{report}");
 
     // A sign-in stops before it shows a code: no approval is spent on a
     // login the file could not keep.
     let login = run(home.path(), &["login", "--device", "--api", &api], None);
     assert_eq!(login.status.code(), Some(1));
+    // Moving the file aside, then this same command: never "run
+    // `stepwise login`" as a fix of itself (stranger 79, CB5).
+    let said = text(&login.stderr);
     assert!(
-        text(&login.stderr).contains("logins.json is damaged"),
-        "{}",
-        text(&login.stderr)
+        said.contains("logins.json is damaged")
+            && said.contains("move it aside (or remove it), then run this command again")
+            && !said.contains("sign in again"),
+        "{said}"
     );
     assert!(
         !text(&login.stdout).contains("/device"),
