@@ -928,6 +928,29 @@ fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
     }
 }
 
+/// A live stream's fault in `words` (as said while the stream was tried
+/// again), without the closing sentence "it reconnects by itself …": for
+/// where the stream is given up and the lists are polled, which that
+/// sentence would contradict (stranger 80, CC5). Other words stay whole.
+pub fn without_reconnect(lang: Lang, error: &GatewayError, words: &str) -> String {
+    let GatewayError::Live(
+        fault @ (LiveFault::Cut
+        | LiveFault::CutDirect
+        | LiveFault::Silent { .. }
+        | LiveFault::NoFirstEvent { .. }
+        | LiveFault::OtherEvents { .. }),
+    ) = error
+    else {
+        return words.to_owned();
+    };
+    let full = live_line(lang, fault);
+    full.rsplit_once(". ")
+        .and_then(|(_, tail)| words.strip_suffix(tail))
+        .and_then(|cause| cause.strip_suffix(". "))
+        .unwrap_or(words)
+        .to_owned()
+}
+
 /// A live stream's fault, in words.
 fn live_line(lang: Lang, fault: &LiveFault) -> String {
     match fault {

@@ -92,6 +92,7 @@ banner-list-without-steps-id = Keine stepsID in der Liste
 banner-list-without-steps-id-text = Die Liste des Gateways trägt keine stepsID: der Aufruf des nächsten Schritts (n) und Live-Ereignisse können nicht danach fragen, daher fragt die Beobachtung alle { $secs } s per carAssociationID. Dem Betreiber des Gateways melden: eine Liste trägt ihre stepsID.
 banner-watch-stopped = Beobachten gestoppt: { $what }
 banner-live-trouble = Beobachten unterbrochen: { $what }
+banner-live-stalls = Live-Stream nach einem Stillstand wieder da
 live-bad-event = der Live-Ereignisstrom des Gateways sandte ein unbrauchbares Ereignis: { $why }. Die Listen selbst sind in Ordnung; den Betreiber des Gateways informieren
 live-proxy-held = der Live-Ereignisstrom bekam innerhalb von { $secs } s keine Antwort über den Proxy { $proxy }, obwohl die Listen-Aufrufe über ihn beantwortet werden: Der Proxy hält eine Antwort zurück, die nicht endet (er puffert den Ereignisstrom). Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne ihn erreichbar ist
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald es kann; bis dahin kann die Liste veraltet sein.

@@ -93,6 +93,7 @@ banner-list-without-steps-id = No stepsID in the list
 banner-list-without-steps-id-text = The gateway's list carries no stepsID: the next-step call (n) and live events cannot ask by it, so watch asks by carAssociationID every { $secs } s. Tell the gateway's operator: a list carries its stepsID.
 banner-watch-stopped = Watch stopped: { $what }
 banner-live-trouble = Watch interrupted: { $what }
+banner-live-stalls = Live stream back after a stall
 live-bad-event = the gateway's live event stream sent an event that could not be used: { $why }. The lists themselves are fine; tell the gateway's operator
 live-proxy-held = the live event stream got no answer within { $secs } s through the proxy { $proxy }, though the list calls through it are answered: the proxy holds back an answer that does not end (it buffers the event stream). Ask who runs the proxy to pass text/event-stream through unbuffered, or set NO_PROXY={ $host } if the gateway can be reached without it
 banner-live-trouble-text = { $why }. Watch goes on by itself when it can; until then the list on screen may be out of date.

@@ -92,6 +92,7 @@ banner-list-without-steps-id = Ningún stepsID en la lista
 banner-list-without-steps-id-text = La lista de la pasarela no trae stepsID: la llamada del paso siguiente (n) y los eventos en vivo no pueden preguntar por él, así que la vigilancia pregunta por carAssociationID cada { $secs } s. Avise al operador de la pasarela: una lista trae su stepsID.
 banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
+banner-live-stalls = Flujo en directo restablecido tras un bloqueo
 live-bad-event = el flujo de eventos en directo de la pasarela envió un evento inutilizable: { $why }. Las listas en sí están bien; avise a quien gestiona la pasarela
 live-proxy-held = el flujo de eventos en directo no tuvo respuesta en { $secs } s a través del proxy { $proxy }, aunque las llamadas de lista a través de él sí se responden: el proxy retiene una respuesta que no termina (almacena en búfer el flujo de eventos). Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer, o defina NO_PROXY={ $host } si la pasarela es accesible sin él
 banner-live-trouble-text = { $why }. El seguimiento continúa solo en cuanto puede; hasta entonces la lista en pantalla puede estar desactualizada.

@@ -92,6 +92,7 @@ banner-list-without-steps-id = Aucun stepsID dans la liste
 banner-list-without-steps-id-text = la liste de la passerelle ne porte aucun stepsID : l'appel de l'étape suivante (n) et les événements en direct ne peuvent pas demander par lui, donc le suivi demande par carAssociationID toutes les { $secs } s. Prévenez l'exploitant de la passerelle : une liste porte son stepsID.
 banner-watch-stopped = Suivi arrêté : { $what }
 banner-live-trouble = Suivi interrompu : { $what }
+banner-live-stalls = Flux en direct rétabli après un blocage
 live-bad-event = le flux d'événements en direct de la passerelle a envoyé un événement inutilisable : { $why }. Les listes elles-mêmes sont bonnes ; prévenez l'exploitant de la passerelle
 live-proxy-held = le flux d'événements en direct n'a eu aucune réponse en { $secs } s à travers le proxy { $proxy }, bien que les appels de liste à travers lui aient leur réponse : le proxy retient une réponse qui ne finit pas (il met le flux d'événements en mémoire tampon). Demandez à qui gère le proxy de laisser passer text/event-stream sans mémoire tampon, ou réglez NO_PROXY={ $host } si la passerelle est joignable sans lui
 banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès qu'il le peut ; d'ici là, la liste affichée peut être dépassée.

@@ -92,6 +92,7 @@ banner-list-without-steps-id = Nessuno stepsID nell'elenco
 banner-list-without-steps-id-text = l'elenco del gateway non porta alcuno stepsID: la chiamata del passo successivo (n) e gli eventi dal vivo non possono chiedere in base a esso, quindi il monitoraggio chiede per carAssociationID ogni { $secs } s. Avvisare il gestore del gateway: un elenco porta il suo stepsID.
 banner-watch-stopped = Monitoraggio fermato: { $what }
 banner-live-trouble = Monitoraggio interrotto: { $what }
+banner-live-stalls = Flusso in diretta ripristinato dopo un blocco
 live-bad-event = il flusso di eventi in diretta del gateway ha inviato un evento inutilizzabile: { $why }. Le liste in sé sono a posto; avvisare chi gestisce il gateway
 live-proxy-held = il flusso di eventi in diretta non ha avuto risposta entro { $secs } s attraverso il proxy { $proxy }, benché le chiamate dell'elenco attraverso di esso abbiano risposta: il proxy trattiene una risposta che non finisce (mette in buffer il flusso di eventi). Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena può; fino ad allora l'elenco sullo schermo può non essere aggiornato.

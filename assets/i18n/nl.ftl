@@ -92,6 +92,7 @@ banner-list-without-steps-id = Geen stepsID in de lijst
 banner-list-without-steps-id-text = De lijst van de gateway bevat geen stepsID: de aanroep voor de volgende stap (n) en live-gebeurtenissen kunnen er niet naar vragen, dus volgen vraagt elke { $secs } s per carAssociationID. Meld het aan de beheerder van de gateway: een lijst bevat haar stepsID.
 banner-watch-stopped = Volgen gestopt: { $what }
 banner-live-trouble = Volgen onderbroken: { $what }
+banner-live-stalls = Livestream terug na een stilstand
 live-bad-event = de live-gebeurtenisstroom van de gateway stuurde een onbruikbare gebeurtenis: { $why }. De lijsten zelf zijn in orde; waarschuw wie de gateway beheert
 live-proxy-held = de live-gebeurtenissenstroom kreeg binnen { $secs } s geen antwoord via de proxy { $proxy }, hoewel de lijstaanroepen erdoor wel beantwoord worden: de proxy houdt een antwoord vast dat niet eindigt (hij buffert de gebeurtenissenstroom). Vraag de beheerder van de proxy om text/event-stream ongebufferd door te laten, of zet NO_PROXY={ $host } als de gateway zonder proxy bereikbaar is
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra het kan; tot dan kan de lijst op het scherm verouderd zijn.

@@ -93,6 +93,7 @@ banner-list-without-steps-id = Nenhum stepsID na lista
 banner-list-without-steps-id-text = A lista do gateway não traz stepsID: a chamada do próximo passo (n) e os eventos ao vivo não podem perguntar por ele, então o acompanhamento pergunta por carAssociationID a cada { $secs } s. Avise o operador do gateway: uma lista traz o seu stepsID.
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
+banner-live-stalls = Fluxo ao vivo restabelecido após uma parada
 live-bad-event = o fluxo de eventos ao vivo do gateway enviou um evento inutilizável: { $why }. As listas em si estão certas; avise quem administra o gateway
 live-proxy-held = o fluxo de eventos ao vivo não teve resposta em { $secs } s através do proxy { $proxy }, embora as chamadas de lista por ele tenham resposta: o proxy retém uma resposta que não termina (ele armazena em buffer o fluxo de eventos). Peça a quem administra o proxy que deixe passar text/event-stream sem buffer, ou defina NO_PROXY={ $host } se o gateway for acessível sem ele
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista na tela pode estar desatualizada.

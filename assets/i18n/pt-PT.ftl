@@ -92,6 +92,7 @@ banner-list-without-steps-id = Nenhum stepsID na lista
 banner-list-without-steps-id-text = A lista do gateway não traz stepsID: a chamada do passo seguinte (n) e os eventos em direto não podem perguntar por ele, por isso o acompanhamento pergunta por carAssociationID a cada { $secs } s. Avise o operador do gateway: uma lista traz o seu stepsID.
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
+banner-live-stalls = Fluxo em direto restabelecido após uma paragem
 live-bad-event = o fluxo de eventos em direto do gateway enviou um evento inutilizável: { $why }. As listas em si estão certas; avise quem gere o gateway
 live-proxy-held = o fluxo de eventos em direto não teve resposta em { $secs } s através do proxy { $proxy }, embora as chamadas de lista por ele tenham resposta: o proxy retém uma resposta que não termina (armazena em buffer o fluxo de eventos). Peça a quem gere o proxy que deixe passar text/event-stream sem buffer, ou defina NO_PROXY={ $host } se o gateway for acessível sem ele
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista no ecrã pode estar desatualizada.

@@ -83,7 +83,7 @@ pub struct Following {
 }
 
 /// A follower's trouble: the quiet banner on show while it reconnects,
-/// and the headline of its last failure.
+/// and the cause of its last failure (`what`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trouble {
     pub banner: Banner,
@@ -93,6 +93,8 @@ pub struct Trouble {
     /// The stream's own fault (silent, cut, events of no list): the
     /// gateway answers, and the vehicle's list is not failing.
     pub stream: bool,
+    /// Left on show when it is back: a stall said (stranger 80, CC4).
+    pub after: Option<Banner>,
 }
 
 /// What the header says of watch.
@@ -243,18 +245,12 @@ impl VehicleSession {
         self.following.as_mut().filter(|f| f.id == id)
     }
 
-    /// Shows the quiet banner of a follower that reconnects; `what` is
-    /// the failure's headline; `stream`: a fault of the stream itself.
-    pub fn say_trouble(&mut self, banner: Banner, what: String, stream: bool) {
+    /// Shows the quiet banner of a follower that reconnects, its trouble.
+    pub fn say_trouble(&mut self, trouble: Trouble) {
+        self.banner = Some(trouble.banner.clone());
         if let Some(following) = &mut self.following {
-            following.trouble = Some(Box::new(Trouble {
-                banner: banner.clone(),
-                what,
-                inherited: false,
-                stream,
-            }));
+            following.trouble = Some(Box::new(trouble));
         }
-        self.banner = Some(banner);
     }
 
     /// The cause of the failure of the follower now running (the
@@ -280,12 +276,12 @@ impl VehicleSession {
             .is_some_and(|t| !t.stream)
     }
 
-    /// The follower is back: its reconnect banner goes, if still on show.
+    /// The follower is back: its reconnect banner goes (for any it leaves).
     pub fn end_trouble(&mut self) {
         if let Some(trouble) = self.following.as_mut().and_then(|f| f.trouble.take())
             && self.banner.as_ref() == Some(&trouble.banner)
         {
-            self.banner = None;
+            self.banner = trouble.after;
             self.remedy = None;
         }
     }

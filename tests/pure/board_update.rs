@@ -1945,16 +1945,18 @@ fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
     use stepwise::wizard::state::Banner;
     let mut session = VehicleSession::new("A1", "test", stepwise::text::Lang::En, t(0));
     session.follow(1, "S-1".into());
-    session.say_trouble(
-        Banner {
+    session.say_trouble(stepwise::wizard::session::Trouble {
+        banner: Banner {
             kind: BannerKind::Info,
             title: "Watch interrupted".into(),
             text: "HTTP 503".into(),
             futile_sign_in: false,
         },
-        "HTTP 503".into(),
-        false,
-    );
+        what: "HTTP 503".into(),
+        inherited: false,
+        stream: false,
+        after: None,
+    });
     assert!(session.in_trouble());
     session.follow(2, "S-1".into());
     assert!(

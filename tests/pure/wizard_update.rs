@@ -2189,6 +2189,88 @@ fn an_error_event_with_no_step_starts_over() {
     assert!(!md.contains("HTTP 0"), "{md}");
 }
 
+/// A stalled stream given up for polling quotes its cause without "it
+/// reconnects by itself, and a change may show up to 45 s late", which the
+/// polling contradicts; while it was tried again, the banner said it
+/// (stranger 80, CC5). In every language.
+#[test]
+fn a_stalled_stream_given_up_is_not_said_to_reconnect() {
+    use stepwise::client::live::LiveFault;
+    use stepwise::text::Lang;
+    let stall = || LiveFault::Silent {
+        after: Duration::from_secs(45),
+        kept_alive: false,
+    };
+    for &lang in Lang::ALL {
+        let mut s = opened_in(lang, ["alreadyDone", "todo", "todo"]);
+        let (f, _) = followed(&ch(&mut s, 'w'));
+        live(&mut s, f, LiveUpdate::Mode(Mode::Live), 1);
+        let error = LiveUpdate::Error {
+            error: GatewayError::Live(stall()),
+            retrying: true,
+        };
+        live(&mut s, f, error, 2);
+        let full = stepwise::describe::gateway_cause(lang, &GatewayError::Live(stall()));
+        let (cause, tail) = full.rsplit_once(". ").unwrap();
+        let retrying = session(&s).banner().cloned().unwrap();
+        assert!(retrying.text.contains(tail), "{lang:?}: {retrying:?}");
+        let polling = LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_secs(3),
+        });
+        live(&mut s, f, polling, 3);
+        let banner = session(&s).banner().cloned().unwrap();
+        assert!(
+            banner.text.contains(cause) && !banner.text.contains(tail),
+            "{lang:?}: {banner:?}"
+        );
+    }
+}
+
+/// A stream that stalled without keep-alives and is back stays said, its
+/// changes late and whom to tell, not a banner gone in a moment; the
+/// header says live again (stranger 80, CC4). A cut stream that is back
+/// leaves no word.
+#[test]
+fn a_stream_back_after_a_stall_stays_said() {
+    use stepwise::client::live::LiveFault;
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(&mut s, f, LiveUpdate::Mode(Mode::Live), 1);
+    let stall = LiveUpdate::Error {
+        error: GatewayError::Live(LiveFault::Silent {
+            after: Duration::from_secs(45),
+            kept_alive: false,
+        }),
+        retrying: true,
+    };
+    live(&mut s, f, stall, 2);
+    live(&mut s, f, LiveUpdate::Mode(Mode::Live), 3);
+    let again = LiveUpdate::List(list(["alreadyDone", "todo", "todo"]));
+    live(&mut s, f, again, 4);
+    let banner = session(&s).banner().cloned().expect("the stall stays said");
+    assert_eq!(banner.title, "Live stream back after a stall");
+    assert!(
+        banner.text.contains("nothing for 45.0 s")
+            && banner
+                .text
+                .contains("a change may show up to 45.0 s late; tell the gateway's operator"),
+        "{banner:?}"
+    );
+    assert!(render(&s).contains("watch ON · live"), "{}", render(&s));
+
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(&mut s, f, LiveUpdate::Mode(Mode::Live), 1);
+    let cut = LiveUpdate::Error {
+        error: GatewayError::Live(LiveFault::Cut),
+        retrying: true,
+    };
+    live(&mut s, f, cut, 2);
+    assert!(session(&s).banner().is_some());
+    live(&mut s, f, LiveUpdate::Mode(Mode::Live), 3);
+    assert_eq!(session(&s).banner(), None);
+}
+
 /// A stream given up for polling after failures says so, with the last
 /// failure: the fresh polls would otherwise hide that the stream is gone.
 /// A gateway that never offered a stream polls without a word.

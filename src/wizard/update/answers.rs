@@ -330,11 +330,26 @@ fn live(
                 },
             );
             let stream = matches!(error, GatewayError::Live(_));
-            session.say_trouble(
-                info(tr!(lang, "banner-live-trouble", what = what), text),
-                why,
-                stream,
+            // Kept for a stream given up later: its cause without "it
+            // reconnects by itself" (stranger 80, CC5).
+            let cause = crate::describe::without_reconnect(lang, &error, &why);
+            // A stream that stalls without keep-alives stays said when it
+            // is back: its changes may come late (stranger 80, CC4).
+            let stalls = matches!(
+                error,
+                GatewayError::Live(crate::client::live::LiveFault::Silent {
+                    kept_alive: false,
+                    ..
+                })
             );
+            let after = stalls.then(|| info(tr!(lang, "banner-live-stalls"), format!("{why}.")));
+            session.say_trouble(crate::wizard::session::Trouble {
+                banner: info(tr!(lang, "banner-live-trouble", what = what), text),
+                what: cause,
+                inherited: false,
+                stream,
+                after,
+            });
             (Outcome::Nothing, Vec::new())
         }
         // The follower has ended: a refused stepsID starts over by
