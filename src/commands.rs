@@ -556,12 +556,12 @@ pub async fn steps_many(
                 let (words, into) = track.late_words(explainer, asked, secs).await;
                 hung |= matches!(into, Late::Unanswered);
                 let (met, limited) = match &into {
-                    Late::Failed(e) => (Some(e), None),
+                    Late::Failed(e, paused) => (Some(e), paused.map(Some)),
                     Late::Limited(wait) => (None, Some(*wait)),
                     Late::Unanswered => (None, None),
                 };
                 match into {
-                    Late::Failed(_) => failed.push(car),
+                    Late::Failed(..) => failed.push(car),
                     Late::Limited(_) => limited_cars.push(car),
                     Late::Unanswered => late.push(car),
                 }
@@ -586,15 +586,13 @@ pub async fn steps_many(
                 failed.push(car);
                 hung |= matches!(e, GatewayError::TimedOut { .. });
                 heard |= e.answered_status().is_some();
-                let words = (
-                    crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
-                    crate::text::with_car(&explainer.words(lang, &e).await, car),
-                );
+                let (words, paused) =
+                    failed_words(explainer, (car, lang), &e, &backend.gateway).await;
                 slots.push(Slot::Said(out.failed(
                     (on, lang),
                     car,
                     words,
-                    (Some(&e), None),
+                    (Some(&e), paused.map(Some)),
                 )));
             }
         }
@@ -700,8 +698,9 @@ struct Track {
 /// Which count of the summary a vehicle without a list by the deadline
 /// goes to.
 enum Late {
-    /// Its own failure, met before its retry was held back.
-    Failed(GatewayError),
+    /// Its own failure, met before its retry was held back; the pause
+    /// that holds it, in seconds, when one is left.
+    Failed(GatewayError, Option<u64>),
     /// Held back by 429s; the wait the gateway asked, in seconds, if named.
     Limited(Option<u64>),
     Unanswered,
@@ -752,7 +751,14 @@ impl Track {
                 ((said(Lang::En), said(lang)), Late::Unanswered)
             }
             Some(e) if limited => {
-                let said = |lang| tr!(lang, "steps-many-retry-held", secs = secs);
+                // A pause that outlasts the deadline ended the run: its
+                // wait, never the deadline's (stranger 74, BW4's other half).
+                let paused =
+                    (explainer.backend.gateway.pause_left()).map(|left| left.as_secs().max(1));
+                let said = |lang| match paused {
+                    Some(left) => tr!(lang, "steps-many-paused", secs = left),
+                    None => tr!(lang, "steps-many-retry-held", secs = secs),
+                };
                 let words = (
                     format!("{} {}", explainer.words(Lang::En, &e).await, said(Lang::En)),
                     format!("{} {}", explainer.words(lang, &e).await, said(lang)),
@@ -762,7 +768,7 @@ impl Track {
                     crate::text::with_car(&words.0, car),
                     crate::text::with_car(&words.1, car),
                 );
-                (words, Late::Failed(e))
+                (words, Late::Failed(e, paused))
             }
             _ if unsent => {
                 let said = |lang| tr!(lang, "steps-many-held-unsent", secs = secs);
@@ -854,6 +860,33 @@ pub fn late_words(lang: Lang, secs: u64, limited: bool, wait: Option<u64>) -> St
         (true, None) => tr!(lang, "steps-many-limited", secs = secs),
         (false, _) => tr!(lang, "steps-many-late", secs = secs),
     }
+}
+
+/// The words (English, then `lang`) of a vehicle whose request failed.
+/// A failure worth a retry, while the gateway's pause (a 429 asked of
+/// another request) holds every request: its wait, in the words and as
+/// the second value (seconds), never the failure's "retry in a minute"
+/// alone (stranger 74, BW4's other half).
+async fn failed_words(
+    explainer: &Explainer<'_>,
+    (car, lang): (&str, Lang),
+    e: &GatewayError,
+    gateway: &crate::client::Gateway,
+) -> ((String, String), Option<u64>) {
+    let retry = matches!(e.recovery(), crate::client::Recovery::Retry { .. });
+    let paused = gateway
+        .pause_left()
+        .filter(|_| retry && e.asked_wait().is_none())
+        .filter(|_| e.rejection() != Some(Rejection::TooManyRequests))
+        .map(|left| left.as_secs().max(1));
+    let said = async |lang| {
+        let words = crate::text::with_car(&explainer.words(lang, e).await, car);
+        match paused {
+            Some(secs) => format!("{words} {}", tr!(lang, "steps-many-paused", secs = secs)),
+            None => words,
+        }
+    };
+    ((said(Lang::En).await, said(lang).await), paused)
 }
 
 /// `task`'s outcome, or `None` when [`outlasted`] ends first.

@@ -263,6 +263,13 @@ pub(super) fn check(
             Mark::Skipped,
             words!("doctor-token-limited", source = source.clone()),
         ),
+        // Something answered, though nothing stepwise could use: the
+        // gateway was reached (stop 46, left).
+        (false, None) if unauthorized.is_none() && judged.unusable => report.set(
+            "token",
+            Mark::Skipped,
+            words!("doctor-token-not-tried-unusable", source = source.clone()),
+        ),
         (false, None) if unauthorized.is_none() => report.set(
             "token",
             Mark::Skipped,

@@ -694,3 +694,52 @@ fn steps_cars_held_past_the_deadline_ends_at_once() {
         );
     }
 }
+
+/// A vehicle's 503 beside another's 429 pause that outlasts the run: its
+/// line gives the pause's wait (words and `retry_after`), never the 503's
+/// "retry in a minute" alone, which would meet the 429 (stranger 74, BW4's
+/// other half); in either order of the file.
+#[test]
+fn a_failure_beside_a_long_429_pause_gives_the_pause_s_wait() {
+    let limited = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5000\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec();
+    let failing = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec();
+    for order in ["111111\n222222\n", "222222\n111111\n"] {
+        let api = crate::canned::routing(
+            vec![("carAssociationID=111111", limited.clone())],
+            failing.clone(),
+        );
+        let home = tempfile::tempdir().unwrap();
+        let ids = home.path().join("ids.txt");
+        std::fs::write(&ids, order).unwrap();
+        let ids = ids.to_string_lossy().into_owned();
+        let out = run(
+            home.path(),
+            &[
+                "steps",
+                "--api",
+                &api,
+                "--cars",
+                &ids,
+                "--deadline",
+                "600",
+                "--json",
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let failed: Value = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("JSON lines"))
+            .find(|l| l["carAssociationID"] == "222222")
+            .expect("its line");
+        assert!(
+            failed["error"].as_str().is_some_and(|e| e.contains(
+                "The gateway's limit (HTTP 429, asked of another request) holds every request for"
+            )),
+            "{order:?}: {text}"
+        );
+        assert!(
+            failed["retry_after"].as_u64().is_some_and(|w| w > 3000),
+            "{order:?}: {text}"
+        );
+    }
+}

@@ -3083,6 +3083,19 @@ fn a_compressed_answer_is_not_said_dropped() {
         "{text}"
     );
     assert!(!text.contains("no steps gateway at this address"), "{text}");
+    // With a token: not tried for what answered, never "the gateway was
+    // not reached" (stop 46, left).
+    let with_token = stdout(&doctor_with_env(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+        &[("STEPWISE_TOKEN", "a-token-for-doctor")],
+    ));
+    let token = line(&with_token, "Token");
+    assert!(
+        token.contains("not judged: what answered could not be used")
+            && !token.contains("not reached"),
+        "{with_token}"
+    );
 }
 
 /// A proxy's own 503 page (it could not reach the gateway) is the proxy's
