@@ -76,13 +76,18 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// `error` in words, with the commands they suggest as they can be run.
-    pub async fn words(&self, lang: Lang, error: &GatewayError) -> String {
-        let words = self.explain(lang, error).await;
-        let words = match &self.api_typed {
+    /// `words` with `--api URL` in the commands they suggest, where the
+    /// address was typed.
+    pub fn typed(&self, words: String) -> String {
+        match &self.api_typed {
             Some(api) => crate::text::commands_with_api(&words, api),
             None => words,
-        };
+        }
+    }
+
+    /// `error` in words, with the commands they suggest as they can be run.
+    pub async fn words(&self, lang: Lang, error: &GatewayError) -> String {
+        let words = self.typed(self.explain(lang, error).await);
         let words = match &self.car {
             Some(car) => crate::text::with_car(&words, car),
             None => words,
@@ -723,6 +728,18 @@ impl Track {
     /// held back by another request's 429; else held back, or unanswered.
     /// `hung`: the vehicles asked before got no answer, and none any.
     async fn late_words(
+        &self,
+        explainer: &Explainer<'_>,
+        asked: (&str, Lang, bool),
+        secs: u64,
+    ) -> ((String, String), Late) {
+        // The commands they suggest as they can be run, in the JSON's
+        // words as on stderr (stranger 81, CD5).
+        let ((english, own), late) = self.late_said(explainer, asked, secs).await;
+        ((explainer.typed(english), explainer.typed(own)), late)
+    }
+
+    async fn late_said(
         &self,
         explainer: &Explainer<'_>,
         (car, lang, hung): (&str, Lang, bool),

@@ -982,11 +982,19 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         LiveFault::ClosedSoon { times } => tr!(lang, "gw-live-closed-soon", times = *times),
-        LiveFault::Refused(why) => tr!(
-            lang,
-            "gw-live-refused",
-            why = gateway_error(lang, why).trim_end_matches('.').to_owned()
-        ),
+        // A 401 to the stream alone: no sign-in changes it, never "sign
+        // in with `stepwise login`" (stranger 81, CD4).
+        LiveFault::Refused(why) => match why.as_ref() {
+            GatewayError::Unauthorized { sent: None, .. } => tr!(lang, "gw-live-refused-401-none"),
+            GatewayError::Unauthorized { sent: Some(_), .. } => {
+                tr!(lang, "gw-live-refused-401-sent")
+            }
+            _ => tr!(
+                lang,
+                "gw-live-refused",
+                why = gateway_error(lang, why).trim_end_matches('.').to_owned()
+            ),
+        },
         LiveFault::LeftOut { missing, lists } => {
             let ids: Vec<String> = missing
                 .iter()

@@ -1297,6 +1297,43 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
     Some((kept.place, from))
 }
 
+/// `auth status`'s In use line for a token given by hand (or in the config
+/// file) that the gateway refused, for a scope or not. The config file's
+/// token: a kept login would win over it, never "remove it to use a kept
+/// login" (stranger 81, CD1).
+fn refused_line(lang: Lang, from: TokenFrom, status: u16, scope: Option<String>) -> String {
+    let (from_text, config) = (from_text(lang, from), from == TokenFrom::Config);
+    let status = i64::from(status);
+    match (scope, config) {
+        (Some(scope), true) => tr!(
+            lang,
+            "status-in-use-config-scope",
+            from = from_text,
+            status = status,
+            scope = scope
+        ),
+        (Some(scope), false) => tr!(
+            lang,
+            "status-in-use-other-scope",
+            from = from_text,
+            status = status,
+            scope = scope
+        ),
+        (None, true) => tr!(
+            lang,
+            "status-in-use-config-refused",
+            from = from_text,
+            status = status
+        ),
+        (None, false) => tr!(
+            lang,
+            "status-in-use-other-refused",
+            from = from_text,
+            status = status
+        ),
+    }
+}
+
 /// The "In use" line of `auth status`: which token the calls carry.
 fn in_use_line(
     lang: Lang,
@@ -1357,20 +1394,16 @@ fn in_use_line(
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
         // Taken, but lacking a scope: its current token is no way on
         // (stranger 59, BH4).
-        Some(from) if let Some(Refusal::Status(status, Some(scope))) = given_refused => tr!(
-            lang,
-            "status-in-use-other-scope",
-            from = from_text(lang, from),
-            status = i64::from(status),
-            scope = scope
-        ),
-        Some(from) if let Some(Refusal::Status(status, None)) = given_refused => tr!(
-            lang,
-            "status-in-use-other-refused",
-            from = from_text(lang, from),
-            status = i64::from(status)
-        ),
+        Some(from) if let Some(Refusal::Status(status, scope)) = given_refused => {
+            refused_line(lang, from, status, scope)
+        }
         Some(from) => match given_expired {
+            Some(at) if from == TokenFrom::Config => tr!(
+                lang,
+                "status-in-use-config-expired",
+                from = from_text(lang, from),
+                time = rfc3339(at)
+            ),
             Some(at) => tr!(
                 lang,
                 "status-in-use-other-expired",

@@ -517,6 +517,8 @@ gw-live-left-out = der Live-Stream des Gateways sandte die aktuellen Listen von 
        *[other] die der stepsIDs { $ids }, die er ebenso schuldet
     }: ein ausgelassenes Fahrzeug würde nie verfolgt. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
 gw-live-refused = das Gateway lehnt seinen Live-Stream ab, beantwortet aber die Listen ({ $why }). Stattdessen werden die Listen abgefragt
+gw-live-refused-401-none = das Gateway lehnt seinen Live-Stream ohne Token ab (HTTP 401), beantwortet die Listen aber ohne eines: `stepwise login` findet keines nötig, also ändert keine Anmeldung etwas. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways Bescheid geben, wenn Live-Verfolgung erwartet wird
+gw-live-refused-401-sent = das Gateway lehnt für seinen Live-Stream das Token ab, das seine Listen annehmen (HTTP 401): eine neue Anmeldung gibt ein gleichartiges, ändert also nichts. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways Bescheid geben, wenn Live-Verfolgung erwartet wird
 gw-live-closed-soon = der Live-Stream des Gateways schloss kurz nach dem Senden seiner Listen, { $times } Mal in Folge (jedes Mal binnen einer Minute): er hält keinen Stream offen, eine Änderung käme also spät. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
 gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
     [one] die erfragte Liste antwortet
@@ -1048,6 +1050,9 @@ status-in-use-other-expired = In Gebrauch: ein Token aus { $from } (es hat Vorra
 status-in-use-other-refused = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber das Gateway hat es eben abgewiesen (HTTP { $status }): dort das aktuelle Token des Gateways einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
 status-in-use-other-scope = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber das Gateway sagt, ihm fehle der Scope { $scope } (HTTP { $status }): bei dem, der die Tokens des Gateways ausgibt, eines mit diesem Scope erbitten
 status-in-use-config = In Gebrauch: ein Token aus { $from } (eine hinterlegte Anmeldung aus `stepwise login` hätte Vorrang davor)
+status-in-use-config-refused = In Gebrauch: ein Token aus { $from } (eine hinterlegte Anmeldung aus `stepwise login` hätte Vorrang davor), aber das Gateway hat es eben abgewiesen (HTTP { $status }): dort das aktuelle Token des Gateways einsetzen oder eines mit `stepwise login` (oder `stepwise login --with-token`) hinterlegen, das Vorrang davor hat
+status-in-use-config-expired = In Gebrauch: ein Token aus { $from } (eine hinterlegte Anmeldung aus `stepwise login` hätte Vorrang davor), aber es ist am { $time } abgelaufen, laut dem darin geschriebenen Ablauf: dort ein aktuelles einsetzen oder eines mit `stepwise login` (oder `stepwise login --with-token`) hinterlegen, das Vorrang davor hat
+status-in-use-config-scope = In Gebrauch: ein Token aus { $from } (eine hinterlegte Anmeldung aus `stepwise login` hätte Vorrang davor), aber das Gateway sagt, ihm fehle der Scope { $scope } (HTTP { $status }): bei dem, der die Tokens des Gateways ausgibt, eines mit diesem Scope erbitten
 signin-asking = Frage nach einem Anmeldecode: das Gateway nennt seinen Identitätsanbieter, der den Code gibt…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $left } ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
 signin-no-browser = Hier kann kein Browser geöffnet werden (keine grafische Sitzung). Auf einem Telefon oder einem anderen Rechner die Adresse oben öffnen (oder ihren QR-Code scannen) und den Code eingeben.

@@ -604,6 +604,8 @@ gw-live-left-out = the gateway's live stream sent the current lists of { $sent }
        *[other] those of the stepsIDs { $ids }, which it owes as well
     }: a vehicle left out would never be followed. The lists are asked for instead; tell the gateway's operator
 gw-live-refused = the gateway refuses its live stream while it answers the lists ({ $why }). The lists are asked for instead
+gw-live-refused-401-none = the gateway refuses its live stream without a token (HTTP 401) while it answers the lists without one: `stepwise login` finds none needed, so no sign-in changes that. The lists are asked for instead; tell the gateway's operator if live following is expected
+gw-live-refused-401-sent = the gateway's live stream refuses the token that its lists take (HTTP 401): a new sign-in gives a token like it, so none changes that. The lists are asked for instead; tell the gateway's operator if live following is expected
 gw-live-closed-soon = the gateway's live stream closed soon after sending its lists, { $times } times in a row (each within a minute): it keeps no stream open, so a change would show late. The lists are asked for instead; tell the gateway's operator
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
@@ -922,6 +924,9 @@ status-in-use-other-expired = In use:    a token from { $from } (it wins over a 
 status-in-use-other-refused = In use:    a token from { $from } (it wins over a kept login), but the gateway refused it just now (HTTP { $status }): put the gateway's current token there, or remove it to use a kept login
 status-in-use-other-scope = In use:    a token from { $from } (it wins over a kept login), but the gateway says it lacks the scope { $scope } (HTTP { $status }): ask whoever gives the gateway's tokens for one with that scope
 status-in-use-config = In use:    a token from { $from } (a kept login, from `stepwise login`, would win over it)
+status-in-use-config-refused = In use:    a token from { $from } (a kept login, from `stepwise login`, would win over it), but the gateway refused it just now (HTTP { $status }): put the gateway's current token there, or keep one with `stepwise login` (or `stepwise login --with-token`), which wins over it
+status-in-use-config-expired = In use:    a token from { $from } (a kept login, from `stepwise login`, would win over it), but it expired at { $time }, by the expiry written in it: put a current one there, or keep one with `stepwise login` (or `stepwise login --with-token`), which wins over it
+status-in-use-config-scope = In use:    a token from { $from } (a kept login, from `stepwise login`, would win over it), but the gateway says it lacks the scope { $scope } (HTTP { $status }): ask whoever gives the gateway's tokens for one with that scope
 signin-asking = Asking for a sign-in code: the gateway names its identity provider, which gives the code…
 signin-waiting = Waiting for the approval (the code expires in { $left }). Esc cancels; the vehicle session stays.
 signin-no-browser = No browser can be opened here (no graphical session). On a phone or another computer, open the address above (or scan its QR code) and enter the code.

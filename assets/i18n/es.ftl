@@ -520,6 +520,8 @@ gw-live-left-out = el flujo en tiempo real de la pasarela envió enseguida las l
        *[other] las de los stepsIDs { $ids }, que también debe
     }: un vehículo omitido nunca se seguiría. En su lugar se piden las listas; avise a quien gestiona la pasarela
 gw-live-refused = la pasarela rechaza su flujo en tiempo real pero responde a las listas ({ $why }). En su lugar se piden las listas
+gw-live-refused-401-none = la pasarela rechaza su flujo en tiempo real sin token (HTTP 401) pero responde a las listas sin uno: `stepwise login` no encuentra ninguno necesario, así que ningún inicio de sesión lo cambia. En su lugar se piden las listas; avise al operador de la pasarela si se espera el seguimiento en directo
+gw-live-refused-401-sent = la pasarela rechaza para su flujo en tiempo real el token que sus listas aceptan (HTTP 401): un nuevo inicio de sesión da uno igual, así que no cambia nada. En su lugar se piden las listas; avise al operador de la pasarela si se espera el seguimiento en directo
 gw-live-closed-soon = el flujo en tiempo real de la pasarela se cerró poco después de enviar sus listas, { $times } veces seguidas (cada vez en menos de un minuto): no mantiene ningún flujo abierto, así que un cambio se mostraría tarde. En su lugar se piden las listas; avise a quien gestiona la pasarela
 gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
     [one] la lista pedida responde
@@ -1051,6 +1053,9 @@ status-in-use-other-expired = En uso:     un token de { $from } (prevalece sobre
 status-in-use-other-refused = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero la pasarela acaba de rechazarlo (HTTP { $status }): ponga ahí el token vigente de la pasarela, o quítelo para usar una sesión guardada
 status-in-use-other-scope = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero la pasarela dice que le falta el scope { $scope } (HTTP { $status }): pida a quien emite los tokens de la pasarela uno con ese scope
 status-in-use-config = En uso:     un token dado mediante { $from } (una sesión guardada, con `stepwise login`, prevalecería sobre él)
+status-in-use-config-refused = En uso:     un token dado mediante { $from } (una sesión guardada, con `stepwise login`, prevalecería sobre él), pero la pasarela acaba de rechazarlo (HTTP { $status }): ponga ahí el token vigente de la pasarela, o guarde uno con `stepwise login` (o `stepwise login --with-token`), que prevalece sobre él
+status-in-use-config-expired = En uso:     un token dado mediante { $from } (una sesión guardada, con `stepwise login`, prevalecería sobre él), pero caducó el { $time }, según la caducidad escrita en él: ponga uno vigente ahí, o guarde uno con `stepwise login` (o `stepwise login --with-token`), que prevalece sobre él
+status-in-use-config-scope = En uso:     un token dado mediante { $from } (una sesión guardada, con `stepwise login`, prevalecería sobre él), pero la pasarela dice que le falta el scope { $scope } (HTTP { $status }): pida a quien emite los tokens de la pasarela uno con ese scope
 signin-asking = Pidiendo un código de inicio de sesión: la pasarela nombra su proveedor de identidad, que da el código…
 signin-waiting = Esperando la aprobación (el código caduca en { $left }). Esc cancela; la sesión del vehículo se mantiene.
 signin-no-browser = Aquí no se puede abrir ningún navegador (no hay sesión gráfica). En un teléfono u otro ordenador, abra la dirección de arriba (o escanee su código QR) e introduzca el código.

@@ -517,6 +517,8 @@ gw-live-left-out = il flusso in diretta del gateway ha inviato subito gli elench
        *[other] quelli degli stepsID { $ids }, che deve anch'essi
     }: un veicolo omesso non sarebbe mai seguito. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
 gw-live-refused = il gateway rifiuta il suo flusso in diretta ma risponde agli elenchi ({ $why }). Al loro posto si chiedono gli elenchi
+gw-live-refused-401-none = il gateway rifiuta il suo flusso in diretta senza token (HTTP 401) ma risponde agli elenchi senza: `stepwise login` non ne trova nessuno necessario, quindi nessun accesso cambia nulla. Al loro posto si chiedono gli elenchi; avvisare il gestore del gateway se ci si aspetta il monitoraggio in diretta
+gw-live-refused-401-sent = il gateway rifiuta per il suo flusso in diretta il token che i suoi elenchi accettano (HTTP 401): un nuovo accesso ne dà uno uguale, quindi non cambia nulla. Al loro posto si chiedono gli elenchi; avvisare il gestore del gateway se ci si aspetta il monitoraggio in diretta
 gw-live-closed-soon = il flusso in diretta del gateway si è chiuso poco dopo aver inviato i suoi elenchi, { $times } volte di seguito (ogni volta entro un minuto): non tiene aperto alcun flusso, quindi un cambiamento apparirebbe in ritardo. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
@@ -1048,6 +1050,9 @@ status-in-use-other-expired = In uso:    un token da { $from } (prevale su un ac
 status-in-use-other-refused = In uso:    un token da { $from } (prevale su un accesso conservato), ma il gateway l'ha appena rifiutato (HTTP { $status }): metterci il token attuale del gateway, o toglierlo per usare un accesso conservato
 status-in-use-other-scope = In uso:    un token da { $from } (prevale su un accesso conservato), ma il gateway dice che gli manca lo scope { $scope } (HTTP { $status }): chiedere a chi rilascia i token del gateway uno con quello scope
 status-in-use-config = In uso:    un token fornito tramite { $from } (un accesso conservato, con `stepwise login`, prevarrebbe su di esso)
+status-in-use-config-refused = In uso:    un token fornito tramite { $from } (un accesso conservato, con `stepwise login`, prevarrebbe su di esso), ma il gateway l'ha appena rifiutato (HTTP { $status }): metterci il token attuale del gateway, o conservarne uno con `stepwise login` (o `stepwise login --with-token`), che prevale su di esso
+status-in-use-config-expired = In uso:    un token fornito tramite { $from } (un accesso conservato, con `stepwise login`, prevarrebbe su di esso), ma è scaduto il { $time }, secondo la scadenza scritta in esso: metterne uno attuale lì, o conservarne uno con `stepwise login` (o `stepwise login --with-token`), che prevale su di esso
+status-in-use-config-scope = In uso:    un token fornito tramite { $from } (un accesso conservato, con `stepwise login`, prevarrebbe su di esso), ma il gateway dice che gli manca lo scope { $scope } (HTTP { $status }): chiedere a chi rilascia i token del gateway uno con quello scope
 signin-asking = Richiesta di un codice di accesso: il gateway nomina il suo provider di identità, che dà il codice…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $left }). Esc annulla; la sessione del veicolo resta.
 signin-no-browser = Qui non si può aprire nessun browser (nessuna sessione grafica). Su un telefono o un altro computer, aprire l'indirizzo qui sopra (o scansionarne il codice QR) e inserire il codice.

@@ -519,6 +519,8 @@ gw-live-left-out = de livestream van de gateway stuurde meteen de huidige lijste
        *[other] die van de stepsIDs { $ids }, die hij ook verschuldigd is
     }: een weggelaten voertuig zou nooit gevolgd worden. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
 gw-live-refused = de gateway weigert zijn livestream maar beantwoordt de lijsten ({ $why }). In plaats daarvan worden de lijsten gevraagd
+gw-live-refused-401-none = de gateway weigert zijn livestream zonder token (HTTP 401) maar beantwoordt de lijsten zonder: `stepwise login` vindt er geen nodig, dus geen aanmelding verandert dat. In plaats daarvan worden de lijsten gevraagd; meld het aan de beheerder van de gateway als live volgen verwacht wordt
+gw-live-refused-401-sent = de gateway weigert voor zijn livestream het token dat zijn lijsten aannemen (HTTP 401): een nieuwe aanmelding geeft een gelijk token, dus verandert niets. In plaats daarvan worden de lijsten gevraagd; meld het aan de beheerder van de gateway als live volgen verwacht wordt
 gw-live-closed-soon = de livestream van de gateway sloot kort na het sturen van zijn lijsten, { $times } keer op rij (telkens binnen een minuut): hij houdt geen stream open, dus een wijziging zou laat verschijnen. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
@@ -1050,6 +1052,9 @@ status-in-use-other-expired = In gebruik: een token uit { $from } (het gaat voor
 status-in-use-other-refused = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar de gateway weigerde het zojuist (HTTP { $status }): zet daar het actuele token van de gateway, of haal het weg om een bewaarde aanmelding te gebruiken
 status-in-use-other-scope = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar de gateway zegt dat het de scope { $scope } mist (HTTP { $status }): vraag wie de tokens van de gateway uitgeeft om een token met die scope
 status-in-use-config = In gebruik: een token uit { $from } (een bewaarde aanmelding, via `stepwise login`, zou ervoor gaan)
+status-in-use-config-refused = In gebruik: een token uit { $from } (een bewaarde aanmelding, via `stepwise login`, zou ervoor gaan), maar de gateway weigerde het zojuist (HTTP { $status }): zet daar het actuele token van de gateway, of bewaar er een met `stepwise login` (of `stepwise login --with-token`), dat ervoor gaat
+status-in-use-config-expired = In gebruik: een token uit { $from } (een bewaarde aanmelding, via `stepwise login`, zou ervoor gaan), maar het is verlopen op { $time }, volgens de vervaldatum erin: zet daar een actueel token, of bewaar er een met `stepwise login` (of `stepwise login --with-token`), dat ervoor gaat
+status-in-use-config-scope = In gebruik: een token uit { $from } (een bewaarde aanmelding, via `stepwise login`, zou ervoor gaan), maar de gateway zegt dat het de scope { $scope } mist (HTTP { $status }): vraag wie de tokens van de gateway uitgeeft om een token met die scope
 signin-asking = Een inlogcode vragen: de gateway noemt zijn identiteitsprovider, die de code geeft…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $left }). Esc annuleert; de voertuigsessie blijft.
 signin-no-browser = Hier kan geen browser worden geopend (geen grafische sessie). Open op een telefoon of een andere computer het adres hierboven (of scan de QR-code ervan) en voer de code in.

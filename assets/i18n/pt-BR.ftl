@@ -524,6 +524,8 @@ gw-live-left-out = o fluxo ao vivo do gateway enviou na hora as listas atuais de
        *[other] as dos stepsIDs { $ids }, que também deve
     }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-refused = o gateway recusa seu fluxo ao vivo, mas responde às listas ({ $why }). Em vez disso, as listas são pedidas
+gw-live-refused-401-none = o gateway recusa seu fluxo ao vivo sem token (HTTP 401), mas responde às listas sem um: `stepwise login` não encontra nenhum necessário, então nenhum login muda isso. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
+gw-live-refused-401-sent = o gateway recusa para seu fluxo ao vivo o token que suas listas aceitam (HTTP 401): um novo login dá um igual, então nada muda. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou logo depois de enviar suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): ele não mantém nenhum fluxo aberto, então uma mudança apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
@@ -1055,6 +1057,9 @@ status-in-use-other-expired = Em uso:    um token de { $from } (ele prevalece so
 status-in-use-other-refused = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas o gateway acabou de recusá-lo (HTTP { $status }): ponha lá o token atual do gateway, ou remova-o para usar um login guardado
 status-in-use-other-scope = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas o gateway diz que lhe falta o escopo { $scope } (HTTP { $status }): peça a quem emite os tokens do gateway um com esse escopo
 status-in-use-config = Em uso:    um token informado via { $from } (um login guardado, com `stepwise login`, teria prioridade sobre ele)
+status-in-use-config-refused = Em uso:    um token informado via { $from } (um login guardado, com `stepwise login`, teria prioridade sobre ele), mas o gateway acabou de recusá-lo (HTTP { $status }): ponha lá o token atual do gateway, ou guarde um com `stepwise login` (ou `stepwise login --with-token`), que tem prioridade sobre ele
+status-in-use-config-expired = Em uso:    um token informado via { $from } (um login guardado, com `stepwise login`, teria prioridade sobre ele), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou guarde um com `stepwise login` (ou `stepwise login --with-token`), que tem prioridade sobre ele
+status-in-use-config-scope = Em uso:    um token informado via { $from } (um login guardado, com `stepwise login`, teria prioridade sobre ele), mas o gateway diz que lhe falta o escopo { $scope } (HTTP { $status }): peça a quem emite os tokens do gateway um com esse escopo
 signin-asking = Pedindo um código de login: o gateway nomeia seu provedor de identidade, que dá o código…
 signin-waiting = Aguardando a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Em um celular ou outro computador, abra o endereço acima (ou leia o código QR dele) e digite o código.

@@ -499,6 +499,8 @@ gw-live-left-out = o fluxo ao vivo do gateway enviou logo as listas atuais de { 
        *[other] as dos stepsIDs { $ids }, que também deve
     }: um veículo omitido nunca seria acompanhado. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-refused = o gateway recusa o seu fluxo ao vivo, mas responde às listas ({ $why }). Em vez disso, as listas são pedidas
+gw-live-refused-401-none = o gateway recusa o seu fluxo ao vivo sem token (HTTP 401), mas responde às listas sem um: `stepwise login` não encontra nenhum necessário, portanto nenhum início de sessão muda isso. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
+gw-live-refused-401-sent = o gateway recusa para o seu fluxo ao vivo o token que as suas listas aceitam (HTTP 401): um novo início de sessão dá um igual, portanto nada muda. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou pouco depois de enviar as suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): não mantém nenhum fluxo aberto, por isso uma alteração apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
@@ -1030,6 +1032,9 @@ status-in-use-other-expired = Em uso:    um token de { $from } (prevalece sobre 
 status-in-use-other-refused = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas o gateway acabou de o recusar (HTTP { $status }): ponha lá o token atual do gateway, ou remova-o para usar uma sessão guardada
 status-in-use-other-scope = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas o gateway diz que lhe falta o âmbito { $scope } (HTTP { $status }): peça a quem emite os tokens do gateway um com esse âmbito
 status-in-use-config = Em uso:    um token indicado via { $from } (uma sessão guardada, com `stepwise login`, teria prioridade sobre ele)
+status-in-use-config-refused = Em uso:    um token indicado via { $from } (uma sessão guardada, com `stepwise login`, teria prioridade sobre ele), mas o gateway acabou de o recusar (HTTP { $status }): ponha lá o token atual do gateway, ou guarde um com `stepwise login` (ou `stepwise login --with-token`), que tem prioridade sobre ele
+status-in-use-config-expired = Em uso:    um token indicado via { $from } (uma sessão guardada, com `stepwise login`, teria prioridade sobre ele), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou guarde um com `stepwise login` (ou `stepwise login --with-token`), que tem prioridade sobre ele
+status-in-use-config-scope = Em uso:    um token indicado via { $from } (uma sessão guardada, com `stepwise login`, teria prioridade sobre ele), mas o gateway diz que lhe falta o âmbito { $scope } (HTTP { $status }): peça a quem emite os tokens do gateway um com esse âmbito
 signin-asking = A pedir um código de início de sessão: o gateway nomeia o seu fornecedor de identidade, que dá o código…
 signin-waiting = A aguardar a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.

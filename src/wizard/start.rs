@@ -95,8 +95,12 @@ impl StartField {
     /// past the limit, are left out and named.
     pub fn type_text(&mut self, text: &str) {
         let text = text.trim();
-        // Lines of ids (a column pasted): never joined into one id.
-        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+        // Lines of ids (a column pasted): never joined into one id. A
+        // terminal may paste its line breaks as CR alone (stranger 81, CD7).
+        let lines = text
+            .split(['\r', '\n'])
+            .filter(|l| !l.trim().is_empty())
+            .count();
         if lines > 1 {
             self.notice = Some(FieldNotice::SeveralIds(lines));
             return;
@@ -305,5 +309,11 @@ mod tests {
         assert_eq!(field.input(), "");
         assert_eq!(field.notice(), Some(&FieldNotice::SeveralIds(3)));
         assert!(!field.hold_for_dropped());
+        // Line breaks pasted as CR alone (tmux's paste-buffer, some
+        // terminals): the same (stranger 81, CD7).
+        let mut field = StartField::default();
+        field.type_text("987654\r111111\r");
+        assert_eq!(field.input(), "");
+        assert_eq!(field.notice(), Some(&FieldNotice::SeveralIds(2)));
     }
 }

@@ -2869,6 +2869,33 @@ fn auth_status_says_a_kept_login_wins_over_the_config_file_s_token() {
         stderr(&out)
     );
     assert!(!text.contains("it wins over a kept login"), "{text}");
+
+    // Refused by the gateway: a kept login is a way on, never "remove it to
+    // use a kept login" (stranger 81, CD1).
+    let refusing = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\"\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec(),
+    );
+    std::fs::write(
+        &config,
+        format!(
+            "api = \"{refusing}\"\ntoken_file = \"{}\"\n",
+            token.display()
+        ),
+    )
+    .unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("would win over it), but the gateway refused it just now (HTTP 401)")
+            && text.contains("or keep one with `stepwise login"),
+        "{text}{}",
+        stderr(&out)
+    );
+    assert!(!text.contains("remove it to use a kept login"), "{text}");
 }
 
 /// `auth status` with a token given by hand that the gateway says lacks a

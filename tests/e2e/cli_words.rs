@@ -251,6 +251,12 @@ fn a_vehicle_never_asked_by_the_deadline_is_said_not_asked() {
         .collect();
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(lines[1]["action"], "retry", "{lines:?}");
+    // The JSON's words carry the command as stderr does: a bare
+    // `stepwise doctor` checks the embedded simulator (stranger 81, CD5).
+    let doctor = format!("`stepwise doctor --api {api}` checks it");
+    let unsent = lines[2]["error"].as_str().unwrap_or_default();
+    assert!(unsent.contains(&doctor), "{unsent}");
+    assert!(err.contains(&doctor), "{err}");
     // The plain summary names them all without "no answer" for any.
     let out = run(
         home.path(),

@@ -1320,6 +1320,38 @@ async fn a_stream_refused_for_a_scope_says_the_scope_and_polls() {
     );
 }
 
+/// The events call alone refused with a 401 while the lists pass without
+/// a token: no sign-in changes it (`login` finds none needed), so none is
+/// advised; the gateway's operator is (stranger 81, CD4).
+#[tokio::test]
+async fn a_stream_refused_with_401_alone_advises_no_sign_in() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            json(
+                "401 Unauthorized",
+                "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n",
+                r#"{"message":"stream needs token"}"#,
+            )
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let said = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
+    let LiveUpdate::Error { error, .. } = said else {
+        unreachable!()
+    };
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("refuses its live stream without a token (HTTP 401) while it answers the lists without one")
+            && words.contains("tell the gateway's operator")
+            && !words.contains("Sign in with"),
+        "{words}"
+    );
+}
+
 /// A follower on a stream whose first opening sends `first` (and no list
 /// of the contract's) and whose next sends the list: the fault said for
 /// the first, which is retried, and then the list comes.
