@@ -311,7 +311,9 @@ pub async fn login(
     // bare "Signed in"; a proxy's own answer or a page refusing it in front
     // of the gateway is one every call meets: exit 1 (stranger 68, BQ15).
     if let Trial::NotTried(Some(why)) = &trial {
-        let words = kept_words(lang, &gateway, &trial, false);
+        // The command it suggests asks the gateway typed as --api, never
+        // the embedded simulator (stranger 82, CE7).
+        let words = typed(settings, kept_words(lang, &gateway, &trial, false));
         if proxy_stopped(why) || matches!(why, GatewayError::Refused { .. }) {
             return Err(Failure::error(words));
         }
@@ -705,13 +707,9 @@ pub async fn login_with_token(
     // would tell nothing.
     let needs_none =
         trial == Trial::Taken && try_token(settings, &gateway, None).await == Trial::Taken;
-    let kept = kept_words(lang, &gateway, &trial, needs_none);
     // The command it suggests asks the gateway typed as --api, not the
     // embedded simulator.
-    let kept = match crate::client::api_typed(settings) {
-        Some(api) => crate::text::commands_with_api(&kept, &api),
-        None => kept,
-    };
+    let kept = typed(settings, kept_words(lang, &gateway, &trial, needs_none));
     let _ = writeln!(out, "{kept}");
     // Its own expiry has passed: the gateway took it, but may not for long.
     if let Some(exp) = crate::auth::jwt_expiry(token).and_then(|e| u64::try_from(e).ok())
@@ -1371,6 +1369,19 @@ fn in_use_line(
             why = crate::describe::gateway_error(lang, e)
         ),
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
+        Some(TokenFrom::Login)
+            if login_refused && matches!(given_refused, Some(Refusal::Fresh)) =>
+        {
+            let over = crate::auth::Over::RefusedFresh {
+                said: None,
+                token: crate::auth::FreshToken::Renewed,
+            };
+            tr!(
+                lang,
+                "status-in-use-login-refused-fresh",
+                why = over.words(lang)
+            )
+        }
         Some(TokenFrom::Login) if login_refused => match credential {
             Some(c) if c.token_endpoint.is_some() => tr!(lang, "status-in-use-login-refused"),
             _ => tr!(lang, "status-in-use-login-refused-fixed"),
@@ -1487,9 +1498,14 @@ async fn tried(
         Some(token) => Some(try_token(settings, gateway, Some(token)).await),
         None => None,
     };
+    let (trial, fresh_refused) = match (trial, token) {
+        (Some(Trial::Refused), Some(token)) => renewed_trial(settings, gateway, token).await,
+        (trial, _) => (trial, false),
+    };
     let mut given = given_state(settings, gateway, now).await;
     let mut unasked = None;
     let refused = match trial {
+        Some(Trial::Refused) if fresh_refused => Some(Refusal::Fresh),
         Some(Trial::Refused) => Some(Refusal::Status(401, None)),
         Some(Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. }))) => {
             Some(Refusal::Dropped(Box::new(e)))
@@ -1512,6 +1528,35 @@ async fn tried(
     (login_refused, given)
 }
 
+/// The kept login's token refused: renewed once and tried again, as every
+/// command does (the renewal is kept). Whether the gateway refused the
+/// fresh one too: it takes none of this provider's tokens as asked, which
+/// a new sign-in the same way does not change (stranger 82, CE1).
+async fn renewed_trial(settings: &Settings, gateway: &str, refused: &str) -> (Option<Trial>, bool) {
+    let Some(login) = settings
+        .login
+        .as_ref()
+        .filter(|l| l.credential.can_refresh())
+    else {
+        return (Some(Trial::Refused), false);
+    };
+    let options = ClientOptions {
+        net: settings.net.clone(),
+        ..ClientOptions::default()
+    };
+    let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), None, options) else {
+        return (Some(Trial::Refused), false);
+    };
+    let refused = crate::secret::Secret::new(refused);
+    match login.source().after_refusal(client.http(), &refused).await {
+        Ok(Some(fresh)) => match try_token(settings, gateway, Some(fresh.expose())).await {
+            Trial::Refused => (Some(Trial::Refused), true),
+            trial => (Some(trial), false),
+        },
+        _ => (Some(Trial::Refused), false),
+    }
+}
+
 /// A token given by hand refused by the gateway: the status, and the scope
 /// it lacks when the gateway said so (403 `insufficient_scope`).
 type Refused = Option<Refusal>;
@@ -1521,6 +1566,8 @@ type Refused = Option<Refusal>;
 enum Refusal {
     /// A 401, or a 403 naming the scope it lacks.
     Status(u16, Option<String>),
+    /// The kept login's token refused, and the one renewed at once too.
+    Fresh,
     /// A 401 that saw no token, sent through a proxy that may drop the
     /// Authorization header (stranger 72, BU3).
     Dropped(Box<GatewayError>),
@@ -1567,6 +1614,15 @@ impl Asked {
             ),
             Trial::NotTried(None) => Asked::Unasked(tr!(lang, "status-unasked-no-client")),
         }
+    }
+}
+
+/// `words` with `--api URL` in the commands they suggest, where the
+/// gateway's address was typed as `--api`.
+fn typed(settings: &Settings, words: String) -> String {
+    match crate::client::api_typed(settings) {
+        Some(api) => crate::text::commands_with_api(&words, &api),
+        None => words,
     }
 }
 
@@ -1658,6 +1714,10 @@ fn status_json(
         },
         token_refused: refused.and_then(|refusal| match refusal {
             Refusal::Status(status, scope) => Some(RefusedJson { status, scope }),
+            Refusal::Fresh => Some(RefusedJson {
+                status: 401,
+                scope: None,
+            }),
             Refusal::Dropped(_) => Some(RefusedJson {
                 status: 401,
                 scope: None,

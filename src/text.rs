@@ -186,6 +186,13 @@ pub fn with_no_proxy_list(text: &str, list: &str) -> String {
     let mut rest = text;
     while let Some(at) = rest.find("NO_PROXY=") {
         let (before, after) = rest.split_at(at + "NO_PROXY=".len());
+        // Already given in quotes (a message within a message): as it is,
+        // never quoted twice (stranger 82, CE4).
+        if before[..at].ends_with('"') {
+            out.push_str(before);
+            rest = after;
+            continue;
+        }
         let end = after
             .find(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | ')' | '`' | '\''))
             .unwrap_or(after.len());
@@ -511,6 +518,12 @@ mod tests {
         assert_eq!(
             with_no_proxy_list("set NO_PROXY=127.0.0.1 and", "*.corp.example,<local>"),
             "set \"NO_PROXY=*.corp.example,<local>,127.0.0.1\" and"
+        );
+        // A message within a message is not quoted twice (stranger 82, CE4).
+        let once = with_no_proxy_list("set NO_PROXY=127.0.0.1 and", "*.corp.example,<local>");
+        assert_eq!(
+            with_no_proxy_list(&format!("proxy trouble: {once}"), "*.corp.example,<local>"),
+            "proxy trouble: set \"NO_PROXY=*.corp.example,<local>,127.0.0.1\" and"
         );
     }
 

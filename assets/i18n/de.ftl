@@ -1038,6 +1038,7 @@ status-refresh-fixed = Erneuerung:  nicht möglich (ein von Hand angegebenes Tok
 status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
 status-in-use-dropped = In Gebrauch: das Token aus { $from }, aber es hat das Gateway nicht erreicht: { $why }
 status-in-use-login-refused = In Gebrauch: die aufbewahrte Anmeldung, aber das Gateway hat ihr Token eben abgelehnt (HTTP 401): der nächste Aufruf erneuert es einmal; lehnt das Gateway auch das ab, mit `stepwise login` neu anmelden
+status-in-use-login-refused-fresh = In Gebrauch: die aufbewahrte Anmeldung, aber das Gateway hat ihr Token eben abgelehnt (HTTP 401), und das sofort erneuerte ebenso: { $why }
 status-in-use-login-refused-fixed = In Gebrauch: die aufbewahrte Anmeldung, aber das Gateway hat ihr Token eben abgelehnt (HTTP 401): mit `stepwise login` anmelden, wo das Gateway eine Anmeldung anbietet; sonst beim Betreiber das aktuelle Token erfragen und mit `stepwise login --with-token` hinterlegen
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
 status-in-use-renewing = In Gebrauch: die aufbewahrte Anmeldung, sobald der Identitätsanbieter ihr Token erneuert: die Erneuerung ist vorerst fehlgeschlagen (die Zeile Erneuerung sagt warum); eine neue Anmeldung träfe denselben Anbieter

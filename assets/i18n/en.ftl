@@ -912,6 +912,7 @@ status-refresh-fixed = Refresh:   not possible (a token given by hand); when it 
 status-in-use-login = In use:    the kept login
 status-in-use-dropped = In use:    the token from { $from }, but it did not reach the gateway: { $why }
 status-in-use-login-refused = In use:    the kept login, but the gateway refused its token just now (HTTP 401): the next call renews it once; if the gateway refuses that too, sign in again with `stepwise login`
+status-in-use-login-refused-fresh = In use:    the kept login, but the gateway refused its token just now (HTTP 401), and the one renewed at once too: { $why }
 status-in-use-login-refused-fixed = In use:    the kept login, but the gateway refused its token just now (HTTP 401): sign in with `stepwise login` where the gateway offers sign-in; else ask whoever runs it for its current token, and keep that with `stepwise login --with-token`
 status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
 status-in-use-renewing = In use:    the kept login, once the identity provider renews its token: the renewal failed for now (the Renewal line says why); a new sign-in would meet the same provider

@@ -1041,6 +1041,7 @@ status-refresh-fixed = Renovación: no es posible (un token dado a mano); cuando
 status-in-use-login = En uso:     la sesión guardada
 status-in-use-dropped = En uso:     el token de { $from }, pero no llegó a la pasarela: { $why }
 status-in-use-login-refused = En uso:     la sesión guardada, pero la pasarela acaba de rechazar su token (HTTP 401): la próxima llamada lo renueva una vez; si la pasarela también rechaza ese, vuelva a iniciar sesión con `stepwise login`
+status-in-use-login-refused-fresh = En uso:     la sesión guardada, pero la pasarela acaba de rechazar su token (HTTP 401), y también el renovado en el acto: { $why }
 status-in-use-login-refused-fixed = En uso:     la sesión guardada, pero la pasarela acaba de rechazar su token (HTTP 401): inicie sesión con `stepwise login` si la pasarela ofrece inicio de sesión; si no, pida su token actual a quien la gestiona, y guárdelo con `stepwise login --with-token`
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
 status-in-use-renewing = En uso:     la sesión guardada, en cuanto el proveedor de identidad renueve su token: la renovación falló por ahora (la línea Renovación dice por qué); un nuevo inicio de sesión daría con el mismo proveedor

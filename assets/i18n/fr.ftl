@@ -1041,6 +1041,7 @@ status-refresh-fixed = Renouvellement : impossible (un jeton donné à la main)
 status-in-use-login = Utilisé :        la connexion conservée
 status-in-use-dropped = Utilisé :        le jeton de { $from }, mais il n'a pas atteint la passerelle : { $why }
 status-in-use-login-refused = Utilisé :        la connexion conservée, mais la passerelle vient de refuser son jeton (HTTP 401) : le prochain appel le renouvelle une fois ; si la passerelle refuse aussi celui-là, reconnectez-vous avec `stepwise login`
+status-in-use-login-refused-fresh = Utilisé :        la connexion conservée, mais la passerelle vient de refuser son jeton (HTTP 401), et aussi celui renouvelé aussitôt : { $why }
 status-in-use-login-refused-fixed = Utilisé :        la connexion conservée, mais la passerelle vient de refuser son jeton (HTTP 401) : connectez-vous avec `stepwise login` là où la passerelle offre une connexion ; sinon demandez son jeton actuel à son exploitant, et gardez-le avec `stepwise login --with-token`
 status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
 status-in-use-renewing = Utilisé :        la connexion conservée, dès que le fournisseur d'identité renouvelle son jeton : le renouvellement a échoué pour l'instant (la ligne Renouvellement dit pourquoi) ; une nouvelle connexion rencontrerait le même fournisseur

@@ -1038,6 +1038,7 @@ status-refresh-fixed = Rinnovo:   non possibile (un token dato a mano); quando s
 status-in-use-login = In uso:    l'accesso conservato
 status-in-use-dropped = In uso:    il token fornito tramite { $from }, ma non ha raggiunto il gateway: { $why }
 status-in-use-login-refused = In uso:    l'accesso conservato, ma il gateway ha appena rifiutato il suo token (HTTP 401): la prossima chiamata lo rinnova una volta; se il gateway rifiuta anche quello, accedere di nuovo con `stepwise login`
+status-in-use-login-refused-fresh = In uso:    l'accesso conservato, ma il gateway ha appena rifiutato il suo token (HTTP 401), e anche quello rinnovato subito: { $why }
 status-in-use-login-refused-fixed = In uso:    l'accesso conservato, ma il gateway ha appena rifiutato il suo token (HTTP 401): accedere con `stepwise login` se il gateway offre l'accesso; altrimenti chiedere il token attuale a chi lo gestisce, e conservarlo con `stepwise login --with-token`
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
 status-in-use-renewing = In uso:    l'accesso conservato, appena il provider di identità ne rinnova il token: il rinnovo per ora non è riuscito (la riga Rinnovo dice perché); un nuovo accesso troverebbe lo stesso provider

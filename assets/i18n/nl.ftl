@@ -1040,6 +1040,7 @@ status-refresh-fixed = Vernieuwen: niet mogelijk (een met de hand gegeven token)
 status-in-use-login = In gebruik: de bewaarde login
 status-in-use-dropped = In gebruik: het token uit { $from }, maar het bereikte de gateway niet: { $why }
 status-in-use-login-refused = In gebruik: de bewaarde login, maar de gateway weigerde zojuist zijn token (HTTP 401): de volgende aanroep vernieuwt het één keer; weigert de gateway dat ook, log dan opnieuw in met `stepwise login`
+status-in-use-login-refused-fresh = In gebruik: de bewaarde aanmelding, maar de gateway weigerde zojuist het token ervan (HTTP 401), en ook het meteen vernieuwde: { $why }
 status-in-use-login-refused-fixed = In gebruik: de bewaarde login, maar de gateway weigerde zojuist zijn token (HTTP 401): log in met `stepwise login` als de gateway aanmelden aanbiedt; vraag anders de beheerder om zijn huidige token, en bewaar dat met `stepwise login --with-token`
 status-in-use-spent = In gebruik: niets bruikbaars: de bewaarde login is verlopen. Voer `stepwise login` uit
 status-in-use-renewing = In gebruik: de bewaarde login, zodra de identiteitsprovider zijn token vernieuwt: de vernieuwing is voorlopig mislukt (de regel Vernieuwen zegt waarom); een nieuwe aanmelding zou dezelfde provider treffen

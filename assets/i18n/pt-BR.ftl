@@ -1045,6 +1045,7 @@ status-refresh-fixed = Renovação: não é possível (um token dado à mão); q
 status-in-use-login = Em uso:    o login guardado
 status-in-use-dropped = Em uso:    o token informado via { $from }, mas ele não chegou ao gateway: { $why }
 status-in-use-login-refused = Em uso:    o login guardado, mas o gateway acabou de recusar o token dele (HTTP 401): a próxima chamada o renova uma vez; se o gateway recusar esse também, entre de novo com `stepwise login`
+status-in-use-login-refused-fresh = Em uso:    o login guardado, mas o gateway acabou de recusar o token dele (HTTP 401), e também o renovado na hora: { $why }
 status-in-use-login-refused-fixed = Em uso:    o login guardado, mas o gateway acabou de recusar o token dele (HTTP 401): entre com `stepwise login` se o gateway oferecer login; senão peça o token atual a quem o opera, e guarde-o com `stepwise login --with-token`
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
 status-in-use-renewing = Em uso:    o login guardado, assim que o provedor de identidade renovar o token: a renovação falhou por enquanto (a linha Renovação diz porquê); um novo login encontraria o mesmo provedor

@@ -1020,6 +1020,7 @@ status-refresh-fixed = Renovação: não é possível (um token dado à mão); q
 status-in-use-login = Em uso:    o login guardado
 status-in-use-dropped = Em uso:    o token indicado via { $from }, mas não chegou ao gateway: { $why }
 status-in-use-login-refused = Em uso:    o login guardado, mas o gateway acabou de recusar o seu token (HTTP 401): a próxima chamada renova-o uma vez; se o gateway recusar também esse, inicie sessão de novo com `stepwise login`
+status-in-use-login-refused-fresh = Em uso:    a sessão guardada, mas o gateway acabou de recusar o token dela (HTTP 401), e também o renovado de imediato: { $why }
 status-in-use-login-refused-fixed = Em uso:    o login guardado, mas o gateway acabou de recusar o seu token (HTTP 401): inicie sessão com `stepwise login` se o gateway oferecer início de sessão; senão peça o token atual a quem o opera, e guarde-o com `stepwise login --with-token`
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
 status-in-use-renewing = Em uso:    o login guardado, assim que o fornecedor de identidade renovar o token: a renovação falhou por agora (a linha Renovação diz porquê); um novo login encontraria o mesmo fornecedor

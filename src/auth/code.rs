@@ -278,7 +278,7 @@ pub async fn finish(
         return Err(match error {
             "access_denied" => AuthError::Denied {
                 scopes,
-                said: super::device::reason(&said),
+                said: super::device::reason(&said, &[]),
             },
             "invalid_scope" => AuthError::UnknownScope {
                 scopes,

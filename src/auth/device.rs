@@ -463,26 +463,31 @@ impl OAuthError {
             (Some(e), None) => e.clone(),
             (None, _) => format!("HTTP {}", status.as_u16()),
         };
-        // As sent (form-encoded) and as is.
-        let needles: Vec<String> = secrets
-            .iter()
-            .filter(|s| !s.is_empty())
-            .flat_map(|s| {
-                [
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect(),
-                    (*s).to_owned(),
-                ]
-            })
-            .collect();
-        let redact = |text: String| redact_all(&text, &needles);
-        // Before and after sanitising: control characters inside an echoed
-        // secret must not hide it from the first pass.
-        let mut text = redact(sanitize(&redact(text)));
+        let mut text = masked(&text, secrets);
         if text.chars().count() > 200 {
             text = text.chars().take(200).collect::<String>() + "…";
         }
         text
     }
+}
+
+/// `text` sanitised, with `secrets` (what a request carried, which a
+/// provider may echo) cut out, as sent (form-encoded) and as is.
+fn masked(text: &str, secrets: &[&str]) -> String {
+    let needles: Vec<String> = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .flat_map(|s| {
+            [
+                url::form_urlencoded::byte_serialize(s.as_bytes()).collect(),
+                (*s).to_owned(),
+            ]
+        })
+        .collect();
+    let redact = |text: &str| redact_all(text, &needles);
+    // Before and after sanitising: control characters inside an echoed
+    // secret must not hide it from the first pass.
+    redact(&sanitize(&redact(text)))
 }
 
 /// `text` with every needle replaced by `<redacted>`, in one pass from left
@@ -615,17 +620,23 @@ pub(crate) fn unknown_client(
 }
 
 /// The person refused the sign-in (`access_denied`): the scopes asked.
-fn denied(endpoints: &Endpoints, options: &SignInOptions, error: &OAuthError) -> AuthError {
+fn denied(
+    endpoints: &Endpoints,
+    options: &SignInOptions,
+    error: &OAuthError,
+    secrets: &[&str],
+) -> AuthError {
     AuthError::Denied {
         scopes: sanitize(&endpoints.scopes(options)),
-        said: reason(error),
+        said: reason(error, secrets),
     }
 }
 
 /// The provider's own words on a refusal (`error_description`), sanitised
-/// and short; none when it gave none (stranger 65, BN5).
-pub(crate) fn reason(error: &OAuthError) -> Option<String> {
-    let said = sanitize(error.error_description.as_deref()?.trim());
+/// and short, with `secrets` it may echo (the device code) cut out
+/// (stranger 82, CE6); none when it gave none (stranger 65, BN5).
+pub(crate) fn reason(error: &OAuthError, secrets: &[&str]) -> Option<String> {
+    let said = masked(error.error_description.as_deref()?.trim(), secrets);
     (!said.is_empty()).then(|| said.chars().take(300).collect())
 }
 
@@ -973,7 +984,7 @@ pub async fn poll(
                 pace.wait(wait).await;
             }
             Some("expired_token") => return Err(expired(deadline, pace.now(), authorization)),
-            Some("access_denied") => return Err(denied(endpoints, options, &error)),
+            Some("access_denied") => return Err(denied(endpoints, options, &error, &secrets)),
             // A failure for a while (5xx): polled on, after the wait it
             // asks if the code lasts that long; given up after a few in a
             // row, named as the provider's, or as something's in front of
@@ -1076,16 +1087,25 @@ mod tests {
             error: Some("access_denied".into()),
             error_description: Some("user is not in group technicians\u{1b}[31m".into()),
         };
-        let said = reason(&error).unwrap();
+        let said = reason(&error, &[]).unwrap();
         assert!(
             said.starts_with("user is not in group technicians") && !said.contains('\u{1b}'),
             "{said}"
+        );
+        // A device code it echoes is cut out (stranger 82, CE6).
+        let echoed = OAuthError {
+            error: Some("access_denied".into()),
+            error_description: Some("device_code DEVCODE-secret-xyz denied for client".into()),
+        };
+        assert_eq!(
+            reason(&echoed, &["DEVCODE-secret-xyz"]).unwrap(),
+            "device_code <redacted> denied for client"
         );
         let none = OAuthError {
             error: Some("access_denied".into()),
             error_description: None,
         };
-        assert_eq!(reason(&none), None);
+        assert_eq!(reason(&none, &[]), None);
     }
 
     /// The scopes a token answer says it granted are kept (as words of

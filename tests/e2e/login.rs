@@ -1515,6 +1515,53 @@ fn a_sign_in_the_gateway_refuses_at_once_is_said() {
     );
 }
 
+/// A sign-in whose token the gateway could not judge (it failed, 503):
+/// the command it suggests carries the `--api` typed, never a bare
+/// `stepwise steps --car ID` that would ask the embedded simulator
+/// (stranger 82, CE7).
+#[test]
+fn a_sign_in_the_gateway_could_not_judge_names_the_typed_api() {
+    let provider = Provider::start(fast());
+    let idp = provider.url();
+    let metadata = format!(
+        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
+    );
+    let failing = crate::canned::reply(
+        "503 Service Unavailable",
+        "application/json",
+        r#"{"message":"maintenance"}"#,
+    );
+    let gateway = crate::canned::routing(
+        vec![(
+            "oauth-authorization-server",
+            crate::canned::reply("200 OK", "application/json", &metadata),
+        )],
+        failing,
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .size(200, 60)
+        .start();
+    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
+    let code = boxed_code(&screen);
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    tui.wait_exit(WAIT);
+    let screen = tui.screen_text();
+    assert!(screen.contains("Token kept for"), "{screen}");
+    assert!(
+        screen.contains(&format!("`stepwise steps --api {gateway} --car ID`")),
+        "{screen}"
+    );
+    assert!(!screen.contains("`stepwise steps --car ID`"), "{screen}");
+}
+
 /// A sign-in whose fresh token the gateway takes but says lacks a scope:
 /// exit 1 with the scope and the `--scope` to ask (the sign-in did not ask
 /// for it), never "Signed in" alone (stranger 61, BJ1).
@@ -2011,6 +2058,48 @@ fn auth_status_tries_the_kept_login() {
     );
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["token_refused"]["status"], 401, "{value}");
+    assert_no_secret("status", &out.stdout);
+}
+
+/// A kept login whose tokens the gateway refuses, the renewed one too (it
+/// wants another audience): `auth status` renews it once, as a command
+/// does, and says what `steps` and doctor say, never "the next call renews
+/// it once; … sign in again", which meets the same refusal (stranger 82,
+/// CE1).
+#[test]
+fn auth_status_renews_a_refused_login_once_and_says_a_fresh_one_is_refused_too() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let refusing = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\"\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec(),
+    );
+    // The login kept for the provider's gateway, moved to the refusing one
+    // (its renewals still go to the provider).
+    let file = logins_file(home.path());
+    let mut kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let logins = kept["logins"].as_object_mut().unwrap();
+    let (key, login) = logins
+        .iter()
+        .next()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .unwrap();
+    let moved = key.replace(provider.url().trim_end_matches('/'), &refusing);
+    assert_ne!(moved, key);
+    logins.remove(&key);
+    logins.insert(moved, login);
+    std::fs::write(&file, kept.to_string()).unwrap();
+
+    let out = run(home.path(), &["auth", "status", "--api", &refusing], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("refused its token just now (HTTP 401), and the one renewed at once too")
+            && said.contains("give the audience with --audience"),
+        "{said}"
+    );
+    assert!(!said.contains("the next call renews it once"), "{said}");
     assert_no_secret("status", &out.stdout);
 }
 
