@@ -2234,14 +2234,14 @@ impl Gateway {
     /// A proxy's own answer (no gateway's error body): the proxy of the
     /// settings, marked as such, or with none set a 407 of the network's.
     fn proxy_s_own(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
-        // Through a proxy, a 401 page with no challenge at all is no
-        // gateway's (which names how it wants the token): the proxy's own,
-        // or a portal's, as its 403 page would be.
-        // So is one with no body at all (the contract's 401 has its error
-        // body).
+        // Through a proxy, a 401 with no challenge and no body at all is
+        // no gateway's (the contract's 401 has its error body): the
+        // proxy's own. A web page is not known to be the proxy's: it may
+        // relay one from in front of the gateway (stranger 82, CE2), said
+        // as the proxy's or that one's ([`Self::proxy_page_401`]), unless
+        // the proxy marks it as its own.
         let first = answer.body.iter().find(|b| !b.is_ascii_whitespace());
-        let unchallenged =
-            status == 401 && !answer.challenged && matches!(first, Some(&b'<') | None);
+        let unchallenged = status == 401 && !answer.challenged && first.is_none();
         let mark = answer
             .proxy_mark
             .clone()

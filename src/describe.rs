@@ -178,6 +178,18 @@ fn refused_page(lang: Lang, error: &GatewayError) -> String {
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
+        // A 401 page: whose sign-in it is cannot be told (the proxy's, or
+        // one it relays from in front of the gateway: stranger 82, CE2).
+        if *status == 401 {
+            return tr!(
+                lang,
+                "gw-401-via-proxy",
+                base = base,
+                said = said,
+                proxy = proxy.clone(),
+                host = host
+            );
+        }
         return tr!(
             lang,
             "gw-refused-via-proxy",

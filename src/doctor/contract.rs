@@ -1088,6 +1088,12 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
             words!("doctor-proxy-407", proxy = proxy),
             Arg::from(words!("doctor-fix-proxy-password")),
         ),
+        // A page with no challenge may be one the proxy relays from in
+        // front of the gateway: never "never reached" (stranger 82, CE2).
+        401 if portal && answer.body.iter().any(|b| !b.is_ascii_whitespace()) => (
+            words!("doctor-proxy-401-page", proxy = proxy),
+            Arg::from(words!("gw-proxy-portal-todo")),
+        ),
         401 if portal => (
             words!(
                 "doctor-proxy-answered",
