@@ -640,9 +640,10 @@ impl GatewayError {
                     wait: Some(secs), ..
                 },
             )) => Some(*secs),
-            // A proxy's own 429, with its wait (stranger 78, CA3).
+            // A proxy's own 429, with its wait (stranger 78, CA3); or its
+            // own failure with one (stranger 82, CE5).
             GatewayError::Proxy {
-                status: 429,
+                status: 429 | 500..,
                 retry_after: Some(wait),
                 ..
             } if !wait.is_zero() => Some(wait.as_secs().max(1)),
@@ -2262,7 +2263,9 @@ impl Gateway {
                 said,
                 credentials: self.proxy_credentials,
                 asks_password: status == 401 && answer.login_prompt == Some(false),
-                retry_after: answer.retry_after.filter(|_| status == 429),
+                retry_after: answer
+                    .retry_after
+                    .filter(|_| status == 429 || status >= 500),
             });
         }
         // No proxy is set here, yet one answered: the network sends this

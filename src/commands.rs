@@ -459,6 +459,13 @@ impl<'a> FailedJson<'a> {
                     retry_after: None,
                     ..
                 } => Some(60),
+                // A proxy's own limit without a wait: the same minute
+                // (stranger 82, CE5).
+                GatewayError::Proxy {
+                    status: 429,
+                    retry_after,
+                    ..
+                } if retry_after.is_none_or(|w| w.is_zero()) => Some(60),
                 e => e.asked_wait(),
             }),
             backend: None,

@@ -1106,6 +1106,10 @@ fn proxy_answer(
             tr!(lang, "gw-proxy-429-wait-todo", secs = wait.as_secs().max(1))
         }
         429 => tr!(lang, "gw-proxy-429-todo"),
+        // With the wait it asked, that wait (stranger 82, CE5).
+        500.. if let Some(wait) = retry_after.filter(|w| !w.is_zero()) => {
+            tr!(lang, "gw-proxy-5xx-wait-todo", secs = wait.as_secs().max(1))
+        }
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
         _ => tr!(lang, "gw-proxy-other-todo", from = from.to_owned()),
     };

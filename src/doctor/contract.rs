@@ -838,12 +838,16 @@ fn bad_request_line(body: &[u8], said: Option<wire::ErrorBody>) -> Line {
     }
 }
 
-/// An answer only a steps gateway gives: the contract's error body, or a
-/// Bearer challenge about the token's scope (RFC 6750).
+/// An answer only a steps gateway gives: the contract's error body, a
+/// Bearer challenge about the token's scope (RFC 6750), or a steps list.
 fn gateways_own(answer: &Answer) -> bool {
     wire::decode_error(&answer.body).is_some()
         || (matches!(answer.status.as_u16(), 401 | 403)
             && crate::client::scope_wanted(&answer.headers).is_some())
+        // A steps list, though the call named no vehicle (not the 400 of
+        // the contract): a steps gateway answered it, without a token
+        // (stranger 81, CD8).
+        || (answer.status.is_success() && wire::decode_list(&answer.body).is_ok())
 }
 
 /// The clock line from the answer to the call with no id: read where the

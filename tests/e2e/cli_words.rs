@@ -1309,3 +1309,44 @@ fn a_bare_404_for_one_vehicle_among_listed_ones_names_the_id() {
         stderr(&out)
     );
 }
+
+/// A proxy's own 429 that names no wait gets the minute a gateway's does in
+/// `--json`'s `retry_after`; its own 503 with a Retry-After gets that wait,
+/// in the words too (stranger 82, CE5).
+#[test]
+fn a_proxy_s_own_429_and_503_give_their_wait_to_scripts() {
+    for (head, wait, said) in [
+        ("429 Too Many Requests", "", None),
+        (
+            "503 Service Unavailable",
+            "Retry-After: 45\r\n",
+            Some("asks to wait 45 s"),
+        ),
+    ] {
+        let proxy = crate::canned::answering(
+            format!(
+                "HTTP/1.1 {head}\r\nServer: squid/6.10\r\n{wait}Content-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>"
+            )
+            .into_bytes(),
+        );
+        let home = tempfile::tempdir().unwrap();
+        let args = [
+            "steps",
+            "--api",
+            "http://gateway.example:8080",
+            "--car",
+            "987654",
+            "--json",
+        ];
+        let out = run_through_proxy(home.path(), "http_proxy", &proxy, &args);
+        assert_exit(&out, 1);
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        let expected = if said.is_some() { 45 } else { 60 };
+        assert_eq!(line["retry_after"], expected, "{head}: {line}");
+        assert_eq!(line["action"], "retry", "{head}: {line}");
+        if let Some(said) = said {
+            let error = line["error"].as_str().unwrap_or_default();
+            assert!(error.contains(said), "{head}: {line}");
+        }
+    }
+}

@@ -3808,3 +3808,25 @@ fn a_redirect_to_nothing_is_named_by_doctor() {
     }
     assert!(!text.contains("not a steps gateway"), "{text}");
 }
+
+/// doctor without `--car` where the call with no id gets a steps list
+/// (200, not the contract's 400): a steps gateway answered it without a
+/// token, so the Token and Clock lines judge it, never "no steps gateway
+/// answered" (stranger 81, CD8).
+#[test]
+fn a_list_to_the_call_with_no_id_is_a_gateway_s_answer() {
+    let list =
+        r#"{"stepsID":"S1","steps":[{"name":"trusterPhoneNumber","order":1,"status":"todo"}]}"#;
+    let api = crate::canned::answering(crate::canned::reply("200 OK", "application/json", list));
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api]));
+    assert!(!text.contains("no steps gateway answered"), "{text}");
+    assert!(
+        line(&text, "Token").contains("the gateway did not ask for one"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "Error body").contains("a request with no id gets HTTP 200 instead of 400"),
+        "{text}"
+    );
+}
