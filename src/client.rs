@@ -47,6 +47,11 @@ pub struct ClientOptions {
     /// call's, retried or not, or a follower's poll), so a screen can say
     /// how long.
     pub on_pause: Option<OnWait>,
+    /// Every request on a connection of its own, none kept for the next:
+    /// a proxy that closes each connection after its answer then cuts no
+    /// request that found the closed one (doctor, which does not retry:
+    /// stranger 82, CE3).
+    pub fresh_connections: bool,
 }
 
 /// What to call, with the wait, before waiting as a 429 asks.
@@ -92,6 +97,7 @@ impl Default for ClientOptions {
             net: crate::net::NetOptions::default(),
             on_wait: None,
             on_pause: None,
+            fresh_connections: false,
         }
     }
 }
@@ -1260,6 +1266,11 @@ impl Gateway {
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
+        let builder = if options.fresh_connections {
+            builder.pool_max_idle_per_host(0)
+        } else {
+            builder
+        };
         // The system's roots are read on the first TLS connection only, so
         // plain HTTP (the embedded simulator) does not pay for them.
         let net_error = GatewayError::Net;

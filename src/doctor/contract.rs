@@ -127,6 +127,9 @@ impl<'a> Caller<'a> {
             timeout: call_limit(),
             retries: 0,
             net: net.clone(),
+            // No retry: no request may meet a connection closed since the
+            // last answer (stranger 82, CE3).
+            fresh_connections: true,
             ..ClientOptions::default()
         };
         match Gateway::new(base.as_str(), device.to_owned(), token.cloned(), options) {

@@ -3830,3 +3830,60 @@ fn a_list_to_the_call_with_no_id_is_a_gateway_s_answer() {
         "{text}"
     );
 }
+
+/// doctor, which does not retry, sends every request on a connection of
+/// its own: through a proxy that closes each connection after its answer
+/// (without saying so), no request meets one closed since the last, so no
+/// line fails at random (stranger 82, CE3). Here a server that keeps its
+/// connections open counts them and the requests.
+#[test]
+fn doctor_sends_each_request_on_a_fresh_connection() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    let (connections, requests) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (c, r) = (Arc::clone(&connections), Arc::clone(&requests));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            c.fetch_add(1, Ordering::SeqCst);
+            let r = Arc::clone(&r);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut first = String::new();
+                    if reader.read_line(&mut first).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    r.fetch_add(1, Ordering::SeqCst);
+                    let body = r#"{"stepsID":"S1","steps":[{"name":"trusterPhoneNumber","order":1,"status":"todo"}]}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if writer.write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    let (connections, requests) = (
+        connections.load(Ordering::SeqCst),
+        requests.load(Ordering::SeqCst),
+    );
+    assert!(requests >= 3, "{requests} requests: {text}");
+    // One connection each (doctor's reachability check opens one more).
+    assert!(
+        connections >= requests,
+        "{connections} connections, {requests} requests: {text}"
+    );
+}
