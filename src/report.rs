@@ -153,6 +153,44 @@ pub struct SessionLog {
     lang: Lang,
 }
 
+/// How and when a run ended: `by` is `quit` (the technician's `q`),
+/// `SIGHUP` (the terminal closed), `SIGTERM`, `SIGINT` or `signal N`, or
+/// `terminal-failed` (the terminal went away under it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunEnd {
+    pub at: String,
+    pub by: String,
+}
+
+impl RunEnd {
+    /// `signal`: the signal that ended the run (`None`: quit); `failed`:
+    /// the terminal failed under it.
+    pub fn new(at: SystemTime, signal: Option<i32>, failed: bool) -> Self {
+        let by = match (failed, signal) {
+            (true, _) => "terminal-failed".to_owned(),
+            (false, None) => "quit".to_owned(),
+            (false, Some(1)) => "SIGHUP".to_owned(),
+            (false, Some(2)) => "SIGINT".to_owned(),
+            (false, Some(15)) => "SIGTERM".to_owned(),
+            (false, Some(n)) => format!("signal {n}"),
+        };
+        RunEnd {
+            at: humantime::format_rfc3339_seconds(at).to_string(),
+            by,
+        }
+    }
+
+    fn words(&self, lang: Lang) -> String {
+        let at = self.at.clone();
+        match self.by.as_str() {
+            "quit" => tr!(lang, "report-ended-quit", at = at),
+            "SIGHUP" => tr!(lang, "report-ended-hangup", at = at),
+            "terminal-failed" => tr!(lang, "report-ended-terminal", at = at),
+            by => tr!(lang, "report-ended-signal", at = at, signal = by.to_owned()),
+        }
+    }
+}
+
 /// The closing step table in JSON: the wire's names and statuses.
 fn final_steps<S: serde::Serializer>(
     list: &Option<Arc<StepsList>>,
@@ -413,6 +451,9 @@ pub struct SessionReport {
     /// The language of the Markdown report.
     #[serde(skip)]
     lang: Lang,
+    /// How and when the run ended, once it has (stranger 81, CD6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<RunEnd>,
 }
 
 /// Whether `head`, the first bytes of a file, begins as a report stepwise
@@ -498,6 +539,9 @@ impl SessionReport {
         if !self.notes.is_empty() {
             let _ = writeln!(out, "## {}\n", tr!(lang, "report-notes"));
             write_entries(&mut out, lang, &self.notes, None);
+        }
+        if let Some(ended) = &self.ended {
+            let _ = writeln!(out, "{}", ended.words(lang));
         }
         out
     }
@@ -711,6 +755,27 @@ mod tests {
 
     /// A list with no step is said as no service known ready, never
     /// "nothing left" (stranger 70, BS2).
+    /// The report says how the run ended, in JSON and Markdown, never a
+    /// closed window read as a quit (stranger 81, CD6).
+    #[test]
+    fn the_report_says_how_the_run_ended() {
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let mut report = SessionReport::new("demo", "demo", Lang::En);
+        report.ended = Some(RunEnd::new(at, Some(1), false));
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(json["ended"]["by"], "SIGHUP", "{json}");
+        assert_eq!(json["ended"]["at"], "2027-01-15T08:00:00Z", "{json}");
+        let md = report.to_markdown();
+        assert!(
+            md.contains("Run ended at 2027-01-15T08:00:00Z: the terminal was closed (SIGHUP)"),
+            "{md}"
+        );
+        report.ended = Some(RunEnd::new(at, None, false));
+        assert!(report.to_markdown().contains("the technician quit."));
+        report.ended = Some(RunEnd::new(at, Some(15), false));
+        assert!(report.to_markdown().contains("stopped by SIGTERM"));
+    }
+
     #[test]
     fn a_list_with_no_step_is_not_said_clear() {
         let list = |total| Event::List {

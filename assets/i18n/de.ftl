@@ -375,6 +375,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } Fahrzeuge
 }
 report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöffnet, keine Notiz geschrieben.
+report-ended-quit = Lauf beendet um { $at }: der Techniker hat beendet.
+report-ended-hangup = Lauf beendet um { $at }: das Terminal wurde geschlossen (SIGHUP), nicht vom Techniker beendet.
+report-ended-signal = Lauf beendet um { $at }: durch { $signal } gestoppt, nicht vom Techniker beendet.
+report-ended-terminal = Lauf beendet um { $at }: das Terminal ist währenddessen weggefallen, nicht vom Techniker beendet.
 report-notes = Notizen und Ereignisse der Sitzung
 report-event-note = Notiz: { $text }
 report-event-signed-in = im Assistenten angemeldet (i); die mangels Token abgewiesenen Fahrzeuge fragen erneut

@@ -416,6 +416,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } vehicles
 }
 report-empty = Nothing happened in this run: no vehicle was opened and no note was written.
+report-ended-quit = Run ended at { $at }: the technician quit.
+report-ended-hangup = Run ended at { $at }: the terminal was closed (SIGHUP), not by the technician's quit.
+report-ended-signal = Run ended at { $at }: stopped by { $signal }, not by the technician's quit.
+report-ended-terminal = Run ended at { $at }: the terminal went away under it, not by the technician's quit.
 report-notes = Notes and session events
 report-event-note = note: { $text }
 report-event-signed-in = signed in from the wizard (i); the vehicles refused for want of a token ask again

@@ -375,6 +375,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } vehículos
 }
 report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo ni se escribió ninguna nota.
+report-ended-quit = Sesión terminada a las { $at }: el técnico salió.
+report-ended-hangup = Sesión terminada a las { $at }: se cerró el terminal (SIGHUP), no salió el técnico.
+report-ended-signal = Sesión terminada a las { $at }: detenida por { $signal }, no salió el técnico.
+report-ended-terminal = Sesión terminada a las { $at }: el terminal desapareció durante la sesión, no salió el técnico.
 report-notes = Notas y eventos de la sesión
 report-event-note = nota: { $text }
 report-event-signed-in = sesión iniciada desde el asistente (i); los vehículos rechazados por falta de token vuelven a preguntar

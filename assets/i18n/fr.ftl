@@ -375,6 +375,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } véhicules
 }
 report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
+report-ended-quit = Session terminée à { $at } : le technicien a quitté.
+report-ended-hangup = Session terminée à { $at } : le terminal a été fermé (SIGHUP), pas quitté par le technicien.
+report-ended-signal = Session terminée à { $at } : arrêtée par { $signal }, pas quittée par le technicien.
+report-ended-terminal = Session terminée à { $at } : le terminal a disparu en cours de route, pas quittée par le technicien.
 report-notes = Remarques et événements de la session
 report-event-note = note : { $text }
 report-event-signed-in = connecté depuis l'assistant (i) ; les véhicules refusés faute de jeton redemandent

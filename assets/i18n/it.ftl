@@ -375,6 +375,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } veicoli
 }
 report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, nessuna nota scritta.
+report-ended-quit = Sessione terminata alle { $at }: il tecnico è uscito.
+report-ended-hangup = Sessione terminata alle { $at }: il terminale è stato chiuso (SIGHUP), non per uscita del tecnico.
+report-ended-signal = Sessione terminata alle { $at }: fermata da { $signal }, non per uscita del tecnico.
+report-ended-terminal = Sessione terminata alle { $at }: il terminale è venuto a mancare durante la sessione, non per uscita del tecnico.
 report-notes = Note ed eventi della sessione
 report-event-note = nota: { $text }
 report-event-signed-in = accesso eseguito dalla procedura guidata (i); i veicoli rifiutati per mancanza di token chiedono di nuovo

@@ -377,6 +377,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } voertuigen
 }
 report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
+report-ended-quit = Sessie beëindigd om { $at }: de technicus stopte.
+report-ended-hangup = Sessie beëindigd om { $at }: de terminal werd gesloten (SIGHUP), niet door de technicus gestopt.
+report-ended-signal = Sessie beëindigd om { $at }: gestopt door { $signal }, niet door de technicus.
+report-ended-terminal = Sessie beëindigd om { $at }: de terminal viel onderweg weg, niet door de technicus gestopt.
 report-notes = Notities en gebeurtenissen van de sessie
 report-event-note = notitie: { $text }
 report-event-signed-in = aangemeld vanuit de wizard (i); de voertuigen die bij gebrek aan een token werden geweigerd, vragen opnieuw

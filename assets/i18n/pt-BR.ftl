@@ -378,6 +378,10 @@ report-vehicle-count = { $count ->
    *[other] { $count } veículos
 }
 report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
+report-ended-quit = Sessão encerrada às { $at }: o técnico saiu.
+report-ended-hangup = Sessão encerrada às { $at }: o terminal foi fechado (SIGHUP), não pela saída do técnico.
+report-ended-signal = Sessão encerrada às { $at }: parada por { $signal }, não pela saída do técnico.
+report-ended-terminal = Sessão encerrada às { $at }: o terminal sumiu durante a sessão, não pela saída do técnico.
 report-notes = Notas e eventos da sessão
 report-event-note = nota: { $text }
 report-event-signed-in = login feito no assistente (i); os veículos recusados por falta de token pedem de novo

@@ -179,15 +179,19 @@ fn ended(
     ran: std::io::Result<Option<i32>>,
 ) -> color_eyre::Result<Ended> {
     let now = SystemTime::now();
+    // The report says how and when the run ended (stranger 81, CD6).
+    let end = crate::report::RunEnd::new(now, ran.as_ref().ok().copied().flatten(), ran.is_err());
+    let mut report = state.report();
+    report.ended = Some(end);
     let Some(path) = report_path else {
         // Notes no report holds, and no second `q` chose to drop them
         // (Ctrl-C, a closed window, a signal, a terminal gone): kept where
         // `x` writes.
         // One `q` and then a signal is no second `q` (stranger 77, BZ4).
         let keep = state.unsaved_note && !(state.quit_asked && state.quit_requested());
-        let kept = keep.then(|| keep_elsewhere(state, now)).flatten();
+        let kept = keep.then(|| keep_elsewhere(state, &report, now)).flatten();
         // Nowhere to write them: said, with the notes themselves.
-        let notes_unkept = (keep && kept.is_none()).then(|| state.report().note_texts());
+        let notes_unkept = (keep && kept.is_none()).then(|| report.note_texts());
         return Ok(Ended {
             notes_kept: kept.is_some(),
             notes_unkept,
@@ -197,7 +201,6 @@ fn ended(
             earlier: None,
         });
     };
-    let report = state.report();
     let earlier = keep_earlier(&path);
     // Its folder was there at start: one removed during the run is not
     // made again behind the user's back.
@@ -216,30 +219,32 @@ fn ended(
     if let Err(why) = written {
         let path = path.display().to_string();
         // The session's only copy is not lost: written where `x` writes.
-        return Err(color_eyre::eyre::eyre!(match keep_elsewhere(state, now) {
-            Some(kept) => crate::tr!(
-                lang,
-                "cli-arg-report-unwritable-kept",
-                path = path,
-                why = why,
-                kept = kept.display().to_string()
-            ),
-            // Nowhere else either: the notes themselves are said.
-            None => {
-                let mut words =
-                    crate::tr!(lang, "cli-arg-report-unwritable", path = path, why = why);
-                let notes = report.note_texts();
-                if !notes.is_empty() {
-                    words.push('\n');
-                    words.push_str(&crate::tr!(lang, "cli-arg-report-notes-unkept"));
-                    for note in notes {
-                        words.push_str("\n  - ");
-                        words.push_str(&note);
+        return Err(color_eyre::eyre::eyre!(
+            match keep_elsewhere(state, &report, now) {
+                Some(kept) => crate::tr!(
+                    lang,
+                    "cli-arg-report-unwritable-kept",
+                    path = path,
+                    why = why,
+                    kept = kept.display().to_string()
+                ),
+                // Nowhere else either: the notes themselves are said.
+                None => {
+                    let mut words =
+                        crate::tr!(lang, "cli-arg-report-unwritable", path = path, why = why);
+                    let notes = report.note_texts();
+                    if !notes.is_empty() {
+                        words.push('\n');
+                        words.push_str(&crate::tr!(lang, "cli-arg-report-notes-unkept"));
+                        for note in notes {
+                            words.push_str("\n  - ");
+                            words.push_str(&note);
+                        }
                     }
+                    words
                 }
-                words
             }
-        }));
+        ));
     }
     Ok(Ended {
         report: Some(path),
@@ -253,8 +258,11 @@ fn ended(
 
 /// The session's report written where `x` writes (the data folder's
 /// reports), when the run has a data folder: its path.
-fn keep_elsewhere(state: &crate::wizard::state::State, now: SystemTime) -> Option<PathBuf> {
-    let report = state.report();
+fn keep_elsewhere(
+    state: &crate::wizard::state::State,
+    report: &crate::report::SessionReport,
+    now: SystemTime,
+) -> Option<PathBuf> {
     let path = report.default_path(state.options.data_dir.as_ref()?, now);
     report.write(&path).ok().map(|()| path)
 }

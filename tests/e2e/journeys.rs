@@ -906,6 +906,18 @@ fn signals_and_ctrl_c_restore_the_terminal_and_write_the_report_with_the_note() 
             text.contains("note (unfinished: being typed when the wizard ended): call back at 3pm"),
             "{signal}: {text}"
         );
+        // How the run ended, never read as a quit (stranger 81, CD6).
+        let ended = match signal {
+            "-TERM" => "stopped by SIGTERM, not by the technician's quit.",
+            "-INT" => "stopped by SIGINT, not by the technician's quit.",
+            "-HUP" => "the terminal was closed (SIGHUP), not by the technician's quit.",
+            _ => "the technician quit.",
+        };
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("Run ended at 20") && l.ends_with(ended)),
+            "{signal}: {text}"
+        );
     }
 }
 
