@@ -421,6 +421,14 @@ pub fn badge_width(lang: crate::text::Lang) -> usize {
         .unwrap_or(6)
 }
 
+/// A step's name as a small mark (FNV-1a), for the wizard's check of the gateway's next step.
+pub fn name_mark(name: &str) -> std::num::NonZeroU32 {
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    std::num::NonZeroU32::new(hash).unwrap_or(std::num::NonZeroU32::MIN)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -172,6 +172,8 @@ banner-list-lost-steps-text = Die Liste des Gateways zu stepsID { $id } enthält
 banner-nothing-left = Nichts mehr zu tun
 banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der Dienst ist bereit.
 banner-next-list-older = Die Liste auf dem Bildschirm ist älter als diese Antwort: Sie wird neu abgefragt.
+banner-next-disagrees = Die zwei Antworten des Gateways widersprechen sich
+banner-next-disagrees-text = Sein nächster Schritt ist { $said } (`{ $name }`), aber die eben erneut abgefragte Liste setzt weiterhin { $first } (`{ $first_name }`, Status „{ $status }“) an die erste Stelle, nicht erledigt: die Liste ist nicht veraltet. Den Betreiber des Gateways fragen, welchen der Kunde zuerst ausführt.
 banner-answers-disagree = Das Gateway widerspricht sich
 banner-answers-disagree-text = Sein Aufruf des nächsten Schritts sagte, nichts sei übrig, aber seine eben neu abgefragte Liste hat noch Schritte zu tun (NEXT markiert den ersten). Der Liste folgen und dem Betreiber des Gateways melden, dass die beiden Aufrufe sich widersprechen.
 

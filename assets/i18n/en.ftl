@@ -207,6 +207,8 @@ banner-list-lost-steps-text = The gateway's list of stepsID { $id } no longer ho
 banner-nothing-left = Nothing left to do
 banner-nothing-left-text = The gateway answered null: no step remains, the service is ready.
 banner-next-list-older = The list on screen is older than this answer: it is asked for again.
+banner-next-disagrees = The gateway's two answers disagree
+banner-next-disagrees-text = Its next step is { $said } (`{ $name }`), but the list asked again just now still puts { $first } (`{ $first_name }`, status “{ $status }”) first, not done: the list is not old. Ask the gateway's operator which one the customer does first.
 banner-answers-disagree = The gateway contradicts itself
 banner-answers-disagree-text = Its next-step call said nothing is left, but its list, asked again just now, still has steps to do (NEXT marks the first). Follow the list, and tell the gateway's operator that the two calls disagree.
 

@@ -172,6 +172,8 @@ banner-list-lost-steps-text = La lista de la pasarela para el stepsID { $id } ya
 banner-nothing-left = Nada pendiente
 banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, el servicio está listo.
 banner-next-list-older = La lista en pantalla es anterior a esta respuesta: se vuelve a pedir.
+banner-next-disagrees = Las dos respuestas de la pasarela no coinciden
+banner-next-disagrees-text = Su siguiente paso es { $said } (`{ $name }`), pero la lista pedida de nuevo ahora mismo sigue poniendo { $first } (`{ $first_name }`, estado “{ $status }”) primero, sin hacer: la lista no es antigua. Pregunte al operador de la pasarela cuál hace primero el cliente.
 banner-answers-disagree = La pasarela se contradice
 banner-answers-disagree-text = Su llamada del paso siguiente dijo que no queda nada, pero su lista, pedida de nuevo ahora mismo, aún tiene pasos por hacer (NEXT marca el primero). Siga la lista y avise al operador de la pasarela de que las dos llamadas no coinciden.
 

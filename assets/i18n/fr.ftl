@@ -172,6 +172,8 @@ banner-list-lost-steps-text = la liste de la passerelle pour le stepsID { $id } 
 banner-nothing-left = Plus rien à faire
 banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune étape, le service est prêt.
 banner-next-list-older = La liste à l'écran est plus ancienne que cette réponse : elle est demandée à nouveau.
+banner-next-disagrees = Les deux réponses de la passerelle se contredisent
+banner-next-disagrees-text = son étape suivante est { $said } (`{ $name }`), mais la liste redemandée à l'instant met toujours { $first } (`{ $first_name }`, statut « { $status } ») en premier, non fait : la liste n'est pas ancienne. Demandez à l'exploitant de la passerelle laquelle le client fait en premier.
 banner-answers-disagree = La passerelle se contredit
 banner-answers-disagree-text = son appel de l'étape suivante a dit qu'il ne reste rien, mais sa liste, redemandée à l'instant, a encore des étapes à faire (NEXT marque la première). Suivez la liste, et signalez à l'exploitant de la passerelle que les deux appels se contredisent.
 

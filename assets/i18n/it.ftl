@@ -172,6 +172,8 @@ banner-list-lost-steps-text = l'elenco del gateway per lo stepsID { $id } non co
 banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 banner-next-list-older = L'elenco sullo schermo è più vecchio di questa risposta: viene richiesto di nuovo.
+banner-next-disagrees = Le due risposte del gateway non concordano
+banner-next-disagrees-text = il suo passo successivo è { $said } (`{ $name }`), ma l'elenco richiesto di nuovo adesso mette ancora per primo { $first } (`{ $first_name }`, stato “{ $status }”), non fatto: l'elenco non è vecchio. Chiedere al gestore del gateway quale fa prima il cliente.
 banner-answers-disagree = Il gateway si contraddice
 banner-answers-disagree-text = la sua chiamata del passo successivo ha detto che non resta nulla, ma il suo elenco, richiesto di nuovo proprio ora, ha ancora passi da fare (NEXT segna il primo). Seguire l'elenco e segnalare a chi gestisce il gateway che le due chiamate non concordano.
 

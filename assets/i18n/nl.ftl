@@ -174,6 +174,8 @@ banner-list-lost-steps-text = De lijst van de gateway voor stepsID { $id } bevat
 banner-nothing-left = Niets meer te doen
 banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar voor gebruik.
 banner-next-list-older = De lijst op het scherm is ouder dan dit antwoord: hij wordt opnieuw opgevraagd.
+banner-next-disagrees = De twee antwoorden van de gateway spreken elkaar tegen
+banner-next-disagrees-text = Zijn volgende stap is { $said } (`{ $name }`), maar de zojuist opnieuw gevraagde lijst zet nog steeds { $first } (`{ $first_name }`, status “{ $status }”) eerst, niet gedaan: de lijst is niet oud. Vraag de beheerder van de gateway welke de klant eerst doet.
 banner-answers-disagree = De gateway spreekt zichzelf tegen
 banner-answers-disagree-text = Zijn aanroep voor de volgende stap zei dat er niets over is, maar zijn lijst, zojuist opnieuw opgevraagd, heeft nog stappen te doen (NEXT markeert de eerste). Volg de lijst en meld de beheerder van de gateway dat de twee aanroepen elkaar tegenspreken.
 

@@ -173,6 +173,8 @@ banner-list-lost-steps-text = A lista do gateway para o stepsID { $id } não con
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
 banner-next-list-older = A lista na tela é mais antiga que esta resposta: ela é pedida de novo.
+banner-next-disagrees = As duas respostas do gateway não batem
+banner-next-disagrees-text = O próximo passo dele é { $said } (`{ $name }`), mas a lista pedida de novo agora ainda põe { $first } (`{ $first_name }`, status “{ $status }”) primeiro, não feito: a lista não é antiga. Pergunte ao operador do gateway qual o cliente faz primeiro.
 banner-answers-disagree = O gateway se contradiz
 banner-answers-disagree-text = A chamada do próximo passo disse que nada resta, mas a lista, pedida de novo agora mesmo, ainda tem passos a fazer (NEXT marca o primeiro). Siga a lista e avise quem opera o gateway que as duas chamadas não batem.
 

@@ -172,6 +172,8 @@ banner-list-lost-steps-text = A lista do gateway para o stepsID { $id } já não
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
 banner-next-list-older = A lista no ecrã é mais antiga do que esta resposta: é pedida de novo.
+banner-next-disagrees = As duas respostas do gateway não coincidem
+banner-next-disagrees-text = O próximo passo dele é { $said } (`{ $name }`), mas a lista pedida de novo agora ainda põe { $first } (`{ $first_name }`, estado “{ $status }”) primeiro, não feito: a lista não é antiga. Pergunte ao operador do gateway qual o cliente faz primeiro.
 banner-answers-disagree = O gateway contradiz-se
 banner-answers-disagree-text = A chamada do passo seguinte disse que nada resta, mas a lista, pedida de novo agora mesmo, ainda tem passos por fazer (NEXT marca o primeiro). Siga a lista e avise quem gere o gateway de que as duas chamadas não coincidem.
 

@@ -54,6 +54,10 @@ pub struct VehicleSession {
     /// The last answer was refused for want of a token: a sign-in asks
     /// again.
     refused_token: bool,
+    /// The gateway's next step (`n`) that the list on screen disagreed
+    /// with, by [`crate::steps::name_mark`]: the list asked again is checked against it
+    /// (stranger 81, CD2). A mark, not the name: a board holds thousands.
+    pub next_check: Option<std::num::NonZeroU32>,
     log: SessionLog,
 }
 
@@ -156,6 +160,7 @@ impl VehicleSession {
             answers: 0,
             held_until: 0,
             refused_token: false,
+            next_check: None,
             log,
         }
     }

@@ -1184,6 +1184,42 @@ fn a_next_answer_newer_than_the_list_asks_for_the_list_again() {
     assert!(end.contains("3 of 3 done"), "{md}");
 }
 
+/// `n` names a step the list on screen does not put first, and the list
+/// asked again still puts another first (a status stepwise does not know,
+/// counted as not done): the list was not old; the two answers disagree,
+/// said with both steps (stranger 81, CD2).
+#[test]
+fn a_next_step_the_fresh_list_still_disagrees_with_says_so() {
+    let mut s = opened(["alreadyDone", "pending", "todo"]);
+    let named = list(["alreadyDone", "pending", "todo"]).steps[2].clone();
+    let first = list(["alreadyDone", "pending", "todo"]).steps[1].clone();
+    let (id, _, _, purpose) = fetched(&next_answered(&mut s, Ok(Some(named.clone())), 1));
+    assert!(
+        session(&s)
+            .banner()
+            .unwrap()
+            .text
+            .contains("older than this answer")
+    );
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "pending", "todo"])),
+        2,
+    );
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.title, "The gateway's two answers disagree");
+    assert!(
+        banner.text.contains(&format!("(`{}`)", named.name))
+            && banner
+                .text
+                .contains(&format!("(`{}`, status “pending”) first", first.name))
+            && banner.text.contains("the list is not old"),
+        "{banner:?}"
+    );
+}
+
 /// `n` says nothing is left, and the list asked again still has steps to
 /// do: the banner says the gateway contradicts itself, never "ready" beside
 /// steps to do.

@@ -172,6 +172,7 @@ fn took(
     let total = crate::text::num(list.steps.len());
     let change = session.take_list(list, asked, purpose, now);
     announce(session, &change, purpose, lang);
+    super::steps::next_checked(session, lang);
     if ignored > 0 {
         let n = crate::text::num(ignored);
         let status = asked.contrary();
@@ -455,6 +456,7 @@ fn next(
     };
     let mut effects = Vec::new();
     if older {
+        session.next_check = step.as_ref().map(|s| crate::steps::name_mark(&s.name));
         text = format!("{text} {}", tr!(lang, "banner-next-list-older"));
         let purpose = if step.is_none() {
             Purpose::Recheck

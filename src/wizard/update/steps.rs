@@ -547,3 +547,42 @@ pub(super) fn said_unkeyed(state: &mut State, car: &str) {
         ));
     }
 }
+
+/// The list asked again after the gateway's next step disagreed with it:
+/// still disagreeing, the list was not old; its two answers disagree,
+/// which is said, with the step the list puts first (stranger 81, CD2).
+pub(super) fn next_checked(session: &mut VehicleSession, lang: Lang) {
+    use crate::steps::name_mark;
+    let Some(mark) = session.next_check.take() else {
+        return;
+    };
+    let Some(first) = session
+        .next_step()
+        .filter(|s| name_mark(&s.name) != mark)
+        .cloned()
+    else {
+        return;
+    };
+    // The step the gateway named, in the list asked again (else nothing
+    // to say it by).
+    let Some(named) = session
+        .whole()
+        .and_then(|l| l.steps.iter().find(|s| name_mark(&s.name) == mark))
+        .cloned()
+    else {
+        return;
+    };
+    let (said, name) = (super::title(lang, &named), named.name.clone());
+    session.say(super::info(
+        tr!(lang, "banner-next-disagrees"),
+        tr!(
+            lang,
+            "banner-next-disagrees-text",
+            said = said,
+            name = name,
+            first = super::title(lang, &first),
+            first_name = first.name.clone(),
+            status = first.status.as_wire().to_owned()
+        ),
+    ));
+}
