@@ -26,6 +26,9 @@ pub const LIST_BY_STEPS_ID: &str = "pims/subscription/steps?stepsID=…";
 pub const EVENTS_PATH: &str = "pims/subscription/steps/events";
 /// Path of the guidance page for the customer's phone number.
 pub const GUIDANCE_PHONE_PATH: &str = "guidance/trusterPhoneNumber";
+/// Where the customers' guidance pages sit: public pages, whose answer
+/// says nothing of a token.
+pub const GUIDANCE_PREFIX: &str = "guidance/";
 
 /// Whether a 2xx answer to a guidance call is a guidance page: HTML that
 /// says its language (`Content-Language`), as the contract asks. A portal

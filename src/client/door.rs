@@ -248,8 +248,13 @@ impl Gateway {
         };
         if sent.status() != StatusCode::UNAUTHORIZED {
             // The gateway takes this login's tokens: a later refusal is of
-            // one call (a vehicle), not of the login.
-            source.taken(used);
+            // one call (a vehicle), not of the login. A guidance page is
+            // public: its answer says nothing of the token (stranger 84,
+            // CG7: a page served marked a login the gateway refuses as
+            // taken, and its refusal as one vehicle's, with `i`).
+            if !call.path.starts_with(crate::wire::GUIDANCE_PREFIX) {
+                source.taken(used);
+            }
             return Ok(sent);
         }
         // A call refused for itself (a vehicle) even with a renewed token;

@@ -2071,7 +2071,13 @@ fn auth_status_renews_a_refused_login_once_and_says_a_fresh_one_is_refused_too()
     let provider = Provider::start(fast());
     let home = tempfile::tempdir().unwrap();
     device_login(&provider, home.path());
-    let refusing = crate::canned::answering(
+    // Its public guidance pages are served to anyone: no sign of a token
+    // taken (stranger 84, CG7).
+    let refusing = crate::canned::routing(
+        vec![(
+            "guidance/",
+            crate::canned::reply("200 OK", "text/html", "<html>guide</html>"),
+        )],
         b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\"\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec(),
     );
     // The login kept for the provider's gateway, moved to the refusing one
@@ -2101,6 +2107,20 @@ fn auth_status_renews_a_refused_login_once_and_says_a_fresh_one_is_refused_too()
     );
     assert!(!said.contains("the next call renews it once"), "{said}");
     assert_no_secret("status", &out.stdout);
+
+    // The wizard says what steps says, with no `i` (stranger 84, CG7).
+    let mut tui = Spawn::new(&["--api", &refusing, "--car", "987654"])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .size(120, 40)
+        .start();
+    let screen = tui.wait_for("the refusal", WAIT, |s| s.contains("✖"));
+    assert!(
+        screen.contains("Tokens not accepted") && !screen.contains("Press i"),
+        "{screen}"
+    );
+    tui.send("q");
+    tui.wait_exit(WAIT);
 }
 
 /// A revocation that could not be asked (the proxy is down): the login is
