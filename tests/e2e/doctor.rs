@@ -1784,7 +1784,9 @@ fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
 fn a_proxy_s_challenged_401_page_is_the_proxy_s() {
     let text = doctor_through_a_proxy_s_401("WWW-Authenticate: Bearer realm=\"proxy\"\r\n");
     assert!(
-        line(&text, "First list").contains("the proxy's own (or a portal's), not the gateway's"),
+        line(&text, "First list").contains(
+            "through the proxy: the proxy's own, or one it passed on from in front of the gateway"
+        ) && !line(&text, "First list").contains("never reached"),
         "{text}"
     );
 }

@@ -639,6 +639,29 @@ async fn an_unchallenged_401_page_through_a_proxy_names_the_proxy() {
     );
 }
 
+/// A 401 page through a proxy that carries a Bearer challenge (the
+/// proxy's own, marked, or relayed) is never said to name "no challenge"
+/// (stranger 83, CF2; stranger 84, CG1).
+#[tokio::test]
+async fn a_challenged_401_page_through_a_proxy_is_not_said_unchallenged() {
+    for server in ["", "Server: squid/6.10"] {
+        let mut headers = vec![
+            "Content-Type: text/html",
+            "WWW-Authenticate: Bearer realm=\"proxy\"",
+        ];
+        if !server.is_empty() {
+            headers.push(server);
+        }
+        let proxy = canned("401 Unauthorized", &headers, "<html>auth</html>").await;
+        let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+        assert!(line.contains(&proxy.url), "{server}: {line}");
+        assert!(
+            !line.contains("no challenge") && !line.contains("names no way"),
+            "{server}: {line}"
+        );
+    }
+}
+
 /// A proxy whose 407 offers Windows sign-in only (NTLM, Negotiate): no
 /// user name and password in the proxy variable answers it, with or
 /// without some there; said so, never "put them in the proxy variable" or
