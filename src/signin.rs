@@ -1149,6 +1149,15 @@ async fn revoke(
         }
         // A 2xx is success whatever its body (RFC 7009 §2.2), a web page
         // too; said, in case a portal answered in the provider's place.
+        // A 2xx that came compressed is the provider's all the same: no
+        // body is needed (stranger 84, CG8).
+        Err(AuthError::Provider(crate::auth::ProviderProblem::Compressed { status, .. }))
+            if (200..300).contains(&status) =>
+        {
+            let endpoint = crate::auth::device::without_query(&endpoint);
+            let _ = writeln!(out, "{}", tr!(lang, "logout-revoked", endpoint = endpoint));
+            return None;
+        }
         Err(AuthError::Fronted { status, .. }) if (200..300).contains(&status) => {
             let endpoint = crate::auth::device::without_query(&endpoint);
             let line = tr!(lang, "logout-revoked-page", endpoint = endpoint);

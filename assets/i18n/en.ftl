@@ -1581,6 +1581,8 @@ login-scope-not-granted = The provider granted only { $granted }: ask its admini
 login-scope-asked = The sign-in asked for { $scope }, so signing in again asks for the same: ask the provider's administrator whether it grants { $scope } to stepwise, or the gateway's operator which scope or audience it wants.
 login-scope-not-asked = Sign in again asking for it: `stepwise login --scope "{ $ask }"` (or `scopes` in the config file).
 err-signin-too-large = the answer of { $url } is larger than { $kib } KiB. Check that --api points at a steps gateway
+err-signin-compressed-proxy = the sign-in call to { $url } came back compressed ({ $encoding }) through the proxy { $proxy }, though stepwise asks for answers as they are: the proxy compresses them. Ask who runs the proxy to pass them on as they are, or set NO_PROXY={ $host } if it can be reached without the proxy
+err-signin-compressed = the sign-in call to { $url } came back compressed ({ $encoding }), though stepwise asks for answers as they are: something in front of the identity provider compresses them. Tell the gateway's operator
 err-signin-redirected = the sign-in call to { $url } was answered with a redirect to { $to }; stepwise sends no sign-in code or token on to another address. Ask the gateway's administrator for the sign-in provider's own address
 err-signin-code-refused = the identity provider refused to give a code ({ $said }). Retry later, or sign in with `stepwise login --with-token`
 err-signin-code-busy = the identity provider cannot give a code for now ({ $said }). Wait a minute and run `stepwise login` again, or sign in with `stepwise login --with-token`

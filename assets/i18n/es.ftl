@@ -1580,6 +1580,8 @@ login-scope-not-granted = El proveedor solo concedió { $granted }: pida a su ad
 login-scope-asked = El inicio de sesión pidió { $scope }, así que volver a iniciarla pide lo mismo: pregunte al administrador del proveedor si concede { $scope } a stepwise, o al operador de la pasarela qué ámbito o audiencia quiere.
 login-scope-not-asked = Vuelva a iniciar sesión pidiéndolo: `stepwise login --scope "{ $ask }"` (o `scopes` en el archivo de configuración).
 err-signin-too-large = la respuesta de { $url } supera { $kib } KiB. Compruebe que --api apunta a una pasarela de pasos
+err-signin-compressed-proxy = la llamada de inicio de sesión a { $url } volvió comprimida ({ $encoding }) a través del proxy { $proxy }, aunque stepwise pide las respuestas tal cual: el proxy las comprime. Pida a quien gestiona el proxy que las pase tal cual, o ponga NO_PROXY={ $host } si es accesible sin el proxy
+err-signin-compressed = la llamada de inicio de sesión a { $url } volvió comprimida ({ $encoding }), aunque stepwise pide las respuestas tal cual: algo delante del proveedor de identidad las comprime. Avise al operador de la pasarela
 err-signin-redirected = la llamada de inicio de sesión a { $url } recibió una redirección a { $to }; stepwise no envía códigos ni tokens de acceso a otra dirección. Pida al administrador de la pasarela la dirección propia del proveedor de acceso
 err-signin-code-refused = el proveedor de identidad se negó a dar un código ({ $said }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
 err-signin-code-busy = el proveedor de identidad no puede dar un código por ahora ({ $said }). Espere un minuto y ejecute `stepwise login` de nuevo, o inicie sesión con `stepwise login --with-token`

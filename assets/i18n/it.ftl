@@ -1574,6 +1574,8 @@ login-scope-not-granted = Il provider ha concesso solo { $granted }: chiedere al
 login-scope-asked = L'accesso ha chiesto { $scope }, quindi accedere di nuovo chiede lo stesso: chiedere all'amministratore del provider se concede { $scope } a stepwise, o al gestore del gateway quale scope o audience vuole.
 login-scope-not-asked = Accedere di nuovo chiedendolo: `stepwise login --scope "{ $ask }"` (o `scopes` nel file di configurazione).
 err-signin-too-large = la risposta di { $url } supera { $kib } KiB. Controllare che --api punti a un gateway dei passi
+err-signin-compressed-proxy = la chiamata di accesso a { $url } è tornata compressa ({ $encoding }) attraverso il proxy { $proxy }, benché stepwise chieda le risposte così come sono: il proxy le comprime. Chiedere a chi gestisce il proxy di inoltrarle così come sono, o impostare NO_PROXY={ $host } se è raggiungibile senza il proxy
+err-signin-compressed = la chiamata di accesso a { $url } è tornata compressa ({ $encoding }), benché stepwise chieda le risposte così come sono: qualcosa davanti al provider di identità le comprime. Avvisare il gestore del gateway
 err-signin-redirected = la chiamata di accesso a { $url } ha ricevuto un reindirizzamento a { $to }; stepwise non inoltra codici o token di accesso a un altro indirizzo. Chiedere all'amministratore del gateway l'indirizzo proprio del servizio di accesso
 err-signin-code-refused = il provider di identità ha rifiutato di dare un codice ({ $said }). Riprovare più tardi, o accedere con `stepwise login --with-token`
 err-signin-code-busy = il provider di identità non può dare un codice per ora ({ $said }). Attendere un minuto ed eseguire di nuovo `stepwise login`, o accedere con `stepwise login --with-token`

@@ -1573,6 +1573,8 @@ login-scope-not-granted = De provider gaf alleen { $granted }: vraag de beheerde
 login-scope-asked = De aanmelding vroeg om { $scope }, dus opnieuw aanmelden vraagt hetzelfde: vraag de beheerder van de provider of die stepwise { $scope } geeft, of de beheerder van de gateway welke scope of audience die wil.
 login-scope-not-asked = Meld opnieuw aan en vraag erom: `stepwise login --scope "{ $ask }"` (of `scopes` in het configuratiebestand).
 err-signin-too-large = het antwoord van { $url } is groter dan { $kib } KiB. Controleer of --api naar een stappengateway wijst
+err-signin-compressed-proxy = de aanmeldaanroep naar { $url } kwam gecomprimeerd ({ $encoding }) terug via de proxy { $proxy }, hoewel stepwise antwoorden ongewijzigd vraagt: de proxy comprimeert ze. Vraag wie de proxy beheert ze ongewijzigd door te geven, of zet NO_PROXY={ $host } als het zonder de proxy bereikbaar is
+err-signin-compressed = de aanmeldaanroep naar { $url } kwam gecomprimeerd ({ $encoding }) terug, hoewel stepwise antwoorden ongewijzigd vraagt: iets voor de identiteitsprovider comprimeert ze. Meld het aan de beheerder van de gateway
 err-signin-redirected = de aanmeldaanroep naar { $url } kreeg een omleiding naar { $to }; stepwise stuurt geen aanmeldcode of token door naar een ander adres. Vraag de beheerder van de gateway om het eigen adres van de aanmelddienst
 err-signin-code-refused = de identiteitsprovider weigerde een code te geven ({ $said }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
 err-signin-code-busy = de identiteitsprovider kan op dit moment geen code geven ({ $said }). Wacht een minuut en voer `stepwise login` opnieuw uit, of log in met `stepwise login --with-token`

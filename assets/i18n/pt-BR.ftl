@@ -1587,6 +1587,8 @@ login-scope-not-granted = O provedor concedeu só { $granted }: peça ao adminis
 login-scope-asked = O login pediu { $scope }, então entrar de novo pede o mesmo: pergunte ao administrador do provedor se ele concede { $scope } ao stepwise, ou ao operador do gateway qual escopo ou audiência ele quer.
 login-scope-not-asked = Entre de novo pedindo-o: `stepwise login --scope "{ $ask }"` (ou `scopes` no arquivo de configuração).
 err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Confira se --api aponta para um gateway de passos
+err-signin-compressed-proxy = a chamada de login a { $url } voltou comprimida ({ $encoding }) pelo proxy { $proxy }, embora o stepwise peça as respostas como são: o proxy as comprime. Peça a quem opera o proxy que as repasse como são, ou defina NO_PROXY={ $host } se for alcançável sem o proxy
+err-signin-compressed = a chamada de login a { $url } voltou comprimida ({ $encoding }), embora o stepwise peça as respostas como são: algo na frente do provedor de identidade as comprime. Avise o operador do gateway
 err-signin-redirected = a chamada de login para { $url } recebeu um redirecionamento para { $to }; o stepwise não envia códigos nem tokens de login a outro endereço. Peça ao administrador do gateway o endereço do próprio provedor de login
 err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
 err-signin-code-busy = o provedor de identidade não pode dar um código por enquanto ({ $said }). Espere um minuto e execute `stepwise login` de novo, ou faça login com `stepwise login --with-token`

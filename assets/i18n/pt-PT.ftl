@@ -1545,6 +1545,8 @@ login-scope-not-granted = O fornecedor concedeu só { $granted }: peça ao seu a
 login-scope-asked = A sessão pediu { $scope }, por isso iniciar sessão de novo pede o mesmo: pergunte ao administrador do fornecedor se concede { $scope } ao stepwise, ou ao operador do gateway que âmbito ou audiência quer.
 login-scope-not-asked = Inicie sessão de novo pedindo-o: `stepwise login --scope "{ $ask }"` (ou `scopes` no ficheiro de configuração).
 err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Verifique se --api aponta para um gateway de passos
+err-signin-compressed-proxy = a chamada de início de sessão a { $url } voltou comprimida ({ $encoding }) através do proxy { $proxy }, embora o stepwise peça as respostas tal como são: o proxy comprime-as. Peça a quem gere o proxy que as reencaminhe tal como são, ou defina NO_PROXY={ $host } se for alcançável sem o proxy
+err-signin-compressed = a chamada de início de sessão a { $url } voltou comprimida ({ $encoding }), embora o stepwise peça as respostas tal como são: algo à frente do fornecedor de identidade comprime-as. Avise o operador do gateway
 err-signin-redirected = o pedido de início de sessão para { $url } recebeu um redirecionamento para { $to }; o stepwise não envia códigos nem tokens de sessão a outro endereço. Peça ao administrador do gateway o endereço do próprio fornecedor de início de sessão
 err-signin-code-refused = o fornecedor de identidade recusou-se a dar um código ({ $said }). Tente novamente mais tarde, ou inicie sessão com `stepwise login --with-token`
 err-signin-code-busy = o fornecedor de identidade não pode dar um código de momento ({ $said }). Aguarde um minuto e execute `stepwise login` novamente, ou inicie sessão com `stepwise login --with-token`

@@ -348,6 +348,27 @@ async fn read_capped(
         }
         body.extend_from_slice(&chunk);
     }
+    // Compressed, though none was asked (stepwise reads answers as they
+    // are): named, never "not JSON" nor a proxy "answering itself" for a
+    // provider's answer it compressed (stranger 84, CG5, CG8).
+    if let Some(encoding) = headers
+        .get(reqwest::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| sanitize(v.trim()).to_ascii_lowercase())
+        .filter(|v| !v.is_empty() && v != "identity")
+        && !body.is_empty()
+    {
+        return Err(AuthError::Provider(ProviderProblem::Compressed {
+            url: without_query(url),
+            encoding,
+            status: status.as_u16(),
+            // A tunnel (https) passes the provider's bytes: only a plain
+            // request is the proxy's to compress.
+            proxy: proxy_for(url)
+                .filter(|_| url.scheme() == "http")
+                .map(|p| (p.shown(), url.host_str().unwrap_or_default().to_owned())),
+        }));
+    }
     if let Some(proxy) = proxy_s_own(url, status, &headers, &body, posted) {
         return Err(proxy);
     }

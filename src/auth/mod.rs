@@ -616,6 +616,16 @@ pub enum ProviderProblem {
         url: String,
         kib: usize,
     },
+    /// A sign-in call's answer came compressed (`encoding`), though none
+    /// was asked: a proxy on the way (`proxy`, with the host to leave out
+    /// of it), or something in front of the provider, compressed it
+    /// (stranger 84, CG5). `status`: the answer's.
+    Compressed {
+        url: String,
+        encoding: String,
+        status: u16,
+        proxy: Option<(String, String)>,
+    },
     /// A sign-in call was answered with a redirect, not followed.
     Redirected {
         url: String,
@@ -905,6 +915,32 @@ fn poll_failing_words(lang: Lang, said: &str, times: u32, page: bool, wait: Opti
     }
 }
 
+/// A sign-in answer that came compressed, through `proxy` (and the host
+/// to leave out of it) or not.
+fn compressed_words(
+    lang: Lang,
+    url: &str,
+    encoding: &str,
+    proxy: Option<&(String, String)>,
+) -> String {
+    match proxy {
+        Some((proxy, host)) => tr!(
+            lang,
+            "err-signin-compressed-proxy",
+            url = url.to_owned(),
+            encoding = encoding.to_owned(),
+            proxy = proxy.clone(),
+            host = host.clone()
+        ),
+        None => tr!(
+            lang,
+            "err-signin-compressed",
+            url = url.to_owned(),
+            encoding = encoding.to_owned()
+        ),
+    }
+}
+
 impl ProviderProblem {
     /// One line: what, and what to do, in `lang`.
     pub fn words(&self, lang: Lang) -> String {
@@ -918,6 +954,12 @@ impl ProviderProblem {
                 url = url.clone(),
                 kib = num(*kib)
             ),
+            ProviderProblem::Compressed {
+                url,
+                encoding,
+                proxy,
+                ..
+            } => compressed_words(lang, url, encoding, proxy.as_ref()),
             ProviderProblem::Redirected { url, to } => tr!(
                 lang,
                 "err-signin-redirected",

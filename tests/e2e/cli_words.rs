@@ -1350,3 +1350,26 @@ fn a_proxy_s_own_429_and_503_give_their_wait_to_scripts() {
         }
     }
 }
+
+/// A proxy that compresses every answer: `login` names the compression
+/// and the proxy, never "the gateway's sign-in discovery document is not
+/// valid JSON … tell the gateway's operator" (stranger 84, CG5).
+#[test]
+fn login_through_a_compressing_proxy_names_the_compression() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00"
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let args = ["login", "--device", "--api", "http://gateway.example:8080"];
+    let out = run_through_proxy(home.path(), "http_proxy", &proxy, &args);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("came back compressed (gzip) through the proxy")
+            && err.contains(&proxy)
+            && err.contains("NO_PROXY=gateway.example"),
+        "{err}"
+    );
+    assert!(!err.contains("not valid JSON"), "{err}");
+}

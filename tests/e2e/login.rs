@@ -2921,3 +2921,34 @@ fn an_empty_sign_in_option_is_refused() {
         );
     }
 }
+
+/// A revocation answered 200 whose body a proxy compressed is the
+/// provider's success (RFC 7009 needs no body): the login is revoked and
+/// removed, never "the proxy answered itself … stays valid" (stranger 84,
+/// CG8).
+#[test]
+fn a_compressed_200_to_the_revocation_is_a_revocation() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00"
+            .to_vec(),
+    );
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("HTTP_PROXY", &proxy)
+        .args(["logout", "--api", &provider.url()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("The identity provider revoked the login"),
+        "{said}"
+    );
+    assert!(!said.contains("answered itself"), "{said}");
+}
