@@ -1692,7 +1692,7 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
     match trouble {
         _ if password && *credentials => said!("auth-proxy-407-refused"),
         _ if password => said!("auth-proxy-407"),
-        ProxyTrouble::Answered { status, said } => {
+        ProxyTrouble::Answered { status, said, wait } => {
             let said = if said.is_empty() {
                 String::new()
             } else {
@@ -1707,6 +1707,11 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
                 said!("auth-proxy-5xx-loopback", status = *status, said = said)
             } else if *status >= 500 {
                 said!("auth-proxy-5xx", status = *status, said = said)
+            } else if *status == 429
+                && let Some(secs) = wait
+            {
+                // The wait it asked (stranger 84, CG6).
+                said!("auth-proxy-429-wait", said = said, secs = *secs)
             } else if *status == 429 {
                 // Its own limit: waiting is the way, not a rule to ask
                 // about (stranger 78, CA3).
@@ -2204,6 +2209,7 @@ mod tests {
             trouble: ProxyTrouble::Answered {
                 status,
                 said: String::new(),
+                wait: (status == 429).then_some(120),
             },
         };
         let text = auth_error(Lang::En, &answered(502));
@@ -2213,6 +2219,13 @@ mod tests {
         let text = auth_error(Lang::En, &answered(403));
         assert!(
             text.contains("whether it lets idp.example through"),
+            "{text}"
+        );
+        // Its own limit with the wait it asked: that wait, never "a
+        // minute" (stranger 84, CG6).
+        let text = auth_error(Lang::En, &answered(429));
+        assert!(
+            text.contains("asks to wait 120 s") && !text.contains("Wait a minute"),
             "{text}"
         );
     }
@@ -2289,6 +2302,7 @@ mod tests {
                     trouble: crate::auth::ProxyTrouble::Answered {
                         status: 503,
                         said: String::new(),
+                        wait: None,
                     },
                 },
             )

@@ -183,6 +183,7 @@ async fn network_failure(url: &Url, e: &reqwest::Error) -> AuthError {
             *trouble = ProxyTrouble::Answered {
                 status: 401,
                 said: String::new(),
+                wait: None,
             }
         }
         _ => {}
@@ -294,6 +295,9 @@ fn proxy_s_own(
             ProxyTrouble::Answered {
                 status: status.as_u16(),
                 said: sanitize(&said).chars().take(120).collect(),
+                wait: crate::net::retry_after(headers)
+                    .filter(|w| !w.is_zero())
+                    .map(|w| w.as_secs().max(1)),
             }
         },
     })

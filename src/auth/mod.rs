@@ -338,7 +338,12 @@ pub enum AuthError {
 pub enum ProxyTrouble {
     /// Its own answer: the HTTP status and what it said (a page's title,
     /// squid's error), if anything.
-    Answered { status: u16, said: String },
+    /// `wait`: the seconds its Retry-After asked, if any (stranger 84, CG6).
+    Answered {
+        status: u16,
+        said: String,
+        wait: Option<u64>,
+    },
     /// Nothing answered at the proxy's own address: the call never left.
     Unreachable,
     /// It closed the call without an answer.

@@ -929,7 +929,8 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
         // (stranger 78, CA3).
         (
             answer("429 Too Many Requests", "Retry-After: 20\r\n"),
-            "which answered HTTP 429 (proxy page) itself: the proxy is limiting requests. Wait a minute, then retry",
+            // With the wait its Retry-After asked (stranger 84, CG6).
+            "which answered HTTP 429 (proxy page) itself: the proxy is limiting requests and asks to wait 20 s. Retry after that",
         ),
     ];
     for (bytes, words) in cases {

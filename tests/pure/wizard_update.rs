@@ -907,6 +907,27 @@ fn bare_404() -> GatewayError {
     }
 }
 
+/// `n` on a gateway whose lists come but that does not route the
+/// next-step call (a web server's 404 page): that call is named as not
+/// offered, never "No longer found … changed … press r", which brings the
+/// list back and the same again (stranger 83, CF3).
+#[test]
+fn a_next_step_call_not_routed_is_not_said_no_longer_found() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let not_routed = GatewayError::NotAGateway {
+        base: "http://127.0.0.1:9/".into(),
+        status: 404,
+        proxy: None,
+        call: Some("next step"),
+        windows: false,
+        listed: true,
+    };
+    next_answered(&mut s, Err(not_routed), 1);
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_ne!(banner.title, "No longer found", "{banner:?}");
+    assert!(banner.text.contains("to the call next step"), "{banner:?}");
+}
+
 /// The reset alone refused by a page in front of the gateway (a 403 page,
 /// a bare 404), after lists came from this address: said as the reset call
 /// refused and the cache not reset, never advice on the address or a token

@@ -295,8 +295,17 @@ pub(super) fn no_longer_found(
     now: SystemTime,
 ) -> bool {
     let found_before = session.list().is_some();
-    let not_found = matches!(e, GatewayError::NotAGateway { status: 404, .. })
-        || e.rejection() == Some(crate::client::Rejection::NotFound);
+    // Another call than the list (`n`'s) that the address does not route
+    // while its lists come: that call is not offered, said as such, never
+    // "changed … press r" (stranger 83, CF3).
+    let not_found = matches!(
+        e,
+        GatewayError::NotAGateway {
+            status: 404,
+            call: None,
+            ..
+        }
+    ) || e.rejection() == Some(crate::client::Rejection::NotFound);
     if !found_before || !not_found {
         return false;
     }
