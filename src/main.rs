@@ -1131,7 +1131,14 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         // A script asking for JSON gets the failure as JSON too, the
         // words the person reads still on stderr.
         if let (Err(e), Some(lookup)) = (&outcome, &failed_json) {
-            let english = explainer.words(Lang::En, e).await;
+            // Another device's stepsID: the command that gets this device
+            // its own, as stderr says (stranger 83, CF5).
+            let english = if e.is_wrong_device() {
+                let unkept = settings.device_unkept.is_some();
+                explainer.typed(wrong_device_words(Lang::En, e, unkept, reset_asked))
+            } else {
+                explainer.words(Lang::En, e).await
+            };
             let failed = commands::FailedJson::new(lookup, english, Some(e), false)
                 .on(&backend)
                 .store_unread(explainer.login_trouble.is_some());

@@ -516,6 +516,13 @@ fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         (407, _) => words!("doctor-fix-network-proxy").into(),
         // The proxy's own 429 (squid's error name, a proxy's Server): its
         // limit, not the gateway's (stranger 65, BN2).
+        // With the wait it asked, that wait (stranger 84, CG2).
+        (429, Some(secs))
+            if proxied.is_some()
+                && crate::net::proxy_mark(answer.status, &answer.headers).is_some() =>
+        {
+            words!("gw-proxy-429-wait-todo", secs = secs).into()
+        }
         (429, _)
             if proxied.is_some()
                 && crate::net::proxy_mark(answer.status, &answer.headers).is_some() =>

@@ -897,6 +897,25 @@ fn next_with_another_device_s_steps_id_names_the_command_that_gets_one() {
         "{err}"
     );
     assert_eq!(err.matches("belongs to another device").count(), 1, "{err}");
+    // The JSON's words carry the same command (stranger 83, CF5).
+    let out = run(
+        other.path(),
+        &[
+            "next",
+            "--steps-id",
+            "132324",
+            "--api",
+            &sim.url(),
+            "--json",
+        ],
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON line");
+    assert!(
+        line["error"]
+            .as_str()
+            .is_some_and(|e| e.contains(&format!("`stepwise steps --api {} --car ID`", sim.url()))),
+        "{line}"
+    );
     // A device id that cannot be kept: every run is a new device, so the
     // way out is the data folder, not another stepsID from `steps`.
     let blocked = home();

@@ -1569,6 +1569,23 @@ fn doctor_names_who_refused_not_a_wrong_api() {
     }
 }
 
+/// A proxy's own 429 with a Retry-After: doctor's fix gives that wait, as
+/// `steps` does, never "wait a few minutes (its Retry-After, if it gave
+/// one)" (stranger 84, CG2).
+#[test]
+fn a_proxy_s_own_429_gives_its_wait() {
+    let proxy = canned(
+        "429 Too Many Requests",
+        "Server: squid/6.10\r\nRetry-After: 120\r\n",
+    );
+    let text = doctor_through_plain(&proxy);
+    assert!(
+        text.contains("The proxy is limiting requests and asks to wait 120 s"),
+        "{text}"
+    );
+    assert!(!text.contains("wait a few minutes"), "{text}");
+}
+
 /// A proxy of plain-HTTP calls that answers 407 although its variable
 /// carries a user name and password refused them: doctor says to check
 /// them, as `steps` does, never to put them there.
