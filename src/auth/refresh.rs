@@ -473,7 +473,10 @@ impl Login {
         client_id: &str,
     ) -> AuthError {
         let error = OAuthError::of(&reply.body);
-        let said = error.said(reply.status, &[refresh_token]);
+        // Every secret of the login the provider may quote: the refresh
+        // token sent, and the access token it renews (stranger 86, CI1).
+        let access = state.credential.access_token.clone();
+        let said = error.said(reply.status, &[refresh_token, &access]);
         let gateway = crate::steps::sanitize(&self.gateway);
         if let Some(why) = renewal_over(
             reply.status,

@@ -241,7 +241,13 @@ fn an_identity_provider_echoing_the_device_code_or_refresh_token_does_not_leak_t
             axum::http::StatusCode::BAD_REQUEST,
             axum::Json(serde_json::json!({
                 "error": if body.contains("refresh_token=") { "invalid_grant" } else { "server_error" },
-                "error_description": format!("you sent {body} / {echoed}"),
+                // The login's own access token quoted too (stranger 86,
+                // CI1).
+                "error_description": if body.contains("refresh_token=") {
+                    format!("access token {TOKEN} expired; you sent {body} / {echoed}")
+                } else {
+                    format!("you sent {body} / {echoed}")
+                },
             })),
         )
     };
