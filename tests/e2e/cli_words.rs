@@ -1373,4 +1373,10 @@ fn login_through_a_compressing_proxy_names_the_compression() {
         "{err}"
     );
     assert!(!err.contains("not valid JSON"), "{err}");
+    // The proxy may only relay what the provider compressed: both are
+    // named (stranger 86, CI5).
+    assert!(
+        err.contains("the proxy, or the server behind it, compresses them"),
+        "{err}"
+    );
 }
