@@ -1475,68 +1475,22 @@ fn device_login(provider: &Provider, home: &Path) {
     assert!(tui.wait_exit(WAIT).success());
 }
 
-/// A sign-in whose fresh token the gateway refuses (it wants another
-/// audience): tried once, as `--with-token` tries its token, and said,
-/// exit 1, never "Signed in" alone (stranger 45, AT8).
-#[test]
-fn a_sign_in_the_gateway_refuses_at_once_is_said() {
+/// `login --device` against a gateway that names the simulated provider
+/// (its metadata) and answers every other call with `answer`, the code
+/// approved at the provider: the exit code, the screen, and the gateway's
+/// address.
+fn approved_sign_in(answer: Vec<u8>) -> (u32, String, String) {
     let provider = Provider::start(fast());
     let idp = provider.url();
     let metadata = format!(
         r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
-    );
-    let refusing = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\"\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"message\":\"no\"}";
-    let gateway = crate::canned::routing(
-        vec![(
-            "oauth-authorization-server",
-            crate::canned::reply("200 OK", "application/json", &metadata),
-        )],
-        refusing.as_bytes().to_vec(),
-    );
-    let home = tempfile::tempdir().unwrap();
-    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
-        .home(home.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
-        .size(100, 60)
-        .start();
-    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
-    let code = boxed_code(&screen);
-    let (status, _) = http(
-        provider.addr(),
-        "POST",
-        &format!("/sim/device/{code}/approve"),
-    );
-    assert_eq!(status, 200);
-    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
-    let screen = tui.screen_text();
-    assert!(
-        screen.contains("refused the token the identity provider just issued"),
-        "{screen}"
-    );
-}
-
-/// A sign-in whose token the gateway could not judge (it failed, 503):
-/// the command it suggests carries the `--api` typed, never a bare
-/// `stepwise steps --car ID` that would ask the embedded simulator
-/// (stranger 82, CE7).
-#[test]
-fn a_sign_in_the_gateway_could_not_judge_names_the_typed_api() {
-    let provider = Provider::start(fast());
-    let idp = provider.url();
-    let metadata = format!(
-        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
-    );
-    let failing = crate::canned::reply(
-        "503 Service Unavailable",
-        "application/json",
-        r#"{"message":"maintenance"}"#,
     );
     let gateway = crate::canned::routing(
         vec![(
             "oauth-authorization-server",
             crate::canned::reply("200 OK", "application/json", &metadata),
         )],
-        failing,
+        answer,
     );
     let home = tempfile::tempdir().unwrap();
     let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
@@ -1552,8 +1506,41 @@ fn a_sign_in_the_gateway_could_not_judge_names_the_typed_api() {
         &format!("/sim/device/{code}/approve"),
     );
     assert_eq!(status, 200);
-    tui.wait_exit(WAIT);
-    let screen = tui.screen_text();
+    let exit = tui.wait_exit(WAIT).exit_code();
+    let screen = tui
+        .screen_text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (exit, screen, gateway)
+}
+
+/// A sign-in whose fresh token the gateway refuses (it wants another
+/// audience): tried once, as `--with-token` tries its token, and said,
+/// exit 1, never "Signed in" alone (stranger 45, AT8).
+#[test]
+fn a_sign_in_the_gateway_refuses_at_once_is_said() {
+    let refusing = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\"\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"message\":\"no\"}";
+    let (exit, screen, _) = approved_sign_in(refusing.as_bytes().to_vec());
+    assert_eq!(exit, 1, "{screen}");
+    assert!(
+        screen.contains("refused the token the identity provider just issued"),
+        "{screen}"
+    );
+}
+
+/// A sign-in whose token the gateway could not judge (it failed, 503):
+/// the command it suggests carries the `--api` typed, never a bare
+/// `stepwise steps --car ID` that would ask the embedded simulator
+/// (stranger 82, CE7).
+#[test]
+fn a_sign_in_the_gateway_could_not_judge_names_the_typed_api() {
+    let failing = crate::canned::reply(
+        "503 Service Unavailable",
+        "application/json",
+        r#"{"message":"maintenance"}"#,
+    );
+    let (_, screen, gateway) = approved_sign_in(failing);
     assert!(screen.contains("Token kept for"), "{screen}");
     assert!(
         screen.contains(&format!("`stepwise steps --api {gateway} --car ID`")),
@@ -1567,40 +1554,10 @@ fn a_sign_in_the_gateway_could_not_judge_names_the_typed_api() {
 /// for it), never "Signed in" alone (stranger 61, BJ1).
 #[test]
 fn a_sign_in_lacking_the_gateway_s_scope_is_said() {
-    let provider = Provider::start(fast());
-    let idp = provider.url();
-    let metadata = format!(
-        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
-    );
     // A 401 with the challenge, as a 403 would be (stranger 63, BL1).
     let scoped = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:write\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    let gateway = crate::canned::routing(
-        vec![(
-            "oauth-authorization-server",
-            crate::canned::reply("200 OK", "application/json", &metadata),
-        )],
-        scoped.as_bytes().to_vec(),
-    );
-    let home = tempfile::tempdir().unwrap();
-    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
-        .home(home.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
-        .size(100, 60)
-        .start();
-    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
-    let code = boxed_code(&screen);
-    let (status, _) = http(
-        provider.addr(),
-        "POST",
-        &format!("/sim/device/{code}/approve"),
-    );
-    assert_eq!(status, 200);
-    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
-    let screen = tui
-        .screen_text()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (exit, screen, _) = approved_sign_in(scoped.as_bytes().to_vec());
+    assert_eq!(exit, 1, "{screen}");
     assert!(
         screen.contains("lacks the scope steps:write")
             && screen.contains("--scope \"openid offline_access steps:write\"")
