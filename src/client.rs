@@ -423,6 +423,11 @@ pub enum GatewayError {
         /// The gateway's own words on why (its Bearer challenge's
         /// `error_description`), as they may be shown.
         said: Option<String>,
+        /// A bare 401 (no body, no challenge) that came through the proxy
+        /// of the settings, which read the plain request: the gateway's or
+        /// the proxy's own, which cannot be told apart (stranger 83, CF1).
+        /// Said as the gateway's first (a token), then the proxy.
+        through: Option<Box<BareThrough>>,
     },
     /// `--api` says `http://`, but the server there speaks TLS.
     WantsTls {
@@ -2145,12 +2150,25 @@ impl Gateway {
     }
 
     /// A 401 to a call that sent no token, or one given by hand.
-    fn unauthorized(&self, token_sent: bool, said: Option<String>) -> GatewayError {
+    /// `bare`: the answer had no body and no challenge.
+    fn unauthorized(&self, token_sent: bool, said: Option<String>, bare: bool) -> GatewayError {
         let sent = self.token.as_ref().filter(|_| token_sent);
+        let through = self
+            .proxy
+            .clone()
+            .filter(|_| bare && self.base.scheme() == "http")
+            .map(|proxy| {
+                Box::new(BareThrough {
+                    proxy,
+                    from: self.proxy_from.unwrap_or_default(),
+                    host: self.base_host(),
+                })
+            });
         GatewayError::Unauthorized {
             sent: sent.and(self.token_from),
             expired: sent.and_then(|t| t.fixed_expired_ago().or_else(|| t.login_expired_ago())),
             said,
+            through,
         }
     }
 
@@ -2246,19 +2264,14 @@ impl Gateway {
     /// A proxy's own answer (no gateway's error body): the proxy of the
     /// settings, marked as such, or with none set a 407 of the network's.
     fn proxy_s_own(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
-        // Through a proxy, a 401 with no challenge and no body at all is
-        // no gateway's (the contract's 401 has its error body): the
-        // proxy's own. A web page is not known to be the proxy's: it may
-        // relay one from in front of the gateway (stranger 82, CE2), said
-        // as the proxy's or that one's ([`Self::proxy_page_401`]), unless
-        // the proxy marks it as its own.
-        let first = answer.body.iter().find(|b| !b.is_ascii_whitespace());
-        let unchallenged = status == 401 && !answer.challenged && first.is_none();
-        let mark = answer
-            .proxy_mark
-            .clone()
-            .or_else(|| unchallenged.then(String::new));
-        if let (Some(proxy), Some(mark)) = (&self.proxy, &mark) {
+        // Through a proxy, a 401 with no challenge and no body at all may
+        // be the gateway's (the contract allows an error body that is
+        // none) or the proxy's: said as the gateway's, then the proxy's
+        // (stranger 83, CF1), unless the proxy marks it as its own. A web
+        // page is not known to be the proxy's either: it may relay one
+        // from in front of the gateway (stranger 82, CE2), said as the
+        // proxy's or that one's ([`Self::proxy_page_401`]).
+        if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark) {
             let said = Some(mark.clone())
                 .filter(|m| !m.is_empty())
                 .or_else(|| html_title(&answer.body))
@@ -2561,8 +2574,9 @@ impl Gateway {
             // The challenge's words, else those of an error body of another
             // shape (`error_description`: "API key missing"; stranger 60,
             // BI13).
+            let bare = !answer.challenged && answer.body.iter().all(u8::is_ascii_whitespace);
             let said = answer.bearer_said.or_else(|| body_words(other.as_ref()));
-            return Err(self.unauthorized(token_sent, said));
+            return Err(self.unauthorized(token_sent, said, bare));
         }
         if self.embedded
             && let Some(body) = &mut body
@@ -2583,6 +2597,17 @@ impl Gateway {
 fn body_words(body: Option<&wire::ErrorBody>) -> Option<String> {
     body.and_then(|b| b.message.as_deref())
         .map(crate::steps::sanitize)
+}
+
+/// The proxy a bare 401 came through (see [`GatewayError::Unauthorized`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BareThrough {
+    /// The proxy's address, as the settings give it.
+    pub proxy: String,
+    /// The variable that named it.
+    pub from: &'static str,
+    /// The gateway's host, for NO_PROXY.
+    pub host: String,
 }
 
 /// What the port of `--api` turned out to be (see [`GatewayError::Port`]).

@@ -87,7 +87,8 @@ impl<'a> Explainer<'a> {
 
     /// `error` in words, with the commands they suggest as they can be run.
     pub async fn words(&self, lang: Lang, error: &GatewayError) -> String {
-        let words = self.typed(self.explain(lang, error).await);
+        let words = crate::describe::bare_401_note(lang, error, self.explain(lang, error).await);
+        let words = self.typed(words);
         let words = match &self.car {
             Some(car) => crate::text::with_car(&words, car),
             None => words,
@@ -123,6 +124,7 @@ impl<'a> Explainer<'a> {
             sent: Some(from @ (TokenFrom::TokenFile | TokenFrom::Environment)),
             expired,
             said,
+            ..
         } = error
             && let Some(taken) = self.login_beside().await
         {
@@ -140,6 +142,7 @@ impl<'a> Explainer<'a> {
             sent,
             expired,
             said,
+            ..
         } = error
             && self.issuer.is_none()
             && self.offers_no_sign_in().await
@@ -211,7 +214,7 @@ impl<'a> Explainer<'a> {
             }
             return tr!(lang, "gw-404-demo", said = said, ids = ids);
         }
-        crate::describe::gateway_error(lang, error)
+        crate::describe::gateway_line(lang, error)
     }
 
     /// A login that can still be used kept for the gateway (read off the

@@ -15,6 +15,32 @@ use crate::wire::ErrorBody;
 
 /// One line: what, why, what to do.
 pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
+    bare_401_note(lang, error, gateway_line(lang, error))
+}
+
+/// `words` on a bare 401 that came through a proxy, with the proxy named
+/// as the other possible cause, after the token (stranger 83, CF1).
+pub fn bare_401_note(lang: Lang, error: &GatewayError, words: String) -> String {
+    match error {
+        GatewayError::Unauthorized {
+            through: Some(via), ..
+        } => format!(
+            "{}. {}",
+            words.trim_end_matches('.'),
+            tr!(
+                lang,
+                "gw-401-bare-through-proxy",
+                proxy = via.proxy.clone(),
+                from = via.from,
+                host = via.host.clone()
+            )
+        ),
+        _ => words,
+    }
+}
+
+/// [`gateway_error`] without the note on a bare 401 through a proxy.
+pub(crate) fn gateway_line(lang: Lang, error: &GatewayError) -> String {
     match error {
         GatewayError::Unreachable { .. }
         | GatewayError::Redirected(_)
@@ -102,6 +128,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             sent: Some(TokenFrom::Login),
             expired: Some(ago),
             said,
+            ..
         } => with_expiry(
             lang,
             tr!(
@@ -116,6 +143,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             sent,
             expired,
             said,
+            ..
         } => with_expiry(
             lang,
             unauthorized_line(lang, *sent),
@@ -2275,6 +2303,7 @@ mod tests {
                 sent: Some(TokenFrom::Login),
                 expired: Some(300),
                 said: None,
+                through: None,
             },
         );
         assert!(

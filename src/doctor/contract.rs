@@ -958,7 +958,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
     // Nor does a proxy's 401 page with no challenge (a portal's sign-in).
     let proxy_page = (portal_page(&answer)
-        && (caller.gateway.proxy().is_some() || !answer.body.is_empty()))
+        && ((caller.gateway.proxy().is_some() && !bare_401(&answer)) || !answer.body.is_empty()))
         || proxy_page_401(caller, &answer);
     clock_line(
         report,
@@ -1067,6 +1067,9 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
     // plain request: as the client judges it, the proxy's (stranger 70,
     // BS7).
     let page_401 = proxy_page_401(caller, answer);
+    if bare_401_through(report, caller, answer) {
+        return None;
+    }
     let proxy = match caller.gateway.proxy() {
         None if status == 407 => {
             return Some(
@@ -1189,6 +1192,39 @@ fn answered_fix(caller: &Caller<'_>, answer: &Answer) -> Arg {
     }
 }
 
+/// A bare 401 (no body, no challenge, no mark of the proxy's) through a
+/// proxy: the gateway's or the proxy's, which cannot be told apart; judged
+/// as the gateway's, the proxy's line warns (stranger 83, CF1). Through a
+/// tunnel (https) only the gateway answers.
+fn bare_401_through(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> bool {
+    let Some(proxy) = caller.gateway.proxy().filter(|_| bare_401(answer)) else {
+        return false;
+    };
+    if caller.gateway.base().starts_with("http:") {
+        report.set_with(
+            "proxy",
+            Mark::Warning,
+            words!("doctor-proxy-bare-401", proxy = proxy.to_owned()),
+            Some(words!(
+                "doctor-fix-proxy-bare-401",
+                host = caller.gateway.base_host()
+            )),
+        );
+    }
+    true
+}
+
+/// A 401 with no body, no challenge and no mark of a proxy's making: the
+/// contract allows it of a gateway (stranger 83, CF1).
+fn bare_401(answer: &Answer) -> bool {
+    answer.status == StatusCode::UNAUTHORIZED
+        && !answer
+            .headers
+            .contains_key(reqwest::header::WWW_AUTHENTICATE)
+        && answer.body.iter().all(u8::is_ascii_whitespace)
+        && crate::net::proxy_mark(answer.status, &answer.headers).is_none()
+}
+
 /// A 401 that asks for a user name and password (`Basic`) without the
 /// contract's error body: a web server's login, not a steps gateway.
 fn password_prompt(answer: &Answer) -> bool {
@@ -1284,7 +1320,7 @@ fn login_page_line(caller: &Caller<'_>, a: &Answer) -> Option<Line> {
             words!("doctor-first-proxy-login"),
             words!("doctor-see-proxy"),
         )
-    } else if portal_page(a) && proxied {
+    } else if portal_page(a) && proxied && !bare_401(a) {
         (
             words!("doctor-first-proxy-page"),
             words!("doctor-see-proxy"),

@@ -1846,24 +1846,33 @@ fn a_token_unseen_through_a_proxy_names_the_proxy() {
     assert!(!text.contains("Get a new token"), "{text}");
 }
 
-/// A proxy's 401 with no challenge and no body at all is the proxy's too,
-/// as `steps` says it: never "none given, and the gateway wants one" with a
-/// sign-in that the proxy would answer the same way (stranger 60, BI4).
+/// A 401 with no challenge and no body at all through a proxy may be the
+/// gateway's or the proxy's: judged as the gateway's (the Token line wants
+/// one), with the proxy's line a warning that names it as the other cause
+/// (stranger 83, CF1; stranger 60, BI4, asked for the proxy's).
 #[test]
-fn a_proxy_s_bare_401_is_the_proxy_s() {
+fn a_bare_401_through_a_proxy_wants_a_token_and_warns_of_the_proxy() {
     let proxy = crate::canned::answering(
         b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
     );
     let text = doctor_through_plain(&proxy);
     let proxy_line = line(&text, "Proxy");
     assert!(
-        proxy_line.starts_with("✗ failed")
-            && proxy_line.contains("answered the gateway call itself with HTTP 401"),
+        proxy_line.starts_with("! warning")
+            && proxy_line.contains("got a bare HTTP 401, with no body and no challenge")
+            && proxy_line.contains("though the proxy itself may have given it"),
         "{text}"
     );
-    assert!(!text.contains("the gateway wants one"), "{text}");
-    assert!(!text.contains("stepwise login"), "{text}");
-    assert!(line(&text, "Token").starts_with("- skipped"), "{text}");
+    assert!(
+        text.contains("Give the gateway's token first (see the Token line); if the 401 stays with a token, ask who runs the proxy"),
+        "{text}"
+    );
+    let token = line(&text, "Token");
+    assert!(
+        token.starts_with("✗ failed") && token.contains("the gateway wants one"),
+        "{text}"
+    );
+    assert!(!text.contains("never reached the gateway"), "{text}");
 }
 
 /// Without a vehicle, a proxy that refuses every call by its own rules

@@ -1161,20 +1161,58 @@ async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     assert!(line.contains("the gateway failed (maintenance)"), "{line}");
 }
 
-/// A bare 401 through a proxy (no challenge, no body: no gateway's, whose
-/// 401 names how it wants the token in its error body) is said with the
-/// proxy, never "sign in with `stepwise login`" (stranger 43, AR5).
+/// A bare 401 through a proxy (no challenge, no body) may be the gateway's
+/// (the contract allows an error body that is none) or the proxy's: said
+/// as the gateway's (a token, `sign_in`, status 401) with the proxy named
+/// next as the other cause (stranger 83, CF1; stranger 43, AR5, asked for
+/// the proxy). Through a proxy that marks the 401 as its own, the proxy's.
 #[tokio::test]
-async fn a_bare_401_through_a_proxy_is_said_with_the_proxy() {
+async fn a_bare_401_through_a_proxy_names_the_token_then_the_proxy() {
     let proxy = canned("401 Unauthorized", &["Content-Length: 0"], "").await;
     let error = list_through("http://gateway.invalid:8080", &proxy.url()).await;
+    match &error {
+        GatewayError::Unauthorized {
+            sent: None,
+            through: Some(via),
+            ..
+        } => {
+            assert_eq!(via.proxy, proxy.url());
+            assert_eq!(via.host, "gateway.invalid");
+        }
+        other => panic!("expected a 401 through the proxy, got {other:?}"),
+    }
+    assert_eq!(error.rejection(), Some(Rejection::Unauthorized));
+    let line = words(&error);
+    let token = line.find("the gateway wants a token, and none was sent");
+    let named = line.find(&format!("came through the proxy {}", proxy.url()));
+    assert!(
+        matches!((token, named), (Some(t), Some(n)) if t < n),
+        "the token first, then the proxy: {line}"
+    );
+    assert!(
+        line.contains("which the proxy itself may have given")
+            && line.ends_with(
+                "or set NO_PROXY=gateway.invalid if the gateway can be reached directly"
+            ),
+        "{line}"
+    );
+    assert!(!line.contains("never reached the gateway"), "{line}");
+    // Marked as the proxy's own (squid's X-Squid-Error): the proxy's.
+    let marked = canned(
+        "401 Unauthorized",
+        &[
+            "Content-Length: 0",
+            "X-Squid-Error: ERR_CACHE_ACCESS_DENIED 0",
+        ],
+        "",
+    )
+    .await;
+    let error = list_through("http://gateway.invalid:8080", &marked.url()).await;
     assert!(
         matches!(&error, GatewayError::Proxy { status: 401, .. }),
         "{error:?}"
     );
-    let line = words(&error);
-    assert!(line.contains(&proxy.url()), "{line}");
-    assert!(!line.contains("stepwise login"), "{line}");
+    assert!(!words(&error).contains("stepwise login"), "{error:?}");
 }
 
 /// A web page's 400 with no gateway's error body (nginx's "Request
@@ -1517,6 +1555,7 @@ async fn a_401_says_whether_a_token_was_sent_and_where_it_came_from() {
             sent: None,
             expired: None,
             said: None,
+            through: None,
         }
     );
     let line = words(&none);

@@ -487,6 +487,7 @@ async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
                     sent: None,
                     expired: None,
                     said: None,
+                    through: None,
                 },
             retrying: false,
         }) => {}

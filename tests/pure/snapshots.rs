@@ -461,6 +461,7 @@ fn a_401_offers_sign_in_in_the_banner_panel_and_footer() {
                 sent: None,
                 expired: None,
                 said: None,
+                through: None,
             }),
         }),
         t(1),

@@ -2810,6 +2810,7 @@ fn a_401_s_own_words_end_the_sign_in_offer() {
             sent: Some(stepwise::config::TokenFrom::Environment),
             expired: None,
             said: Some("token revoked by the fleet admin".into()),
+            through: None,
         },
     );
     let banner = session(&s).banner().expect("a banner").text.clone();
@@ -2829,6 +2830,33 @@ fn a_401_s_own_words_end_the_sign_in_offer() {
     );
 }
 
+/// A bare 401 that came through a proxy offers the sign-in first, then
+/// names the proxy as the other possible cause (stranger 83, CF1).
+#[test]
+fn a_bare_401_through_a_proxy_offers_sign_in_then_names_the_proxy() {
+    let s = refused_with(
+        state(false),
+        GatewayError::Unauthorized {
+            sent: None,
+            expired: None,
+            said: None,
+            through: Some(Box::new(stepwise::client::BareThrough {
+                proxy: "http://proxy.example:3128".into(),
+                from: "HTTPS_PROXY",
+                host: "gw.example".into(),
+            })),
+        },
+    );
+    let banner = session(&s).banner().expect("a banner").text.clone();
+    let offer = banner.find("Press i to sign in");
+    let proxy = banner.find("came through the proxy http://proxy.example:3128 (from HTTPS_PROXY)");
+    assert!(
+        matches!((offer, proxy), (Some(o), Some(p)) if o < p),
+        "{banner}"
+    );
+    assert!(banner.contains("set NO_PROXY=gw.example"), "{banner}");
+}
+
 /// Where no list came, the words in its place are whole at 100×30 (they
 /// were cut after one line), and a refused token reads as one: the
 /// gateway wants a valid token, whether none or a wrong one was sent.
@@ -2840,6 +2868,7 @@ fn the_words_in_place_of_a_list_are_whole() {
             sent: Some(stepwise::config::TokenFrom::Environment),
             expired: None,
             said: None,
+            through: None,
         },
     );
     let screen = render_at(&s, 100, 30);
@@ -2889,6 +2918,7 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
             sent: None,
             expired: None,
             said: None,
+            through: None,
         },
     );
     let banner = session(&s).banner().unwrap().clone();
@@ -2906,6 +2936,7 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
             sent: None,
             expired: None,
             said: None,
+            through: None,
         },
     );
     let banner = session(&s).banner().unwrap().clone();
@@ -3031,6 +3062,7 @@ fn a_futile_sign_in_withdraws_i_from_the_panel_too() {
         sent: None,
         expired: None,
         said: None,
+        through: None,
     };
     answer(&mut s, id, purpose, Err(none), 1);
     assert!(render(&s).contains("Press i to sign in"), "{}", render(&s));
@@ -3065,6 +3097,7 @@ fn a_gateway_without_sign_in_is_remembered_once_i_found_it() {
         sent: None,
         expired: None,
         said: None,
+        through: None,
     };
     answer(&mut s, id, purpose, Err(none()), 1);
     let sign_in = sign_in_started(&ch(&mut s, 'i'));
@@ -3179,6 +3212,7 @@ fn a_cancelled_sign_in_is_in_the_report() {
         sent: None,
         expired: None,
         said: None,
+        through: None,
     };
     answer(&mut s, id, purpose, Err(none), 1);
     sign_in_started(&ch(&mut s, 'i'));
@@ -3906,6 +3940,7 @@ fn a_refused_fixed_kept_token_names_its_fix_before_i() {
             sent: Some(stepwise::config::TokenFrom::Login),
             expired: None,
             said: None,
+            through: None,
         };
         let s = refused_with(State::new(options), error);
         session(&s).banner().unwrap().clone()
@@ -3921,6 +3956,7 @@ fn a_refused_fixed_kept_token_names_its_fix_before_i() {
             sent: None,
             expired: None,
             said: None,
+            through: None,
         },
     );
     let md = session(&none).log().to_markdown();
@@ -3974,6 +4010,7 @@ fn a_gateway_without_sign_in_names_the_token_given_by_hand() {
             sent: Some(stepwise::config::TokenFrom::TokenFile),
             expired: None,
             said: None,
+            through: None,
         },
     );
     let sign_in = sign_in_started(&ch(&mut s, 'i'));
@@ -5097,6 +5134,7 @@ fn watch_stopped_for_a_token_logs_no_login_command() {
         sent: None,
         expired: None,
         said: None,
+        through: None,
     };
     answer(&mut s, id, purpose, Err(none), 1);
     assert!(!session(&s).watch());
@@ -5126,6 +5164,7 @@ fn watch_stopped_for_a_token_goes_on_after_signing_in() {
         sent: None,
         expired: None,
         said: None,
+        through: None,
     };
     answer(&mut s, id, purpose, Err(none), 1);
     assert!(!session(&s).watch());

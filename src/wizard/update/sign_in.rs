@@ -325,13 +325,15 @@ pub(super) fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
         return None;
     }
     let offer = sign_in_words(lang, judge, e)?;
-    // The gateway's own words on why it refused the token, last.
-    Some(match e {
+    // The gateway's own words on why it refused the token, then the proxy
+    // a bare 401 came through, which may have given it (stranger 83, CF1).
+    let offer = match e {
         GatewayError::Unauthorized {
             said: Some(said), ..
         } => format!("{offer} {}.", tr!(lang, "gw-401-said", said = said.clone())),
         _ => offer,
-    })
+    };
+    Some(crate::describe::bare_401_note(lang, e, offer))
 }
 
 /// [`sign_in_offer`]'s words, before the gateway's own.
