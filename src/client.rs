@@ -713,6 +713,7 @@ impl GatewayError {
                 | live::LiveFault::LeftOut { .. }
                 | live::LiveFault::Refused(_)
                 | live::LiveFault::ClosedSoon { .. }
+                | live::LiveFault::Page { .. }
                 | live::LiveFault::Foreign { .. } => Recovery::Retry { now: false },
                 live::LiveFault::Cut
                 | live::LiveFault::NotOffered

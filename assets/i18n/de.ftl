@@ -526,6 +526,8 @@ gw-live-refused = das Gateway lehnt seinen Live-Stream ab, beantwortet aber die 
 gw-live-refused-401-none = das Gateway lehnt seinen Live-Stream ohne Token ab (HTTP 401), beantwortet die Listen aber ohne eines: `stepwise login` findet keines nötig, also ändert keine Anmeldung etwas. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways Bescheid geben, wenn Live-Verfolgung erwartet wird
 gw-live-refused-401-sent = das Gateway lehnt für seinen Live-Stream das Token ab, das seine Listen annehmen (HTTP 401): eine neue Anmeldung gibt ein gleichartiges, ändert also nichts. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways Bescheid geben, wenn Live-Verfolgung erwartet wird
 gw-live-closed-soon = der Live-Stream des Gateways schloss kurz nach dem Senden seiner Listen, { $times } Mal in Folge (jedes Mal binnen einer Minute): er hält keinen Stream offen, eine Änderung käme also spät. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
+gw-live-page = der Ereignis-Aufruf des Gateways antwortete mit einer Webseite (HTML), wo sein Ereignisstrom hingehört: etwas vor dem Gateway (ein Proxy, eine Firewall) hält Ströme womöglich fern. Stattdessen werden die Listen abgefragt; fragen Sie die Betreiber des Netzes vor dem Gateway, text/event-stream durchzulassen, und ist nichts davor, melden Sie es dem Betreiber des Gateways
+gw-live-page-titled = der Ereignis-Aufruf des Gateways antwortete mit einer Webseite (HTML, „{ $said }“), wo sein Ereignisstrom hingehört: etwas vor dem Gateway (ein Proxy, eine Firewall) hält Ströme womöglich fern. Stattdessen werden die Listen abgefragt; fragen Sie die Betreiber des Netzes vor dem Gateway, text/event-stream durchzulassen, und ist nichts davor, melden Sie es dem Betreiber des Gateways
 gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
     [one] die erfragte Liste antwortet
    *[other] die { $count } erfragten Listen antworten
@@ -751,6 +753,7 @@ gw-title-live-contradicted = Live-Stream widerspricht den Listen
 gw-title-live-left-out = Live-Stream lässt Listen aus
 gw-title-live-refused = Live-Stream abgelehnt
 gw-title-live-not-offered = Live-Stream nicht mehr angeboten
+gw-title-live-page = Live-Stream von einer Webseite beantwortet
 gw-title-token-dropped = Token unterwegs verloren
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1950,7 +1953,9 @@ doctor-events-bad-event = das erste Ereignis ist keine Schrittliste ({ $error })
 doctor-events-compressed = der Stream kam komprimiert, obwohl stepwise keine Kompression anfordert: der Assistent fragt stattdessen regelmäßig ab
 doctor-events-fix-compressed = Den Betreiber des Gateways (oder des Proxys) bitten, text/event-stream unkomprimiert zu senden
 doctor-events-not-stream = antwortet, aber nicht mit text/event-stream: der Assistent fragt regelmäßig nach
+doctor-events-page = antwortete mit einer Webseite (HTML), nicht mit text/event-stream: etwas vor dem Gateway (ein Proxy, eine Firewall) hält Ströme womöglich fern; der Assistent fragt regelmäßig ab
 doctor-events-fix = Dem Betreiber des Gateways melden: Live-Ereignisse müssen Server-Sent Events sein
+doctor-events-fix-page = Bitten Sie die Betreiber des Netzes vor dem Gateway (ein Proxy, eine Firewall), text/event-stream durchzulassen; ist nichts davor, melden Sie es dem Betreiber des Gateways
 doctor-events-fix-2346 = Dem Betreiber des Gateways melden: sein Ereignisaufruf lehnt stepsIDs ab, die sein Listenaufruf beantwortet
 doctor-events-fix-content = Dem Betreiber des Gateways melden: jedes Ereignis muss als Daten die Schritteliste der angefragten stepsID tragen
 doctor-events-fix-cut = Dem Betreiber des Gateways (oder wer einen Reverse-Proxy davor betreibt) melden, dass sein Ereignisstrom mitten im ersten Ereignis geschlossen wird

@@ -613,6 +613,8 @@ gw-live-refused = the gateway refuses its live stream while it answers the lists
 gw-live-refused-401-none = the gateway refuses its live stream without a token (HTTP 401) while it answers the lists without one: `stepwise login` finds none needed, so no sign-in changes that. The lists are asked for instead; tell the gateway's operator if live following is expected
 gw-live-refused-401-sent = the gateway's live stream refuses the token that its lists take (HTTP 401): a new sign-in gives a token like it, so none changes that. The lists are asked for instead; tell the gateway's operator if live following is expected
 gw-live-closed-soon = the gateway's live stream closed soon after sending its lists, { $times } times in a row (each within a minute): it keeps no stream open, so a change would show late. The lists are asked for instead; tell the gateway's operator
+gw-live-page = the gateway's events call answered a web page (HTML) where its event stream belongs: something in front of the gateway (a proxy, a firewall) may keep streams out. The lists are asked for instead; ask who runs the network in front of the gateway to let text/event-stream through, and if nothing is in front, tell the gateway's operator
+gw-live-page-titled = the gateway's events call answered a web page (HTML, “{ $said }”) where its event stream belongs: something in front of the gateway (a proxy, a firewall) may keep streams out. The lists are asked for instead; ask who runs the network in front of the gateway to let text/event-stream through, and if nothing is in front, tell the gateway's operator
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
    *[other] { $count } lists it was asked for answer
@@ -792,6 +794,7 @@ gw-title-live-contradicted = Live stream contradicts the lists
 gw-title-live-left-out = Live stream leaves out lists
 gw-title-live-refused = Live stream refused
 gw-title-live-not-offered = Live stream no longer offered
+gw-title-live-page = Live stream answered by a web page
 gw-title-token-dropped = Token lost on the way
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1960,7 +1963,9 @@ doctor-events-bad-event = the first event is no steps list ({ $error }): the wiz
 doctor-events-compressed = the stream came compressed, though stepwise asks for none: the wizard polls instead
 doctor-events-fix-compressed = Tell the gateway's operator (or who runs the proxy) to send text/event-stream uncompressed
 doctor-events-not-stream = answered, but not with text/event-stream: the wizard polls
+doctor-events-page = answered with a web page (HTML), not text/event-stream: something in front of the gateway (a proxy, a firewall) may keep streams out; the wizard polls
 doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent Events
+doctor-events-fix-page = Ask who runs the network in front of the gateway (a proxy, a firewall) to let text/event-stream through; if nothing is in front, tell the gateway's operator
 doctor-events-fix-2346 = Tell the gateway's operator: its events call refuses stepsIDs its list call answers
 doctor-events-fix-content = Tell the gateway's operator: each event must carry the steps list of the stepsID asked for, as its data
 doctor-events-fix-cut = Tell the gateway's operator (or who runs a reverse proxy in front of it) that its event stream is closed in the middle of its first event

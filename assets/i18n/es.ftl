@@ -529,6 +529,8 @@ gw-live-refused = la pasarela rechaza su flujo en tiempo real pero responde a la
 gw-live-refused-401-none = la pasarela rechaza su flujo en tiempo real sin token (HTTP 401) pero responde a las listas sin uno: `stepwise login` no encuentra ninguno necesario, así que ningún inicio de sesión lo cambia. En su lugar se piden las listas; avise al operador de la pasarela si se espera el seguimiento en directo
 gw-live-refused-401-sent = la pasarela rechaza para su flujo en tiempo real el token que sus listas aceptan (HTTP 401): un nuevo inicio de sesión da uno igual, así que no cambia nada. En su lugar se piden las listas; avise al operador de la pasarela si se espera el seguimiento en directo
 gw-live-closed-soon = el flujo en tiempo real de la pasarela se cerró poco después de enviar sus listas, { $times } veces seguidas (cada vez en menos de un minuto): no mantiene ningún flujo abierto, así que un cambio se mostraría tarde. En su lugar se piden las listas; avise a quien gestiona la pasarela
+gw-live-page = la llamada de eventos de la pasarela respondió con una página web (HTML) donde va su flujo de eventos: algo delante de la pasarela (un proxy, un cortafuegos) puede estar bloqueando los flujos. Se piden las listas en su lugar; pida a quien gestiona la red delante de la pasarela que deje pasar text/event-stream, y si no hay nada delante, avise al operador de la pasarela
+gw-live-page-titled = la llamada de eventos de la pasarela respondió con una página web (HTML, «{ $said }») donde va su flujo de eventos: algo delante de la pasarela (un proxy, un cortafuegos) puede estar bloqueando los flujos. Se piden las listas en su lugar; pida a quien gestiona la red delante de la pasarela que deje pasar text/event-stream, y si no hay nada delante, avise al operador de la pasarela
 gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
     [one] la lista pedida responde
    *[other] las { $count } listas pedidas responden
@@ -754,6 +756,7 @@ gw-title-live-contradicted = El flujo en directo contradice las listas
 gw-title-live-left-out = El flujo en tiempo real omite listas
 gw-title-live-refused = Flujo en tiempo real rechazado
 gw-title-live-not-offered = Flujo en tiempo real ya no ofrecido
+gw-title-live-page = Flujo en tiempo real respondido por una página web
 gw-title-token-dropped = Token perdido por el camino
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1968,7 +1971,9 @@ doctor-events-bad-event = el primer evento no es una lista de pasos ({ $error })
 doctor-events-compressed = el flujo llegó comprimido, aunque stepwise no lo pide: el asistente consulta periódicamente en su lugar
 doctor-events-fix-compressed = Pida a quien gestiona la pasarela (o el proxy) que envíe text/event-stream sin comprimir
 doctor-events-not-stream = responde, pero no con text/event-stream: el asistente consulta periódicamente
+doctor-events-page = respondió con una página web (HTML), no con text/event-stream: algo delante de la pasarela (un proxy, un cortafuegos) puede estar bloqueando los flujos; el asistente consulta periódicamente
 doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en tiempo real deben ser Server-Sent Events
+doctor-events-fix-page = Pida a quien gestiona la red delante de la pasarela (un proxy, un cortafuegos) que deje pasar text/event-stream; si no hay nada delante, avise al operador de la pasarela
 doctor-events-fix-2346 = Avise a quien gestiona la pasarela: su llamada de eventos rechaza stepsIDs que su llamada de lista responde
 doctor-events-fix-content = Avise al operador de la pasarela: cada evento debe llevar como datos la lista de pasos del stepsID pedido
 doctor-events-fix-cut = Avise al operador de la pasarela (o a quien gestione un proxy inverso delante de ella) de que su flujo de eventos se cierra en medio del primer evento

@@ -529,6 +529,8 @@ gw-live-refused = la passerelle refuse son flux en direct mais répond aux liste
 gw-live-refused-401-none = la passerelle refuse son flux en direct sans jeton (HTTP 401) mais répond aux listes sans jeton : `stepwise login` n'en trouve aucun nécessaire, donc aucune connexion n'y change rien. Les listes sont demandées à la place ; prévenez l'exploitant de la passerelle si le suivi en direct est attendu
 gw-live-refused-401-sent = la passerelle refuse pour son flux en direct le jeton que ses listes acceptent (HTTP 401) : une nouvelle connexion en donne un pareil, donc n'y change rien. Les listes sont demandées à la place ; prévenez l'exploitant de la passerelle si le suivi en direct est attendu
 gw-live-closed-soon = le flux en direct de la passerelle s'est fermé peu après avoir envoyé ses listes, { $times } fois de suite (chaque fois en moins d'une minute) : il ne reste pas ouvert, un changement s'afficherait donc en retard. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
+gw-live-page = l'appel d'événements de la passerelle a répondu par une page web (HTML) là où va son flux d'événements : quelque chose devant la passerelle (un proxy, un pare-feu) bloque peut-être les flux. Les listes sont demandées à la place ; demandez à qui gère le réseau devant la passerelle de laisser passer text/event-stream, et si rien n'est devant, prévenez l'exploitant de la passerelle
+gw-live-page-titled = l'appel d'événements de la passerelle a répondu par une page web (HTML, « { $said } ») là où va son flux d'événements : quelque chose devant la passerelle (un proxy, un pare-feu) bloque peut-être les flux. Les listes sont demandées à la place ; demandez à qui gère le réseau devant la passerelle de laisser passer text/event-stream, et si rien n'est devant, prévenez l'exploitant de la passerelle
 gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
     [one] la liste demandée répond
    *[other] les { $count } listes demandées répondent
@@ -754,6 +756,7 @@ gw-title-live-contradicted = Flux en direct contredit par les listes
 gw-title-live-left-out = Le flux en direct omet des listes
 gw-title-live-refused = Flux en direct refusé
 gw-title-live-not-offered = Flux en direct plus offert
+gw-title-live-page = Flux en direct remplacé par une page web
 gw-title-token-dropped = Jeton perdu en route
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1965,7 +1968,9 @@ doctor-events-bad-event = le premier événement n'est pas une liste d'étapes (
 doctor-events-compressed = le flux est arrivé compressé, alors que stepwise n'en demande pas : l'assistant interroge périodiquement à la place
 doctor-events-fix-compressed = Demandez à l'exploitant de la passerelle (ou à qui gère le proxy) d'envoyer text/event-stream sans compression
 doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistant interroge à intervalles
+doctor-events-page = a répondu par une page web (HTML), pas par text/event-stream : quelque chose devant la passerelle (un proxy, un pare-feu) bloque peut-être les flux ; l'assistant interroge à intervalles
 doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
+doctor-events-fix-page = Demandez à qui gère le réseau devant la passerelle (un proxy, un pare-feu) de laisser passer text/event-stream ; si rien n'est devant, prévenez l'exploitant de la passerelle
 doctor-events-fix-2346 = Signalez à l'exploitant de la passerelle : son appel d'événements refuse des stepsIDs auxquels son appel de liste répond
 doctor-events-fix-content = Prévenez l'exploitant de la passerelle : chaque événement doit porter, en données, la liste d'étapes du stepsID demandé
 doctor-events-fix-cut = Prévenez l'exploitant de la passerelle (ou qui gère un proxy inverse devant elle) que son flux d'événements est fermé au milieu de son premier événement

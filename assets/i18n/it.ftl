@@ -526,6 +526,8 @@ gw-live-refused = il gateway rifiuta il suo flusso in diretta ma risponde agli e
 gw-live-refused-401-none = il gateway rifiuta il suo flusso in diretta senza token (HTTP 401) ma risponde agli elenchi senza: `stepwise login` non ne trova nessuno necessario, quindi nessun accesso cambia nulla. Al loro posto si chiedono gli elenchi; avvisare il gestore del gateway se ci si aspetta il monitoraggio in diretta
 gw-live-refused-401-sent = il gateway rifiuta per il suo flusso in diretta il token che i suoi elenchi accettano (HTTP 401): un nuovo accesso ne dà uno uguale, quindi non cambia nulla. Al loro posto si chiedono gli elenchi; avvisare il gestore del gateway se ci si aspetta il monitoraggio in diretta
 gw-live-closed-soon = il flusso in diretta del gateway si è chiuso poco dopo aver inviato i suoi elenchi, { $times } volte di seguito (ogni volta entro un minuto): non tiene aperto alcun flusso, quindi un cambiamento apparirebbe in ritardo. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
+gw-live-page = la chiamata degli eventi del gateway ha risposto con una pagina web (HTML) dove va il suo flusso di eventi: qualcosa davanti al gateway (un proxy, un firewall) può bloccare i flussi. Si chiedono invece gli elenchi; chiedere a chi gestisce la rete davanti al gateway di lasciar passare text/event-stream, e se davanti non c'è nulla, avvisare il gestore del gateway
+gw-live-page-titled = la chiamata degli eventi del gateway ha risposto con una pagina web (HTML, «{ $said }») dove va il suo flusso di eventi: qualcosa davanti al gateway (un proxy, un firewall) può bloccare i flussi. Si chiedono invece gli elenchi; chiedere a chi gestisce la rete davanti al gateway di lasciar passare text/event-stream, e se davanti non c'è nulla, avvisare il gestore del gateway
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
    *[other] i { $count } elenchi chiesti rispondono
@@ -751,6 +753,7 @@ gw-title-live-contradicted = Il flusso in diretta contraddice gli elenchi
 gw-title-live-left-out = Il flusso in diretta omette elenchi
 gw-title-live-refused = Flusso in diretta rifiutato
 gw-title-live-not-offered = Flusso in diretta non più offerto
+gw-title-live-page = Flusso in diretta sostituito da una pagina web
 gw-title-token-dropped = Token perso per strada
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1962,7 +1965,9 @@ doctor-events-bad-event = il primo evento non è un elenco di passi ({ $error })
 doctor-events-compressed = lo stream è arrivato compresso, benché stepwise non lo chieda: la procedura interroga periodicamente al suo posto
 doctor-events-fix-compressed = Chiedere a chi gestisce il gateway (o il proxy) di inviare text/event-stream non compresso
 doctor-events-not-stream = risponde, ma non con text/event-stream: la procedura interroga a intervalli
+doctor-events-page = ha risposto con una pagina web (HTML), non con text/event-stream: qualcosa davanti al gateway (un proxy, un firewall) può bloccare i flussi; la procedura guidata interroga a intervalli
 doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono essere Server-Sent Events
+doctor-events-fix-page = Chiedere a chi gestisce la rete davanti al gateway (un proxy, un firewall) di lasciar passare text/event-stream; se davanti non c'è nulla, avvisare il gestore del gateway
 doctor-events-fix-2346 = Segnalare a chi gestisce il gateway: la sua chiamata degli eventi rifiuta stepsID a cui la sua chiamata dell'elenco risponde
 doctor-events-fix-content = Avvisare il gestore del gateway: ogni evento deve portare come dati l'elenco dei passi dello stepsID richiesto
 doctor-events-fix-cut = Avvisare il gestore del gateway (o chi gestisce un reverse proxy davanti a lui) che il suo flusso di eventi si chiude a metà del primo evento

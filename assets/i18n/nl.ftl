@@ -528,6 +528,8 @@ gw-live-refused = de gateway weigert zijn livestream maar beantwoordt de lijsten
 gw-live-refused-401-none = de gateway weigert zijn livestream zonder token (HTTP 401) maar beantwoordt de lijsten zonder: `stepwise login` vindt er geen nodig, dus geen aanmelding verandert dat. In plaats daarvan worden de lijsten gevraagd; meld het aan de beheerder van de gateway als live volgen verwacht wordt
 gw-live-refused-401-sent = de gateway weigert voor zijn livestream het token dat zijn lijsten aannemen (HTTP 401): een nieuwe aanmelding geeft een gelijk token, dus verandert niets. In plaats daarvan worden de lijsten gevraagd; meld het aan de beheerder van de gateway als live volgen verwacht wordt
 gw-live-closed-soon = de livestream van de gateway sloot kort na het sturen van zijn lijsten, { $times } keer op rij (telkens binnen een minuut): hij houdt geen stream open, dus een wijziging zou laat verschijnen. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
+gw-live-page = de gebeurtenissen-aanroep van de gateway antwoordde met een webpagina (HTML) waar zijn gebeurtenissenstroom hoort: iets voor de gateway (een proxy, een firewall) houdt stromen mogelijk tegen. In plaats daarvan worden de lijsten opgevraagd; vraag wie het netwerk voor de gateway beheert om text/event-stream door te laten, en staat er niets voor, meld het dan aan de beheerder van de gateway
+gw-live-page-titled = de gebeurtenissen-aanroep van de gateway antwoordde met een webpagina (HTML, "{ $said }") waar zijn gebeurtenissenstroom hoort: iets voor de gateway (een proxy, een firewall) houdt stromen mogelijk tegen. In plaats daarvan worden de lijsten opgevraagd; vraag wie het netwerk voor de gateway beheert om text/event-stream door te laten, en staat er niets voor, meld het dan aan de beheerder van de gateway
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
    *[other] de { $count } gevraagde lijsten antwoorden
@@ -753,6 +755,7 @@ gw-title-live-contradicted = Livestream spreekt de lijsten tegen
 gw-title-live-left-out = Livestream laat lijsten weg
 gw-title-live-refused = Livestream geweigerd
 gw-title-live-not-offered = Livestream niet meer aangeboden
+gw-title-live-page = Live-stroom beantwoord door een webpagina
 gw-title-token-dropped = Token onderweg kwijt
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1955,7 +1958,9 @@ doctor-events-bad-event = het eerste event is geen stappenlijst ({ $error }): de
 doctor-events-compressed = de stream kwam gecomprimeerd, hoewel stepwise daar niet om vraagt: de wizard vraagt in plaats daarvan periodiek
 doctor-events-fix-compressed = Vraag de beheerder van de gateway (of van de proxy) text/event-stream ongecomprimeerd te sturen
 doctor-events-not-stream = antwoordt, maar niet met text/event-stream: de wizard vraagt regelmatig op
+doctor-events-page = antwoordde met een webpagina (HTML), niet met text/event-stream: iets voor de gateway (een proxy, een firewall) houdt stromen mogelijk tegen; de wizard vraagt periodiek op
 doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten Server-Sent Events zijn
+doctor-events-fix-page = Vraag wie het netwerk voor de gateway beheert (een proxy, een firewall) om text/event-stream door te laten; staat er niets voor, meld het dan aan de beheerder van de gateway
 doctor-events-fix-2346 = Laat de beheerder van de gateway weten: zijn gebeurtenissenoproep weigert stepsIDs die zijn lijstoproep beantwoordt
 doctor-events-fix-content = Meld het aan de beheerder van de gateway: elke gebeurtenis moet als data de stappenlijst van de gevraagde stepsID dragen
 doctor-events-fix-cut = Meld de beheerder van de gateway (of wie een reverse proxy ervoor beheert) dat zijn gebeurtenissenstroom midden in de eerste gebeurtenis wordt gesloten

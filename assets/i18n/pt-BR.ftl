@@ -533,6 +533,8 @@ gw-live-refused = o gateway recusa seu fluxo ao vivo, mas responde às listas ({
 gw-live-refused-401-none = o gateway recusa seu fluxo ao vivo sem token (HTTP 401), mas responde às listas sem um: `stepwise login` não encontra nenhum necessário, então nenhum login muda isso. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-refused-401-sent = o gateway recusa para seu fluxo ao vivo o token que suas listas aceitam (HTTP 401): um novo login dá um igual, então nada muda. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou logo depois de enviar suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): ele não mantém nenhum fluxo aberto, então uma mudança apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
+gw-live-page = a chamada de eventos do gateway respondeu com uma página web (HTML) onde vai seu fluxo de eventos: algo na frente do gateway (um proxy, um firewall) pode estar barrando fluxos. As listas são pedidas no lugar; peça a quem opera a rede na frente do gateway para deixar passar text/event-stream, e se nada estiver na frente, avise o operador do gateway
+gw-live-page-titled = a chamada de eventos do gateway respondeu com uma página web (HTML, "{ $said }") onde vai seu fluxo de eventos: algo na frente do gateway (um proxy, um firewall) pode estar barrando fluxos. As listas são pedidas no lugar; peça a quem opera a rede na frente do gateway para deixar passar text/event-stream, e se nada estiver na frente, avise o operador do gateway
 gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
@@ -758,6 +760,7 @@ gw-title-live-contradicted = Fluxo ao vivo contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
 gw-title-live-not-offered = Fluxo ao vivo não mais oferecido
+gw-title-live-page = Fluxo ao vivo respondido por uma página web
 gw-title-token-dropped = Token perdido no caminho
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1989,7 +1992,9 @@ doctor-events-bad-event = o primeiro evento não é uma lista de passos ({ $erro
 doctor-events-compressed = o fluxo veio compactado, embora o stepwise não o peça: o assistente consulta periodicamente em vez disso
 doctor-events-fix-compressed = Peça a quem opera o gateway (ou o proxy) que envie text/event-stream sem compactação
 doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
+doctor-events-page = respondeu com uma página web (HTML), não com text/event-stream: algo na frente do gateway (um proxy, um firewall) pode estar barrando fluxos; o assistente consulta periodicamente
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
+doctor-events-fix-page = Peça a quem opera a rede na frente do gateway (um proxy, um firewall) para deixar passar text/event-stream; se nada estiver na frente, avise o operador do gateway
 doctor-events-fix-2346 = Avise quem opera o gateway: a chamada de eventos dele recusa stepsIDs que a chamada de lista responde
 doctor-events-fix-content = Avise o operador do gateway: cada evento deve trazer como dados a lista de passos do stepsID pedido
 doctor-events-fix-cut = Avise o operador do gateway (ou quem gerencia um proxy reverso na frente dele) que o fluxo de eventos é fechado no meio do primeiro evento

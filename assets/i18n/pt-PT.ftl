@@ -504,6 +504,8 @@ gw-live-refused = o gateway recusa o seu fluxo ao vivo, mas responde às listas 
 gw-live-refused-401-none = o gateway recusa o seu fluxo ao vivo sem token (HTTP 401), mas responde às listas sem um: `stepwise login` não encontra nenhum necessário, portanto nenhum início de sessão muda isso. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-refused-401-sent = o gateway recusa para o seu fluxo ao vivo o token que as suas listas aceitam (HTTP 401): um novo início de sessão dá um igual, portanto nada muda. Em vez disso, as listas são pedidas; avise o operador do gateway se o acompanhamento ao vivo for esperado
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou pouco depois de enviar as suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): não mantém nenhum fluxo aberto, por isso uma alteração apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
+gw-live-page = a chamada de eventos do gateway respondeu com uma página web (HTML) onde vai o seu fluxo de eventos: algo à frente do gateway (um proxy, uma firewall) pode estar a barrar fluxos. As listas são pedidas em vez disso; peça a quem gere a rede à frente do gateway que deixe passar text/event-stream, e se nada estiver à frente, avise o operador do gateway
+gw-live-page-titled = a chamada de eventos do gateway respondeu com uma página web (HTML, «{ $said }») onde vai o seu fluxo de eventos: algo à frente do gateway (um proxy, uma firewall) pode estar a barrar fluxos. As listas são pedidas em vez disso; peça a quem gere a rede à frente do gateway que deixe passar text/event-stream, e se nada estiver à frente, avise o operador do gateway
 gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
@@ -729,6 +731,7 @@ gw-title-live-contradicted = Fluxo em direto contradiz as listas
 gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
 gw-title-live-not-offered = Fluxo ao vivo já não oferecido
+gw-title-live-page = Fluxo em direto respondido por uma página web
 gw-title-token-dropped = Token perdido pelo caminho
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -1933,7 +1936,9 @@ doctor-events-bad-event = o primeiro evento não é uma lista de passos ({ $erro
 doctor-events-compressed = o fluxo veio comprimido, embora o stepwise não o peça: o assistente consulta periodicamente em vez disso
 doctor-events-fix-compressed = Peça a quem opera o gateway (ou o proxy) que envie text/event-stream sem compressão
 doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
+doctor-events-page = respondeu com uma página web (HTML), não com text/event-stream: algo à frente do gateway (um proxy, uma firewall) pode estar a barrar fluxos; o assistente consulta periodicamente
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
+doctor-events-fix-page = Peça a quem gere a rede à frente do gateway (um proxy, uma firewall) que deixe passar text/event-stream; se nada estiver à frente, avise o operador do gateway
 doctor-events-fix-2346 = Avise quem opera o gateway: a chamada de eventos dele recusa stepsIDs a que a chamada de lista responde
 doctor-events-fix-content = Avise o operador do gateway: cada evento deve trazer como dados a lista de passos do stepsID pedido
 doctor-events-fix-cut = Avise o operador do gateway (ou quem gere um proxy inverso à frente dele) de que o fluxo de eventos é fechado a meio do primeiro evento

@@ -112,6 +112,18 @@ pub enum LiveFault {
     /// The stream sent the lists of some of its stepsIDs at once, and not
     /// of these (`missing`), of its `lists`.
     LeftOut { missing: Vec<String>, lists: usize },
+    /// The events call answered a web page (HTML; `said`, its title,
+    /// sanitised, or empty) where the stream belongs: something in front
+    /// of the gateway keeps streams out, most likely (stranger 85, CH4).
+    Page { said: String },
+}
+
+/// A `Content-Type` of `text/html` (a web page).
+fn is_html(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/html"))
 }
 
 /// No answer in time, or a proxy that cannot pass requests now.
@@ -352,6 +364,8 @@ enum StreamEnd {
     LeftOut(Vec<String>),
     /// The events call alone refused (401, 403) while the lists pass: poll.
     Refused(GatewayError),
+    /// A web page (its title, or empty) where the stream belongs: poll.
+    Page(String),
 }
 
 struct Follower {
@@ -429,6 +443,7 @@ impl Follower {
                 StreamEnd::Refused(error) => {
                     return self.given_up(LiveFault::Refused(Box::new(error))).await;
                 }
+                StreamEnd::Page(said) => return self.given_up(LiveFault::Page { said }).await,
                 StreamEnd::LeftOut(missing) => {
                     let lists = self.ids.len();
                     return self.given_up(LiveFault::LeftOut { missing, lists }).await;
@@ -675,6 +690,12 @@ impl Follower {
             });
         // Compressed though none was asked for: its bytes are no events.
         let compressed = super::compressed(sent.headers());
+        // A web page: said once, with its title, then polled.
+        if status == StatusCode::OK && compressed.is_none() && is_html(sent.headers()) {
+            let said = sent.body(&self.gateway).await.ok();
+            let said = said.and_then(|a| crate::net::html_title(&a.body));
+            return Ok(StreamEnd::Page(said.unwrap_or_default()));
+        }
         if status != StatusCode::OK || !is_event_stream || compressed.is_some() {
             tracing::info!(%status, "the gateway's events call is no event stream; polling instead");
             return Ok(StreamEnd::NotOffered);

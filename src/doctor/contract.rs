@@ -1214,6 +1214,15 @@ fn bare_401_through(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -
     true
 }
 
+/// An answer of `Content-Type: text/html` (a web page).
+fn is_page(answer: &Answer) -> bool {
+    answer
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/html"))
+}
+
 /// A 401 with no body, no challenge and no mark of a proxy's making: the
 /// contract allows it of a gateway (stranger 83, CF1).
 fn bare_401(answer: &Answer) -> bool {
@@ -1644,6 +1653,11 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                         &on.steps_id,
                         on.caller.gateway.proxy().is_some(),
                     )
+                } else if is_page(&a) {
+                    // A web page: something in front, most likely
+                    // (stranger 85, CH4).
+                    Line::new(Mark::Warning, words!("doctor-events-page"))
+                        .fix(words!("doctor-events-fix-page"))
                 } else {
                     Line::new(Mark::Warning, words!("doctor-events-not-stream"))
                         .fix(words!("doctor-events-fix"))

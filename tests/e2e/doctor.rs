@@ -2653,6 +2653,30 @@ fn an_event_stream_with_lines_ended_by_cr_is_read() {
     assert!(!text.contains("proxy"), "{text}");
 }
 
+/// A web page where the event stream belongs is named as one, with whom to
+/// ask first (the network in front), never only "not text/event-stream:
+/// tell the gateway's operator" (stranger 85, CH4).
+#[test]
+fn an_events_call_answered_by_a_web_page_is_named_as_one() {
+    let api = events_gateway(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 28\r\n\r\n<p>streaming not allowed</p>".to_vec(),
+        false,
+    );
+    let home = home();
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    let events = line(&text, "Live events");
+    assert!(
+        events.starts_with("! warning")
+            && events.contains("answered with a web page (HTML), not text/event-stream"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Ask who runs the network in front of the gateway (a proxy, a firewall) to let text/event-stream through"),
+        "{text}"
+    );
+}
+
 /// An event stream whose list comes at once as an event of another type
 /// (`update`): doctor names the type and the fix, never a proxy holding
 /// events back or nginx's buffering.

@@ -379,6 +379,49 @@ async fn an_events_call_no_longer_offered_after_failures_is_said_so() {
     );
 }
 
+/// A web page where the event stream belongs (a proxy or a firewall that
+/// keeps streams out) is said once, with its title, then polled; never
+/// polled without a word (stranger 85, CH4).
+#[tokio::test]
+async fn an_events_call_answered_by_a_web_page_is_said_then_polled() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            let page = "<html><head><title>Streaming not allowed</title></head></html>";
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            )
+            .into_bytes()
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let said = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
+    let LiveUpdate::Error {
+        error: error @ GatewayError::Live(LiveFault::Page { said }),
+        retrying: true,
+    } = &said
+    else {
+        panic!("expected the page said, got {said:?}");
+    };
+    assert_eq!(said, "Streaming not allowed");
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, error);
+    assert!(
+        words.contains(
+            "answered a web page (HTML, “Streaming not allowed”) where its event stream belongs"
+        ) && words.contains("let text/event-stream through"),
+        "{words}"
+    );
+    let polled = until(&mut updates, |u| matches!(u, LiveUpdate::Mode(_))).await;
+    assert!(
+        matches!(polled, LiveUpdate::Mode(Mode::Polling { .. })),
+        "{polled:?}"
+    );
+}
+
 /// One list of several polled that asks a wait (503, Retry-After) is not
 /// asked again before it ends, while the others are polled on (stranger
 /// 74, BW1).

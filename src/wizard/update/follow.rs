@@ -39,6 +39,7 @@ pub(super) fn mode_changed(
             trouble(tr!(lang, "gw-title-live-left-out")),
             trouble(tr!(lang, "gw-title-live-refused")),
             trouble(tr!(lang, "gw-title-live-not-offered")),
+            trouble(tr!(lang, "gw-title-live-page")),
         ];
         session.banner().is_some_and(|b| titles.contains(&b.title))
     };
