@@ -319,7 +319,17 @@ pub async fn login(
         }
         let _ = writeln!(out, "{words}");
     }
+    given_wins(lang, settings, out);
     Ok(())
+}
+
+/// STEPWISE_TOKEN wins over the login just kept, in every command: said,
+/// so that the next command's refusal of it is no surprise (stranger 86,
+/// CI3). (`login` refuses --token-file, the other token given by hand.)
+fn given_wins(lang: Lang, settings: &Settings, out: &mut (dyn Write + Send)) {
+    if settings.token_from == Some(TokenFrom::Environment) {
+        let _ = writeln!(out, "{}", tr!(lang, "login-environment-wins"));
+    }
 }
 
 /// The authorization code grant with PKCE, in the browser of this machine.
@@ -722,6 +732,7 @@ pub async fn login_with_token(
         );
     }
     kept_message(lang, out, &saved, crate::client::api_typed(settings));
+    given_wins(lang, settings, out);
     Ok(())
 }
 

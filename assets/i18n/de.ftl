@@ -1011,6 +1011,7 @@ login-token-taken = Token für { $gateway } hinterlegt: das Gateway hat es angen
 login-token-not-checked = Token für { $gateway } gespeichert, aber das Gateway hat auch ohne Token geantwortet: Es braucht hier keines, daher lässt sich nicht sagen, ob es dieses annimmt. Es wird trotzdem bei jedem Aufruf mitgesendet; `stepwise logout` vergisst es.
 login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
 login-kept = Das Token wird in { $place } aufbewahrt.
+login-environment-wins = Hinweis: STEPWISE_TOKEN ist hier gesetzt, und sein Token hat in jedem Befehl Vorrang vor dieser Anmeldung. Heben Sie STEPWISE_TOKEN auf, um die Anmeldung zu verwenden.
 login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
 login-file-notice-windows = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei in Ihrem eigenen Ordner %LOCALAPPDATA% aufbewahrt, die Windows nur Ihnen (und den Administratoren des PCs) zu lesen erlaubt. `stepwise logout` entfernt sie.
 login-file-chosen = Hinweis: Das Token wird in der Datei aufbewahrt, nicht in einem Schlüsselbund, weil STEPWISE_TOKEN_STORE=file das verlangt. `stepwise logout` entfernt es.

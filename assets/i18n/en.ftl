@@ -884,6 +884,7 @@ login-token-taken = Token kept for { $gateway }: the gateway took it.
 login-token-not-checked = Token kept for { $gateway }, but the gateway answered without a token as well: it needs none here, so whether it takes this one cannot be told. It is sent with every call all the same; `stepwise logout` forgets it.
 login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
+login-environment-wins = Note: STEPWISE_TOKEN is set here, and its token wins over this login in every command. Unset STEPWISE_TOKEN to use the login.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
 login-file-notice-windows = Note: no keyring answered on this machine, so the token is kept in a file in your own %LOCALAPPDATA% folder, which Windows lets only you (and the PC's administrators) read. `stepwise logout` removes it.
 login-file-chosen = Note: the token is kept in the file, not in a keyring, because STEPWISE_TOKEN_STORE=file asks for it. `stepwise logout` removes it.

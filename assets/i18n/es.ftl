@@ -1014,6 +1014,7 @@ login-token-taken = Token guardado para { $gateway }: la pasarela lo aceptó.
 login-token-not-checked = Token guardado para { $gateway }, pero la pasarela también respondió sin token: aquí no necesita ninguno, así que no se puede saber si acepta este. Se envía en cada llamada de todos modos; `stepwise logout` lo olvida.
 login-expires = El token caduca a las { $time }; se renueva antes.
 login-kept = El token se guarda en { $place }.
+login-environment-wins = Nota: STEPWISE_TOKEN está definido aquí, y su token prevalece sobre este inicio de sesión en cada comando. Quite STEPWISE_TOKEN para usar el inicio de sesión.
 login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
 login-file-notice-windows = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo de su propia carpeta %LOCALAPPDATA%, que Windows solo deja leer a usted (y a los administradores del PC). `stepwise logout` lo elimina.
 login-file-chosen = Nota: el token se guarda en el archivo, no en un llavero, porque STEPWISE_TOKEN_STORE=file lo pide. `stepwise logout` lo elimina.

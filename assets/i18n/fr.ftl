@@ -1014,6 +1014,7 @@ login-token-taken = Jeton gardé pour { $gateway } : la passerelle l'a accepté
 login-token-not-checked = Jeton conservé pour { $gateway }, mais la passerelle a aussi répondu sans jeton : elle n'en demande aucun ici, on ne peut donc pas dire si elle prend celui-ci. Il est envoyé à chaque appel quand même ; `stepwise logout` l'oublie.
 login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
 login-kept = Le jeton est conservé dans { $place }.
+login-environment-wins = Remarque : STEPWISE_TOKEN est défini ici, et son jeton l'emporte sur cette connexion dans chaque commande. Supprimez STEPWISE_TOKEN pour utiliser la connexion.
 login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
 login-file-notice-windows = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier de votre propre dossier %LOCALAPPDATA%, que Windows ne laisse lire qu'à vous (et aux administrateurs du PC). `stepwise logout` le supprime.
 login-file-chosen = Remarque : le jeton est conservé dans le fichier, pas dans un trousseau, parce que STEPWISE_TOKEN_STORE=file le demande. `stepwise logout` le supprime.

@@ -1011,6 +1011,7 @@ login-token-taken = Token conservato per { $gateway }: il gateway l'ha accettato
 login-token-not-checked = Token conservato per { $gateway }, ma il gateway ha risposto anche senza token: qui non ne serve nessuno, quindi non si può dire se accetta questo. Viene inviato comunque a ogni chiamata; `stepwise logout` lo dimentica.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
+login-environment-wins = Nota: STEPWISE_TOKEN è impostato qui, e il suo token prevale su questo accesso in ogni comando. Rimuovere STEPWISE_TOKEN per usare l'accesso.
 login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo dal proprio utente (modo 0600). `stepwise logout` lo rimuove.
 login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della cartella %LOCALAPPDATA% del proprio utente, che Windows lascia leggere solo a quell'utente (e agli amministratori del PC). `stepwise logout` lo rimuove.
 login-file-chosen = Nota: il token è conservato nel file, non in un portachiavi, perché lo chiede STEPWISE_TOKEN_STORE=file. `stepwise logout` lo rimuove.

@@ -1013,6 +1013,7 @@ login-token-taken = Token bewaard voor { $gateway }: de gateway heeft het aangen
 login-token-not-checked = Token bewaard voor { $gateway }, maar de gateway antwoordde ook zonder token: hij heeft er hier geen nodig, dus of hij dit token aanneemt is niet te zeggen. Het wordt toch met elke aanroep meegestuurd; `stepwise logout` vergeet het.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
+login-environment-wins = Let op: STEPWISE_TOKEN is hier gezet, en zijn token gaat in elke opdracht voor deze login. Verwijder STEPWISE_TOKEN om de login te gebruiken.
 login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen u kunt lezen (modus 0600). `stepwise logout` verwijdert het.
 login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in uw eigen map %LOCALAPPDATA%, dat Windows alleen u (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
 login-file-chosen = Let op: het token wordt in het bestand bewaard, niet in een sleutelbos, omdat STEPWISE_TOKEN_STORE=file daarom vraagt. `stepwise logout` verwijdert het.

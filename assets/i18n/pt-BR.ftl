@@ -1018,6 +1018,7 @@ login-token-taken = Token guardado para { $gateway }: o gateway o aceitou.
 login-token-not-checked = Token guardado para { $gateway }, mas o gateway respondeu também sem token: ele não precisa de nenhum aqui, então não dá para saber se aceita este. Ele é enviado em toda chamada mesmo assim; `stepwise logout` o esquece.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado no { $place }.
+login-environment-wins = Nota: STEPWISE_TOKEN está definido aqui, e o token dele prevalece sobre este login em todo comando. Remova STEPWISE_TOKEN para usar o login.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
 login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
 login-file-chosen = Observação: o token é guardado no arquivo, não em um chaveiro, porque STEPWISE_TOKEN_STORE=file pede isso. `stepwise logout` o remove.

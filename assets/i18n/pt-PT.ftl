@@ -989,6 +989,7 @@ login-token-taken = Token guardado para { $gateway }: o gateway aceitou-o.
 login-token-not-checked = Token guardado para { $gateway }, mas o gateway respondeu também sem token: não precisa de nenhum aqui, pelo que não se pode saber se aceita este. É enviado em cada chamada na mesma; `stepwise logout` esquece-o.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado no { $place }.
+login-environment-wins = Nota: STEPWISE_TOKEN está definido aqui, e o seu token prevalece sobre este início de sessão em cada comando. Remova STEPWISE_TOKEN para usar o início de sessão.
 login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
 login-file-notice-windows = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro da pasta %LOCALAPPDATA% do seu utilizador, que o Windows só deixa ler a esse utilizador (e aos administradores do PC). `stepwise logout` remove-o.
 login-file-chosen = Nota: o token é guardado no ficheiro, não num porta-chaves, porque STEPWISE_TOKEN_STORE=file o pede. `stepwise logout` remove-o.

@@ -605,6 +605,48 @@ fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
     );
 }
 
+/// `login` with STEPWISE_TOKEN set says its token wins over the login just
+/// kept, in every command, and how to use the login; without it, no such
+/// note (stranger 86, CI3).
+#[test]
+fn a_login_beside_a_given_token_says_the_given_one_wins() {
+    let gateway = Provider::serve(Shared::new(
+        SimState::new(Scenario::built_in()),
+        Some(stepwise::secret::Secret::new("the-right-token")),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let api = gateway.url();
+    let login = ["login", "--with-token", "--api", &api];
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let mut child = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_TOKEN", "a-stale-token")
+        .args(login)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"the-right-token\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}{}", text(&out.stderr));
+    assert!(
+        said.contains("the gateway took it")
+            && said.contains("Note: STEPWISE_TOKEN is set here, and its token wins over this login in every command. Unset STEPWISE_TOKEN to use the login."),
+        "{said}"
+    );
+    let out = run(home.path(), &login, Some("the-right-token\n"));
+    let said = text(&out.stdout);
+    assert!(said.contains("the gateway took it"), "{said}");
+    assert!(!said.contains("Note:"), "{said}");
+}
+
 /// `login --with-token` through a proxy that is down: the token is kept
 /// and said not tried because of the proxy (the gateway was not asked),
 /// never "the answer did not say whether the gateway takes it".
