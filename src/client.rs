@@ -1195,10 +1195,21 @@ pub enum Trial {
     /// It answered the call (a list, or its own "no such vehicle").
     Taken,
     /// It answered 401.
-    Refused,
+    Refused(TrialRefusal),
     /// No answer that says (unreachable, a failure of its own, no answer
     /// within the trial's few seconds): why, when one came.
     NotTried(Option<GatewayError>),
+}
+
+/// What came with a trial's 401: the gateway's own words on why, and the
+/// proxy the call went through that read the plain request (which may
+/// drop the Authorization header: stranger 86, CI2).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TrialRefusal {
+    /// The challenge's `error_description`, sanitised.
+    pub said: Option<String>,
+    /// The proxy, the variable that named it, and the gateway's host.
+    pub proxy: Option<(String, &'static str, String)>,
 }
 
 /// How long one token trial waits for the gateway.
@@ -1249,7 +1260,14 @@ impl Gateway {
                             | GatewayError::TokenDropped { .. }
                     ) =>
             {
-                Trial::Refused
+                let said = match e {
+                    GatewayError::Unauthorized { said, .. } => said,
+                    _ => None,
+                };
+                let proxy = self.proxy.clone().filter(|_| self.base.scheme() == "http");
+                let proxy =
+                    proxy.map(|p| (p, self.proxy_from.unwrap_or_default(), self.base_host()));
+                Trial::Refused(TrialRefusal { said, proxy })
             }
             Ok(Err(GatewayError::Rejected {
                 status: 404, body, ..

@@ -271,7 +271,7 @@ pub async fn kept_login_taken(
     // Taken or refused as the gateway said; no word without an answer.
     match trial.try_token().await {
         crate::client::Trial::Taken => Some(true),
-        crate::client::Trial::Refused => Some(false),
+        crate::client::Trial::Refused(_) => Some(false),
         crate::client::Trial::NotTried(_) => None,
     }
 }

@@ -12,7 +12,7 @@ use crate::auth::{
     AuthError, Choice, Credential, Place, ProxyTrouble, SignInOptions, StoreError, TokenStore,
     rfc3339, unix_now,
 };
-use crate::client::{ClientOptions, Gateway, GatewayError, Trial};
+use crate::client::{ClientOptions, Gateway, GatewayError, Trial, TrialRefusal};
 use crate::config::{Settings, TokenFrom};
 use crate::text::Lang;
 use crate::tr;
@@ -299,13 +299,13 @@ pub async fn login(
             wanted,
         )));
     }
-    if trial == Trial::Refused {
+    if let Trial::Refused(refusal) = &trial {
         let words = tr!(
             lang,
             "err-login-refused-at-once",
             gateway = gateway.as_str()
         );
-        return Err(Failure::error(words));
+        return Err(Failure::error(refused_why(lang, words, refusal)));
     }
     // Not tried, or not judged: said, as `--with-token` says it, never a
     // bare "Signed in"; a proxy's own answer or a page refusing it in front
@@ -677,19 +677,16 @@ pub async fn login_with_token(
             ),
         ));
     }
-    if trial == Trial::Refused {
+    if let Trial::Refused(refusal) = &trial {
         // Its tokens come from its sign-in (and expire): no one gives a
         // "current token" to ask for.
         let gateway = gateway.as_str();
-        return Err(not_kept(
-            lang,
-            settings,
-            if offers_sign_in(settings, gateway).await {
-                tr!(lang, "err-login-token-refused-signin", gateway = gateway)
-            } else {
-                tr!(lang, "err-login-token-refused", gateway = gateway)
-            },
-        ));
+        let words = if offers_sign_in(settings, gateway).await {
+            tr!(lang, "err-login-token-refused-signin", gateway = gateway)
+        } else {
+            tr!(lang, "err-login-token-refused", gateway = gateway)
+        };
+        return Err(not_kept(lang, settings, refused_why(lang, words, refusal)));
     }
     // Taken, but without a scope the steps need: it would be refused for
     // them, so it does not take the place of a kept one.
@@ -863,6 +860,28 @@ async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> T
         Ok(client) => client.with_token_from(from).try_token().await,
         Err(_) => Trial::NotTried(None),
     }
+}
+
+/// A trial's refusal in `words`, then the gateway's own words on why, and
+/// the proxy the call went through, which may have dropped the token
+/// (stranger 86, CI2; stranger 84, CG4).
+fn refused_why(lang: Lang, words: String, refusal: &TrialRefusal) -> String {
+    let mut words = words;
+    if let Some(said) = &refusal.said {
+        let said = tr!(lang, "gw-401-said", said = said.clone());
+        words = format!("{}. {said}.", words.trim_end_matches('.'));
+    }
+    if let Some((proxy, from, host)) = &refusal.proxy {
+        let through = tr!(
+            lang,
+            "err-login-refused-through-proxy",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone()
+        );
+        words = format!("{}. {through}", words.trim_end_matches('.'));
+    }
+    words
 }
 
 /// A token the gateway took, but says lacks `scope` (empty: unnamed).
@@ -1479,7 +1498,7 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
     let refused = match (&settings.token, expired) {
         (Some(token), None) if by_hand => {
             match try_token(settings, gateway, Some(token.expose())).await {
-                Trial::Refused => Some(Refusal::Status(401, None)),
+                Trial::Refused(_) => Some(Refusal::Status(401, None)),
                 Trial::NotTried(Some(crate::client::GatewayError::ScopeWanted {
                     status,
                     scope,
@@ -1519,14 +1538,14 @@ async fn tried(
         None => None,
     };
     let (trial, fresh_refused) = match (trial, token) {
-        (Some(Trial::Refused), Some(token)) => renewed_trial(settings, gateway, token).await,
+        (Some(Trial::Refused(_)), Some(token)) => renewed_trial(settings, gateway, token).await,
         (trial, _) => (trial, false),
     };
     let mut given = given_state(settings, gateway, now).await;
     let mut unasked = None;
     let refused = match trial {
-        Some(Trial::Refused) if fresh_refused => Some(Refusal::Fresh),
-        Some(Trial::Refused) => Some(Refusal::Status(401, None)),
+        Some(Trial::Refused(_)) if fresh_refused => Some(Refusal::Fresh),
+        Some(Trial::Refused(_)) => Some(Refusal::Status(401, None)),
         Some(Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. }))) => {
             Some(Refusal::Dropped(Box::new(e)))
         }
@@ -1558,22 +1577,22 @@ async fn renewed_trial(settings: &Settings, gateway: &str, refused: &str) -> (Op
         .as_ref()
         .filter(|l| l.credential.can_refresh())
     else {
-        return (Some(Trial::Refused), false);
+        return (Some(Trial::Refused(TrialRefusal::default())), false);
     };
     let options = ClientOptions {
         net: settings.net.clone(),
         ..ClientOptions::default()
     };
     let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), None, options) else {
-        return (Some(Trial::Refused), false);
+        return (Some(Trial::Refused(TrialRefusal::default())), false);
     };
     let refused = crate::secret::Secret::new(refused);
     match login.source().after_refusal(client.http(), &refused).await {
         Ok(Some(fresh)) => match try_token(settings, gateway, Some(fresh.expose())).await {
-            Trial::Refused => (Some(Trial::Refused), true),
+            refused @ Trial::Refused(_) => (Some(refused), true),
             trial => (Some(trial), false),
         },
-        _ => (Some(Trial::Refused), false),
+        _ => (Some(Trial::Refused(TrialRefusal::default())), false),
     }
 }
 
@@ -1622,7 +1641,7 @@ impl Asked {
     fn of(lang: Lang, trial: Trial) -> Self {
         match trial {
             Trial::Taken => Asked::NotNeeded,
-            Trial::Refused => Asked::Needed,
+            Trial::Refused(_) => Asked::Needed,
             // A scope wanted: a token is, too.
             Trial::NotTried(Some(GatewayError::ScopeWanted { .. })) => Asked::Needed,
             // Its words whole, with what fixes it: no sign-in is advised
@@ -1656,7 +1675,7 @@ fn kept_words(lang: Lang, gateway: &str, trial: &Trial, needs_none: bool) -> Str
         // Sent, and no answer within the trial's time: a gateway busy or
         // hung, said so (stranger 52, BA4). (A refused token never comes
         // here: `login_with_token` says it as an error first.)
-        Trial::NotTried(None | Some(GatewayError::TimedOut { .. })) | Trial::Refused => tr!(
+        Trial::NotTried(None | Some(GatewayError::TimedOut { .. })) | Trial::Refused(_) => tr!(
             lang,
             "login-token-untried-silent",
             gateway = gateway,

@@ -327,6 +327,65 @@ fn a_failure_object_carries_the_wait_asked() {
     assert!(absurd["retry_after"].is_null(), "{absurd}");
 }
 
+/// A token refused (`invalid_token`, with the gateway's words) through a
+/// proxy that reads the plain request: the gateway's words are quoted,
+/// the proxy named with NO_PROXY as the check before anything else, and
+/// no guess that the token expired (stranger 86, CI2; stranger 84, CG4).
+#[test]
+fn login_with_token_refused_through_a_proxy_quotes_the_gateway_and_names_the_proxy() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token audience mismatch\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    for other in pty::PROXY_ENV {
+        cmd.env_remove(other);
+    }
+    let mut child = cmd
+        .env("http_proxy", &proxy)
+        .env("STEPWISE_TOKEN_STORE", "file")
+        .args([
+            "login",
+            "--with-token",
+            "--api",
+            "http://gateway.invalid:8080",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-working-token-0123\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 1);
+    let said = stderr(&out);
+    let quoted = said.find("The gateway says: “token audience mismatch”.");
+    let proxy_named = said.find(&format!(
+        "The call went through the proxy {proxy} (from http_proxy), which may drop the Authorization header"
+    ));
+    assert!(
+        matches!((quoted, proxy_named), (Some(q), Some(p)) if q < p),
+        "{said}"
+    );
+    assert!(
+        said.contains("set NO_PROXY=gateway.invalid and try again"),
+        "{said}"
+    );
+    assert!(!said.contains("expired"), "{said}");
+    assert!(
+        !said.contains("a-working-token-0123"),
+        "the token never shows"
+    );
+}
+
 /// `login --with-token` through a proxy that may drop the Authorization
 /// header keeps nothing: a working login is never replaced by a token not
 /// tried (stranger 76, BY3).
