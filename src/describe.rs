@@ -291,6 +291,16 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
                 to = refused.to.clone()
             )
         }
+        // On the same server, to a path that is not the call's: a sign-in
+        // or portal page, most likely (stranger 85, CH1).
+        GatewayError::Redirected(refused) if same_origin(&refused.from, &refused.to) => {
+            tr!(
+                lang,
+                "gw-redirect-same-server",
+                from = refused.from.clone(),
+                to = refused.to.clone()
+            )
+        }
         GatewayError::Redirected(refused) => tr!(
             lang,
             "gw-redirect-refused",
@@ -845,6 +855,20 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
 }
 
 /// Whether two URLs name the same host.
+/// Same scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |u: &str| {
+        url::Url::parse(u).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_owned),
+                u.port_or_known_default(),
+            )
+        })
+    };
+    origin(a).is_some() && origin(a) == origin(b)
+}
+
 fn same_host(a: &str, b: &str) -> bool {
     let host = |u: &str| {
         url::Url::parse(u)

@@ -954,7 +954,13 @@ pub fn gateway_redirects() -> reqwest::redirect::Policy {
         let same = first.scheme() == to.scheme()
             && first.host_str() == to.host_str()
             && first.port_or_known_default() == to.port_or_known_default();
-        if !same {
+        // On the same server, to a path that is not the call's (a sign-in
+        // or portal page): not followed, and the token not sent there
+        // (stranger 85, CH1). A call moved under another prefix keeps its
+        // own last segment (`/v2/pims/subscription/steps`).
+        let call = first.path().rsplit('/').next().unwrap_or_default();
+        let elsewhere = !to.path().trim_end_matches('/').ends_with(call);
+        if !same || elsewhere {
             let refused = RedirectRefused {
                 from: shown_url(attempt.previous().last().unwrap_or(first)),
                 to: shown_url(to),

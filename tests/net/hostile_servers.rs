@@ -525,6 +525,43 @@ async fn a_redirect_within_the_gateway_is_followed() {
     assert_eq!(server.requests(), 2);
 }
 
+/// A redirect within the gateway's server to a page that is no steps call
+/// (a sign-in page) is not followed, so the token goes nowhere else, and
+/// is said with both addresses, never as "a web page" (stranger 85, CH1).
+#[tokio::test]
+async fn a_redirect_to_a_sign_in_page_on_the_same_server_is_not_followed() {
+    let server = serve(|_, stream| {
+        send(
+            stream,
+            response("302 Found", &["Location: /captive/sso/login"], ""),
+        )
+    })
+    .await;
+    let gateway = Gateway::new(
+        &server.url(),
+        DEVICE.into(),
+        Some(Secret::new("s3cret")),
+        fast_options(),
+    )
+    .unwrap();
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let outcome = gateway.list(&request).await;
+    let Err(error @ GatewayError::Redirected(refused)) = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(refused.to, format!("{}/captive/sso/login", server.url()));
+    assert_eq!(server.requests(), 1, "the sign-in page was never asked");
+    let line = words(error);
+    assert!(
+        line.contains(&format!(
+            "redirected {}/pims/subscription/steps to {}/captive/sso/login, a page of the same server that is not a steps call",
+            server.url(),
+            server.url()
+        )) && line.contains("nor send the token there"),
+        "{line}"
+    );
+}
+
 /// Asked by stepsID, an answer carrying another stepsID is refused, named.
 #[tokio::test]
 async fn a_list_of_another_steps_id_is_refused() {
