@@ -206,6 +206,7 @@ start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggela
 start-not-an-id = carAssociationID eingeben: Buchstaben a–z, A–Z, Ziffern, - oder _.
 start-excel-number = { $number } ist eine lange Zahl so, wie Excel sie anzeigt (wissenschaftliche Schreibweise), keine ID: Ihre letzten Ziffern sind verloren. In Excel die Spalte als Text formatieren, die ID neu eingeben und von dort kopieren.
 start-several-ids = { $count } Zeilen wurden eingefügt (eine Spalte mit IDs?): das Feld nimmt eine ID, also wurde keine übernommen. Eine einfügen oder tippen; für eine Übersicht aller beenden und mit --cars DATEI (eine ID pro Zeile) oder --car ID --car ID starten
+start-label-left-out = Das Eingefügte begann mit seiner Bezeichnung „{ $label }“, die weggelassen wurde: das Feld enthält die ID danach.
 start-note-unsaved = Notiz nicht gespeichert: noch kein Bericht enthält sie (kein --report). Ein Fahrzeug öffnen und dort x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q drücken, um ohne sie zu beenden.
 start-choices = Letzte IDs (↑↓ zum Wählen):
 start-choices-demo = Letzte IDs und Demo-Zuordnungen (↑↓ zum Wählen):
@@ -532,7 +533,7 @@ gw-live-page-titled = der Ereignis-Aufruf des Gateways antwortete mit einer Webs
 gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
     [one] die erfragte Liste antwortet
    *[other] die { $count } erfragten Listen antworten
-}, wenn mit der stepsID gefragt: kein Fahrzeug wurde neu begonnen. Der Stream wird erneut geöffnet und, wenn das anhält, zugunsten der Abfrage aufgegeben; dem Betreiber des Gateways melden (oder dem eines Proxys oder Caches dazwischen)
+}, wenn mit der stepsID gefragt, die Liste auf dem Bildschirm blieb also, wie sie ist: melden Sie es dem Betreiber des Gateways (oder dem eines Proxys oder Caches dazwischen)
 gw-user-info = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus der URL entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 gw-bad-url = die Gateway-URL { $url } ist unbrauchbar: { $reason }. Eine wie http://127.0.0.1:8080 angeben
 url-no-host = sie hat keinen Host
@@ -1150,7 +1151,7 @@ board-live-stopped = Live aus für { $car }: { $what }
 board-live-stopped-every = Live aus für alle Fahrzeuge: { $what }
 board-live-stopped-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort; für die anderen Fahrzeuge läuft Live weiter. Nach der Behebung zweimal w drücken (Live aus, dann an), um es wieder zu verfolgen.
 board-live-stopped-unknown-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort; für die anderen Fahrzeuge läuft Live weiter.
-board-row-id-fix = Die ID einer Zeile lässt sich nicht an Ort und Stelle korrigieren: in der Übersicht (Esc von einem Fahrzeug aus) entfernt d die Zeile und a fügt die richtige ID hinzu.
+board-row-id-fix = Die ID einer Zeile lässt sich nicht an Ort und Stelle korrigieren: in der Übersicht entfernt d diese Zeile und a fügt die richtige ID hinzu (vom Bildschirm dieses Fahrzeugs führt Esc zuerst zurück zur Übersicht).
 board-live-stopped-all-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort, und Live ist nun für jedes Fahrzeug der Übersicht gestoppt. Bekam jedes Fahrzeug dieselbe Antwort, ist das Gateway oder etwas davor die Ursache, nicht jede einzelne ID. Nach der Behebung w drücken, um sie wieder zu verfolgen (Live ist aus).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

@@ -241,6 +241,7 @@ start-too-long = An id has at most { $max } characters; the rest was left out.
 start-not-an-id = Type a carAssociationID: letters a–z, A–Z, digits, - or _.
 start-excel-number = { $number } is a long number as Excel shows it (scientific notation), not an id: its last digits are lost. In Excel, format the column as Text, type the id again and copy it from there.
 start-several-ids = { $count } lines were pasted (a column of ids?): the field takes one id, so none was taken. Paste or type one; for a board of them, quit and start with --cars FILE (one id per line) or --car ID --car ID
+start-label-left-out = The paste began with its label “{ $label }”, left out: the field holds the id after it.
 start-note-unsaved = Note not saved: no report holds it yet (no --report). Open a vehicle and press x there to write the report with it, or press q again to quit without it.
 start-choices = Recent ids (↑↓ to pick):
 start-choices-demo = Recent ids and demo associations (↑↓ to pick):
@@ -619,7 +620,7 @@ gw-live-page-titled = the gateway's events call answered a web page (HTML, “{ 
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
    *[other] { $count } lists it was asked for answer
-} when asked by stepsID: no vehicle was started over. The stream is opened again, and given up for polling if this goes on; tell the gateway's operator (or whoever runs a proxy or cache in between)
+} when asked by stepsID, so the list on screen was kept as it is: tell the gateway's operator (or whoever runs a proxy or cache in between)
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-400-said-todo = Its words say what it refused (the id was checked before sending). If they name a header or parameter, something on the way (a proxy) may change requests: tell who runs the network; else report a bug
@@ -1120,7 +1121,7 @@ board-live-stopped = Live stopped for { $car }: { $what }
 board-live-stopped-every = Live stopped for every vehicle: { $what }
 board-live-stopped-text = { $why }. Following it would only repeat this answer; live goes on for the other vehicles. Once it is fixed, press w twice (live off, then on) to follow it again.
 board-live-stopped-unknown-text = { $why }. Following it would only repeat this answer; live goes on for the other vehicles.
-board-row-id-fix = A row's id cannot be corrected in place: on the board (Esc from a vehicle), d removes the row and a adds the right id.
+board-row-id-fix = A row's id cannot be corrected in place: on the board, d removes this row and a adds the right id (from this vehicle's screen, Esc goes back to the board first).
 board-live-stopped-all-text = { $why }. Following it would only repeat this answer, and live has now stopped for every vehicle of the board. When every vehicle met the same answer, the gateway or something in front of it is the cause, not each id. Once it is fixed, press w to follow them again (live is off).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

@@ -206,6 +206,7 @@ start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descart
 start-not-an-id = Escriba un carAssociationID: letras a–z, A–Z, cifras, - o _.
 start-excel-number = { $number } es un número largo tal como lo muestra Excel (notación científica), no un id: sus últimas cifras se han perdido. En Excel, dé a la columna formato Texto, vuelva a escribir el id y cópielo de ahí.
 start-several-ids = Se pegaron { $count } líneas (¿una columna de identificadores?): el campo toma un identificador, así que no se tomó ninguno. Pegue o escriba uno; para un tablero con todos, salga e inicie con --cars ARCHIVO (un identificador por línea) o --car ID --car ID
+start-label-left-out = Lo pegado empezaba con su etiqueta «{ $label }», que se dejó fuera: el campo contiene el id que sigue.
 start-note-unsaved = Nota sin guardar: ningún informe la contiene aún (no se indicó --report). Abra un vehículo y pulse «x» para escribir el informe con ella, o pulse de nuevo «q» para salir sin ella.
 start-choices = Ids recientes (↑↓ para elegir):
 start-choices-demo = Ids recientes y asociaciones demo (↑↓ para elegir):
@@ -535,7 +536,7 @@ gw-live-page-titled = la llamada de eventos de la pasarela respondió con una p�
 gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
     [one] la lista pedida responde
    *[other] las { $count } listas pedidas responden
-} cuando se piden por stepsID: ningún vehículo empezó de nuevo. El flujo se abre otra vez, y se abandona por la consulta si esto sigue; avise al operador de la pasarela (o a quien gestione un proxy o una caché intermedios)
+} cuando se piden por stepsID, así que la lista en pantalla se dejó como está: avise al operador de la pasarela (o a quien gestione un proxy o una caché intermedios)
 gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
 url-no-host = no tiene host
@@ -1156,7 +1157,7 @@ board-live-stopped = Tiempo real detenido para { $car }: { $what }
 board-live-stopped-every = Tiempo real detenido para todos los vehículos: { $what }
 board-live-stopped-text = { $why }. Seguirlo solo repetiría esta respuesta; el tiempo real continúa para los demás vehículos. Cuando esté resuelto, pulse w dos veces (tiempo real apagado y luego encendido) para volver a seguirlo.
 board-live-stopped-unknown-text = { $why }. Seguirlo solo repetiría esta respuesta; el tiempo real continúa para los demás vehículos.
-board-row-id-fix = El id de una fila no se corrige en su sitio: en el tablero (Esc desde un vehículo), d quita la fila y a añade el id correcto.
+board-row-id-fix = El id de una fila no se corrige en su sitio: en el tablero, d quita esta fila y a añade el id correcto (desde la pantalla de este vehículo, Esc vuelve antes al tablero).
 board-live-stopped-all-text = { $why }. Seguirlo solo repetiría esta respuesta, y el tiempo real se ha detenido ya para todos los vehículos del tablero. Si todos recibieron la misma respuesta, la causa es la pasarela o algo delante de ella, no cada id. Cuando esté resuelto, pulse w para volver a seguirlos (el tiempo real está apagado).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

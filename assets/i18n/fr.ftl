@@ -206,6 +206,7 @@ start-too-long = Un id a au plus { $max } caractères ; le reste a été ignor�
 start-not-an-id = Saisissez un carAssociationID : lettres a–z, A–Z, chiffres, - ou _.
 start-excel-number = { $number } est un long nombre tel qu'Excel l'affiche (notation scientifique), pas un identifiant : ses derniers chiffres sont perdus. Dans Excel, mettez la colonne au format Texte, retapez l'identifiant et copiez-le de là.
 start-several-ids = { $count } lignes ont été collées (une colonne d'identifiants ?) : le champ prend un seul identifiant, donc aucun n'a été pris. Collez-en ou tapez-en un ; pour un tableau de tous, quittez et lancez avec --cars FICHIER (un identifiant par ligne) ou --car ID --car ID
+start-label-left-out = Le collage commençait par son libellé « { $label } », laissé de côté : le champ contient l'id qui suit.
 start-note-unsaved = Note non enregistrée : aucun rapport ne la contient encore (pas de --report). Ouvrez un véhicule et appuyez sur x pour écrire le rapport avec elle, ou appuyez encore sur q pour quitter sans elle.
 start-choices = Ids récents (↑↓ pour choisir) :
 start-choices-demo = Ids récents et associations de démo (↑↓ pour choisir) :
@@ -535,7 +536,7 @@ gw-live-page-titled = l'appel d'événements de la passerelle a répondu par une
 gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
     [one] la liste demandée répond
    *[other] les { $count } listes demandées répondent
-} quand on les demande par stepsID : aucun véhicule n'a été repris au début. Le flux est rouvert, et abandonné pour l'interrogation si cela continue ; prévenez l'exploitant de la passerelle (ou celui d'un proxy ou d'un cache entre les deux)
+} quand on les demande par stepsID, la liste affichée a donc été gardée telle quelle : prévenez l'exploitant de la passerelle (ou celui d'un proxy ou d'un cache entre les deux)
 gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
 url-no-host = elle n'a pas d'hôte
@@ -1156,7 +1157,7 @@ board-live-stopped = Direct arrêté pour { $car } : { $what }
 board-live-stopped-every = Direct arrêté pour tous les véhicules : { $what }
 board-live-stopped-text = { $why }. Le suivre ne ferait que répéter cette réponse ; le direct continue pour les autres véhicules. Une fois le problème réglé, appuyez deux fois sur w (direct arrêté, puis relancé) pour le suivre à nouveau.
 board-live-stopped-unknown-text = { $why }. Le suivre ne ferait que répéter cette réponse ; le direct continue pour les autres véhicules.
-board-row-id-fix = L'id d'une ligne ne se corrige pas sur place : sur le tableau (Échap depuis un véhicule), d retire la ligne et a ajoute le bon id.
+board-row-id-fix = L'id d'une ligne ne se corrige pas sur place : sur le tableau, d retire cette ligne et a ajoute le bon id (depuis l'écran de ce véhicule, Échap ramène d'abord au tableau).
 board-live-stopped-all-text = { $why }. Le suivre ne ferait que répéter cette réponse, et le direct est maintenant arrêté pour tous les véhicules du tableau. Si chaque véhicule a reçu la même réponse, la cause est la passerelle ou ce qui est devant elle, pas chaque id. Une fois le problème réglé, appuyez sur w pour les suivre à nouveau (le direct est arrêté).
 board-vehicle-said = { $car } : { $what }
 board-all-failed = { $count ->

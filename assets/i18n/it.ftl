@@ -206,6 +206,7 @@ start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scart
 start-not-an-id = Digitare un carAssociationID: lettere a–z, A–Z, cifre, - o _.
 start-excel-number = { $number } è un numero lungo come lo mostra Excel (notazione scientifica), non un ID: le sue ultime cifre sono perse. In Excel formattare la colonna come Testo, riscrivere l'ID e copiarlo da lì.
 start-several-ids = Sono state incollate { $count } righe (una colonna di id?): il campo prende un solo id, quindi non ne è stato preso nessuno. Incollarne o digitarne uno; per una bacheca con tutti, uscire e avviare con --cars FILE (un id per riga) o --car ID --car ID
+start-label-left-out = L'incollato iniziava con la sua etichetta «{ $label }», lasciata fuori: il campo contiene l'id che segue.
 start-note-unsaved = Nota non salvata: nessun rapporto la contiene ancora (nessun --report). Aprire un veicolo e premere x per scrivere il rapporto con la nota, oppure premere di nuovo q per uscire senza.
 start-choices = Id recenti (↑↓ per scegliere):
 start-choices-demo = Id recenti e associazioni demo (↑↓ per scegliere):
@@ -532,7 +533,7 @@ gw-live-page-titled = la chiamata degli eventi del gateway ha risposto con una p
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
    *[other] i { $count } elenchi chiesti rispondono
-} quando li si chiede per stepsID: nessun veicolo è stato ricominciato. Il flusso viene riaperto, e abbandonato per l'interrogazione se continua; avvisare il gestore del gateway (o chi gestisce un proxy o una cache in mezzo)
+} quando li si chiede per stepsID, quindi l'elenco mostrato è stato tenuto così com'è: avvisare il gestore del gateway (o chi gestisce un proxy o una cache in mezzo)
 gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
 url-no-host = non ha un host
@@ -1153,7 +1154,7 @@ board-live-stopped = Diretta fermata per { $car }: { $what }
 board-live-stopped-every = Diretta fermata per tutti i veicoli: { $what }
 board-live-stopped-text = { $why }. Seguirlo ripeterebbe solo questa risposta; la diretta continua per gli altri veicoli. Risolto il problema, premere w due volte (diretta spenta, poi accesa) per seguirlo di nuovo.
 board-live-stopped-unknown-text = { $why }. Seguirlo ripeterebbe solo questa risposta; la diretta continua per gli altri veicoli.
-board-row-id-fix = L'id di una riga non si corregge sul posto: nel pannello (Esc da un veicolo), d toglie la riga e a aggiunge l'id giusto.
+board-row-id-fix = L'id di una riga non si corregge sul posto: nel pannello, d toglie questa riga e a aggiunge l'id giusto (dalla schermata di questo veicolo, Esc riporta prima al pannello).
 board-live-stopped-all-text = { $why }. Seguirlo ripeterebbe solo questa risposta, e la diretta ora è ferma per tutti i veicoli della bacheca. Se ogni veicolo ha avuto la stessa risposta, la causa è il gateway o qualcosa davanti a esso, non ogni id. Risolto il problema, premere w per seguirli di nuovo (la diretta è spenta).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

@@ -208,6 +208,7 @@ start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
 start-not-an-id = Typ een carAssociationID: letters a–z, A–Z, cijfers, - of _.
 start-excel-number = { $number } is een lang getal zoals Excel het toont (wetenschappelijke notatie), geen id: de laatste cijfers zijn verloren. Maak in Excel de kolom van het type Tekst, typ de id opnieuw en kopieer hem van daar.
 start-several-ids = Er zijn { $count } regels geplakt (een kolom met id's?): het veld neemt één id, dus er is geen genomen. Plak of typ er één; voor een overzicht van allemaal, sluit af en start met --cars BESTAND (één id per regel) of --car ID --car ID
+start-label-left-out = Het geplakte begon met zijn label "{ $label }", dat is weggelaten: het veld bevat het id erna.
 start-note-unsaved = Notitie niet opgeslagen: nog geen rapport bevat haar (geen --report). Open een voertuig en druk daar op x om het rapport met de notitie te schrijven, of druk nogmaals op q om zonder te stoppen.
 start-choices = Recente ids (↑↓ om te kiezen):
 start-choices-demo = Recente ids en demo-toewijzingen (↑↓ om te kiezen):
@@ -534,7 +535,7 @@ gw-live-page-titled = de gebeurtenissen-aanroep van de gateway antwoordde met ee
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
    *[other] de { $count } gevraagde lijsten antwoorden
-} als ze per stepsID worden opgevraagd: geen voertuig is opnieuw begonnen. De stream wordt opnieuw geopend, en opgegeven voor opvragen als dit aanhoudt; meld het de beheerder van de gateway (of van een proxy of cache ertussen)
+} als ze per stepsID worden opgevraagd, dus de lijst op het scherm bleef zoals hij is: meld het de beheerder van de gateway (of van een proxy of cache ertussen)
 gw-user-info = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit de URL; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 gw-bad-url = de gateway-URL { $url } is onbruikbaar: { $reason }. Geef er een zoals http://127.0.0.1:8080
 url-no-host = er staat geen host in
@@ -1152,7 +1153,7 @@ board-live-stopped = Live gestopt voor { $car }: { $what }
 board-live-stopped-every = Live gestopt voor alle voertuigen: { $what }
 board-live-stopped-text = { $why }. Het volgen herhaalt alleen dit antwoord; live gaat door voor de andere voertuigen. Druk na het oplossen twee keer op w (live uit, dan aan) om het weer te volgen.
 board-live-stopped-unknown-text = { $why }. Het volgen herhaalt alleen dit antwoord; live gaat door voor de andere voertuigen.
-board-row-id-fix = Het id van een rij is niet ter plekke te verbeteren: op het overzicht (Esc vanuit een voertuig) verwijdert d de rij en voegt a het juiste id toe.
+board-row-id-fix = Het id van een rij is niet ter plekke te verbeteren: op het overzicht verwijdert d deze rij en voegt a het juiste id toe (vanuit het scherm van dit voertuig brengt Esc eerst terug naar het overzicht).
 board-live-stopped-all-text = { $why }. Het volgen herhaalt alleen dit antwoord, en live is nu gestopt voor elk voertuig van het overzicht. Kreeg elk voertuig hetzelfde antwoord, dan is de gateway of iets ervoor de oorzaak, niet elke id. Druk na het oplossen op w om ze weer te volgen (live staat uit).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

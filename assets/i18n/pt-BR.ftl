@@ -207,6 +207,7 @@ start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartad
 start-not-an-id = Digite um carAssociationID: letras a–z, A–Z, dígitos, - ou _.
 start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: seus últimos dígitos se perderam. No Excel, formate a coluna como Texto, digite o id de novo e copie-o de lá.
 start-several-ids = { $count } linhas foram coladas (uma coluna de ids?): o campo aceita um id, então nenhum foi aceito. Cole ou digite um; para um painel com todos, saia e inicie com --cars ARQUIVO (um id por linha) ou --car ID --car ID
+start-label-left-out = O texto colado começava com o rótulo "{ $label }", deixado de fora: o campo contém o id depois dele.
 start-note-unsaved = Nota não salva: nenhum relatório a contém ainda (nenhum --report). Abra um veículo e pressione x para gravar o relatório com ela, ou pressione q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
 start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):
@@ -539,7 +540,7 @@ gw-live-page-titled = a chamada de eventos do gateway respondeu com uma página 
 gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
-} quando pedidas por stepsID: nenhum veículo recomeçou. O fluxo é aberto de novo, e abandonado pela consulta se isso continuar; avise o operador do gateway (ou quem opera um proxy ou cache no meio)
+} quando pedidas por stepsID, então a lista na tela foi mantida como está: avise o operador do gateway (ou quem opera um proxy ou cache no meio)
 gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
 url-no-host = não tem host
@@ -1163,7 +1164,7 @@ board-live-stopped = Ao vivo parado para { $car }: { $what }
 board-live-stopped-every = Ao vivo parado para todos os veículos: { $what }
 board-live-stopped-text = { $why }. Acompanhá-lo só repetiria esta resposta; o ao vivo continua para os outros veículos. Depois de resolver, pressione w duas vezes (ao vivo desligado, depois ligado) para acompanhá-lo de novo.
 board-live-stopped-unknown-text = { $why }. Acompanhá-lo só repetiria esta resposta; o ao vivo continua para os outros veículos.
-board-row-id-fix = O id de uma linha não se corrige no lugar: no painel (Esc a partir de um veículo), d remove a linha e a adiciona o id certo.
+board-row-id-fix = O id de uma linha não se corrige no lugar: no painel, d remove esta linha e a adiciona o id certo (na tela deste veículo, Esc volta antes ao painel).
 board-live-stopped-all-text = { $why }. Acompanhá-lo só repetiria esta resposta, e o ao vivo agora parou para todos os veículos do painel. Se todos receberam a mesma resposta, a causa é o gateway ou algo na frente dele, não cada id. Depois de resolver, pressione w para acompanhá-los de novo (o ao vivo está desligado).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

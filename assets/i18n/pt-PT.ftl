@@ -206,6 +206,7 @@ start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartad
 start-not-an-id = Introduza um carAssociationID: letras a–z, A–Z, dígitos, - ou _.
 start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: os seus últimos dígitos perderam-se. No Excel, formate a coluna como Texto, escreva o id de novo e copie-o de lá.
 start-several-ids = Foram coladas { $count } linhas (uma coluna de ids?): o campo aceita um id, por isso nenhum foi aceite. Cole ou escreva um; para um painel com todos, saia e inicie com --cars FICHEIRO (um id por linha) ou --car ID --car ID
+start-label-left-out = O texto colado começava com o rótulo «{ $label }», deixado de fora: o campo contém o id a seguir.
 start-note-unsaved = Nota não guardada: nenhum relatório a contém ainda (sem --report). Abra um veículo e prima x para escrever o relatório com ela, ou prima q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
 start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):
@@ -510,7 +511,7 @@ gw-live-page-titled = a chamada de eventos do gateway respondeu com uma página 
 gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
-} quando pedidas por stepsID: nenhum veículo recomeçou. O fluxo é aberto de novo, e abandonado pela consulta se isto continuar; avise o operador do gateway (ou quem gere um proxy ou cache pelo meio)
+} quando pedidas por stepsID, por isso a lista no ecrã foi mantida como está: avise o operador do gateway (ou quem gere um proxy ou cache pelo meio)
 gw-user-info = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os do URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Indique uma como http://127.0.0.1:8080
 url-no-host = não tem anfitrião
@@ -1131,7 +1132,7 @@ board-live-stopped = Ao vivo parado para { $car }: { $what }
 board-live-stopped-every = Ao vivo parado para todos os veículos: { $what }
 board-live-stopped-text = { $why }. Acompanhá-lo só repetiria esta resposta; o ao vivo continua para os outros veículos. Depois de resolver, prima w duas vezes (ao vivo desligado, depois ligado) para o acompanhar de novo.
 board-live-stopped-unknown-text = { $why }. Acompanhá-lo só repetiria esta resposta; o ao vivo continua para os outros veículos.
-board-row-id-fix = O id de uma linha não se corrige no sítio: no painel (Esc a partir de um veículo), d remove a linha e a adiciona o id certo.
+board-row-id-fix = O id de uma linha não se corrige no sítio: no painel, d remove esta linha e a adiciona o id certo (no ecrã deste veículo, Esc volta antes ao painel).
 board-live-stopped-all-text = { $why }. Acompanhá-lo só repetiria esta resposta, e o ao vivo parou agora para todos os veículos do painel. Se todos receberam a mesma resposta, a causa é o gateway ou algo à frente dele, não cada id. Depois de resolver, prima w para os acompanhar de novo (o ao vivo está desligado).
 board-vehicle-said = { $car }: { $what }
 board-all-failed = { $count ->

@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     // a narrow window is not cut.
     let notice = field.notice().map(|notice| {
         let mark = match notice {
-            FieldNotice::Info(_) => Span::styled("ℹ ", theme.info()),
+            FieldNotice::Info(_) | FieldNotice::LabelLeftOut(_) => Span::styled("ℹ ", theme.info()),
             _ => Span::styled("✖ ", theme.error()),
         };
         Paragraph::new(Line::from(vec![mark, Span::raw(notice_text(lang, notice))]))
@@ -162,6 +162,9 @@ pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> Stri
             tr!(lang, "start-excel-number", number = number.clone())
         }
         FieldNotice::SeveralIds(count) => tr!(lang, "start-several-ids", count = num(*count)),
+        FieldNotice::LabelLeftOut(label) => {
+            tr!(lang, "start-label-left-out", label = label.clone())
+        }
         FieldNotice::Gateway(why) | FieldNotice::Session(why) | FieldNotice::Info(why) => {
             why.clone()
         }

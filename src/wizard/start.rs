@@ -29,6 +29,9 @@ pub enum FieldNotice {
     /// Several ids pasted at once, one per line (a column copied from a
     /// spreadsheet): none is taken, the field holds one (stranger 77, BZ7).
     SeveralIds(usize),
+    /// An id pasted with its label (`carAssociationID: 987654`, as copied
+    /// from a ticket): the label, as pasted, left out (stranger 85, CH5).
+    LabelLeftOut(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,6 +108,13 @@ impl StartField {
             self.notice = Some(FieldNotice::SeveralIds(lines));
             return;
         }
+        if let Some((label, id)) = labelled(text) {
+            self.take(id);
+            if self.notice.is_none() {
+                self.notice = Some(FieldNotice::LabelLeftOut(label));
+            }
+            return;
+        }
         self.take(text);
     }
 
@@ -165,6 +175,9 @@ impl StartField {
     }
 
     pub fn erase(&mut self) {
+        if matches!(self.notice, Some(FieldNotice::LabelLeftOut(_))) {
+            self.notice = None;
+        }
         // The refused characters after the last id character go with it.
         while self.typed.pop().is_some_and(|c| !is_id_char(c)) {}
         self.input.pop();
@@ -208,6 +221,19 @@ impl StartField {
         });
         true
     }
+}
+
+/// A pasted `carAssociationID: 987654` (or `=`, any case, spaces in the
+/// name): the label as pasted, and the id after it.
+fn labelled(text: &str) -> Option<(String, &str)> {
+    let at = text.find([':', '='])?;
+    let (name, id) = (&text[..at + 1], text[at + 1..].trim());
+    let bare: String = name[..at]
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .collect();
+    (bare.eq_ignore_ascii_case("carassociationid") && !id.is_empty())
+        .then(|| (crate::steps::sanitize_capped(name.trim(), 24), id))
 }
 
 #[cfg(test)]
@@ -297,6 +323,27 @@ mod tests {
         field.type_text("  987654 \n");
         assert_eq!(field.input(), "987654");
         assert_eq!(field.notice(), None);
+    }
+
+    /// An id pasted with its label, as copied from a ticket: the label is
+    /// left out and said (stranger 85, CH5).
+    #[test]
+    fn an_id_pasted_with_its_label_is_taken_without_it() {
+        let mut field = StartField::default();
+        field.type_text("carAssociationID: 987654");
+        assert_eq!(field.input(), "987654");
+        assert_eq!(
+            field.notice(),
+            Some(&FieldNotice::LabelLeftOut("carAssociationID:".into()))
+        );
+        let mut field = StartField::default();
+        field.type_text("Car Association ID = F0001");
+        assert_eq!(field.input(), "F0001");
+        // Another label is no id's: its characters are named as before.
+        let mut field = StartField::default();
+        field.type_text("stepsID: 132324");
+        assert_eq!(field.input(), "stepsID132324");
+        assert!(matches!(field.notice(), Some(FieldNotice::Refused(_))));
     }
 
     /// A column of ids pasted (CRLF, as a spreadsheet copies it) is never
