@@ -857,6 +857,31 @@ fn next_refused_over_its_steps_id_starts_over_by_car() {
 /// A 403 page of a firewall in front of the gateway (no contract error
 /// body) is no stepsID of another device: the wizard keeps its stepsID,
 /// asks nothing again, and says the access was refused there.
+/// At 60x16 a firewall's 403 to a call with no token keeps, of its words
+/// cut short, the case that needs no token, never "give a token" alone
+/// (stranger 81, CD3).
+#[test]
+fn a_403_with_no_token_cut_short_at_60x16_keeps_the_case_needing_none() {
+    let s = refused_with(
+        state(false),
+        GatewayError::Refused {
+            base: "http://127.0.0.1:9/mix/".into(),
+            status: 403,
+            said: "Request blocked by WAF".into(),
+            proxy: None,
+            token_sent: false,
+        },
+    );
+    let screen = render_at(&s, 60, 16).replace('│', " ");
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("… more: ? shows it all"),
+        "cut short: {screen}"
+    );
+    assert!(flat.contains("no token is missing"), "{screen}");
+    assert!(!flat.contains("give it (--token-file"), "{screen}");
+}
+
 #[test]
 fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_over() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
