@@ -1444,8 +1444,16 @@ fn in_use_line(
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
         // Taken, but lacking a scope: its current token is no way on
         // (stranger 59, BH4).
-        Some(from) if let Some(Refusal::Status(status, scope)) = given_refused => {
-            refused_line(lang, from, status, scope)
+        Some(from) if let Some(Refusal::Status(status, scope, said)) = given_refused => {
+            let line = refused_line(lang, from, status, scope);
+            match said {
+                Some(said) => format!(
+                    "{}. {}.",
+                    line.trim_end_matches('.'),
+                    tr!(lang, "gw-401-said", said = said)
+                ),
+                None => line,
+            }
         }
         Some(from) => match given_expired {
             Some(at) if from == TokenFrom::Config => tr!(
@@ -1498,13 +1506,13 @@ async fn given_state(settings: &Settings, gateway: &str, now: u64) -> (Option<u6
     let refused = match (&settings.token, expired) {
         (Some(token), None) if by_hand => {
             match try_token(settings, gateway, Some(token.expose())).await {
-                Trial::Refused(_) => Some(Refusal::Status(401, None)),
+                Trial::Refused(refusal) => Some(Refusal::Status(401, None, refusal.said)),
                 Trial::NotTried(Some(crate::client::GatewayError::ScopeWanted {
                     status,
                     scope,
                     token_sent: true,
                     ..
-                })) => Some(Refusal::Status(status, Some(scope))),
+                })) => Some(Refusal::Status(status, Some(scope), None)),
                 Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. })) => {
                     Some(Refusal::Dropped(Box::new(e)))
                 }
@@ -1545,7 +1553,7 @@ async fn tried(
     let mut unasked = None;
     let refused = match trial {
         Some(Trial::Refused(_)) if fresh_refused => Some(Refusal::Fresh),
-        Some(Trial::Refused(_)) => Some(Refusal::Status(401, None)),
+        Some(Trial::Refused(refusal)) => Some(Refusal::Status(401, None, refusal.said)),
         Some(Trial::NotTried(Some(e @ GatewayError::TokenDropped { .. }))) => {
             Some(Refusal::Dropped(Box::new(e)))
         }
@@ -1603,8 +1611,9 @@ type Refused = Option<Refusal>;
 /// How the gateway turned a token down.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Refusal {
-    /// A 401, or a 403 naming the scope it lacks.
-    Status(u16, Option<String>),
+    /// A 401, or a 403 naming the scope it lacks; the gateway's own words
+    /// on why, where it gave them (stranger 84, CG4).
+    Status(u16, Option<String>, Option<String>),
     /// The kept login's token refused, and the one renewed at once too.
     Fresh,
     /// A 401 that saw no token, sent through a proxy that may drop the
@@ -1752,7 +1761,7 @@ fn status_json(
             Some(Asked::Unasked(_)) | None => None,
         },
         token_refused: refused.and_then(|refusal| match refusal {
-            Refusal::Status(status, scope) => Some(RefusedJson { status, scope }),
+            Refusal::Status(status, scope, _) => Some(RefusedJson { status, scope }),
             Refusal::Fresh => Some(RefusedJson {
                 status: 401,
                 scope: None,

@@ -386,6 +386,37 @@ fn login_with_token_refused_through_a_proxy_quotes_the_gateway_and_names_the_pro
     );
 }
 
+/// `auth status` with a token given by hand that the gateway refuses
+/// quotes the gateway's own words on why (stranger 84, CG4).
+#[test]
+fn auth_status_quotes_the_gateway_s_words_on_a_refused_token() {
+    let gateway = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token revoked by the fleet admin\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("token.txt");
+    std::fs::write(&file, "a-revoked-token\n").unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &gateway,
+            "--token-file",
+            file.to_str().unwrap(),
+            "auth",
+            "status",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("The gateway says: “token revoked by the fleet admin”."),
+        "{said}{}",
+        stderr(&out)
+    );
+    assert!(!said.contains("a-revoked-token"), "the token never shows");
+}
+
 /// `login --with-token` through a proxy that may drop the Authorization
 /// header keeps nothing: a working login is never replaced by a token not
 /// tried (stranger 76, BY3).
