@@ -1334,6 +1334,19 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
     Some((kept.place, from))
 }
 
+/// `line`, then the gateway's own words on why, where it gave them
+/// (stranger 84, CG4).
+fn with_said(lang: Lang, line: String, said: Option<String>) -> String {
+    match said {
+        Some(said) => format!(
+            "{}. {}.",
+            line.trim_end_matches('.'),
+            tr!(lang, "gw-401-said", said = said)
+        ),
+        None => line,
+    }
+}
+
 /// `auth status`'s In use line for a token given by hand (or in the config
 /// file) that the gateway refused, for a scope or not. The config file's
 /// token: a kept login would win over it, never "remove it to use a kept
@@ -1445,15 +1458,7 @@ fn in_use_line(
         // Taken, but lacking a scope: its current token is no way on
         // (stranger 59, BH4).
         Some(from) if let Some(Refusal::Status(status, scope, said)) = given_refused => {
-            let line = refused_line(lang, from, status, scope);
-            match said {
-                Some(said) => format!(
-                    "{}. {}.",
-                    line.trim_end_matches('.'),
-                    tr!(lang, "gw-401-said", said = said)
-                ),
-                None => line,
-            }
+            with_said(lang, refused_line(lang, from, status, scope), said)
         }
         Some(from) => match given_expired {
             Some(at) if from == TokenFrom::Config => tr!(
