@@ -36,6 +36,10 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
         )
     })?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    // Held while the files are looked for and made: two simulators started
+    // at once on one folder serve one authority, the one in ca.pem
+    // (stranger 84, CG3).
+    let _lock = folder_lock(lang, &dir)?;
     let ca_file = dir.join("ca.pem");
     let spec = CertSpec {
         names: cert_names(&tls.addr),
@@ -135,6 +139,18 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
         tracing::debug!("the banner could not be written: {e}");
     }
     Ok(config)
+}
+
+/// The lock of a --tls-dir folder (`tls.lock` in it), held until dropped.
+fn folder_lock(lang: Lang, dir: &std::path::Path) -> Result<std::fs::File, String> {
+    crate::sim::lock_file(&dir.join("tls")).map_err(|e| {
+        tr!(
+            lang,
+            "cli-arg-tls-dir-failed",
+            path = dir.display().to_string(),
+            error = crate::files::unreadable_words(lang, &e)
+        )
+    })
 }
 
 /// A simulator TLS setup that cannot be made, in the reader's language;

@@ -278,6 +278,45 @@ fn serve_tls_at(home: &Path, dir: &Path, addr: &str, extra: &[&str]) -> (TlsServ
     (TlsServe { child, url }, before)
 }
 
+/// Simulators started at once on one --tls-dir serve one authority, the
+/// one in its ca.pem: each is trusted with the --ca-file it names
+/// (stranger 84, CG3).
+#[test]
+fn simulators_started_at_once_on_one_tls_folder_share_its_authority() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let servers: Vec<TlsServe> = std::thread::scope(|scope| {
+        let started: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| serve_tls(home.path(), dir.path())))
+            .collect();
+        started.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let ca = dir.path().join("ca.pem");
+    for server in &servers {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+            .env("HOME", home.path())
+            .args([
+                "steps",
+                "--api",
+                &server.url,
+                "--car",
+                "987654",
+                "--ca-file",
+            ])
+            .arg(&ca)
+            .output()
+            .unwrap();
+        // 3: steps left to do, in a list that came over TLS.
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}: {}",
+            server.url,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// `serve --tls --auth device` names its own sign-in addresses as https://
 /// (its resource metadata, its provider's endpoints): `login` against it
 /// gets as far as the code, never refused as "another resource" or plain
