@@ -1746,7 +1746,15 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
     match trouble {
         _ if password && *credentials => said!("auth-proxy-407-refused"),
         _ if password => said!("auth-proxy-407"),
-        ProxyTrouble::Answered { status, said, wait } => {
+        // A login (Basic) at 401: the password the proxy variable carries,
+        // as for the gateway's calls (stranger 86, CI7).
+        ProxyTrouble::Answered { basic: true, .. } if *credentials => {
+            said!("auth-proxy-401-basic-refused")
+        }
+        ProxyTrouble::Answered { basic: true, .. } => said!("auth-proxy-401-basic"),
+        ProxyTrouble::Answered {
+            status, said, wait, ..
+        } => {
             let said = if said.is_empty() {
                 String::new()
             } else {
@@ -2265,6 +2273,7 @@ mod tests {
                 status,
                 said: String::new(),
                 wait: (status == 429).then_some(120),
+                basic: false,
             },
         };
         let text = auth_error(Lang::En, &answered(502));
@@ -2359,6 +2368,7 @@ mod tests {
                         status: 503,
                         said: String::new(),
                         wait: None,
+                        basic: false,
                     },
                 },
             )

@@ -179,11 +179,12 @@ async fn network_failure(url: &Url, e: &reqwest::Error) -> AuthError {
     let port = url.port_or_known_default().unwrap_or(443);
     match crate::net::connect_answer(&proxy.url, host, port).await {
         Some((407, true, ..)) => *trouble = ProxyTrouble::Windows,
-        Some((401, ..)) => {
+        Some((401, _, basic, _)) => {
             *trouble = ProxyTrouble::Answered {
                 status: 401,
                 said: String::new(),
                 wait: None,
+                basic,
             }
         }
         _ => {}
@@ -298,6 +299,8 @@ fn proxy_s_own(
                 wait: crate::net::retry_after(headers)
                     .filter(|w| !w.is_zero())
                     .map(|w| w.as_secs().max(1)),
+                basic: status == StatusCode::UNAUTHORIZED
+                    && crate::net::login_prompt(headers) == Some(false),
             }
         },
     })
@@ -483,7 +486,10 @@ impl OAuthError {
     /// and cut short, with `secrets` (what the request carried: a provider
     /// may echo it) cut out.
     pub fn said(&self, status: StatusCode, secrets: &[&str]) -> String {
-        let text = match (&self.error, &self.error_description) {
+        // An empty or blank description is none: no dangling colon
+        // (stranger 88, CK2).
+        let description = self.error_description.as_deref().map(str::trim);
+        let text = match (&self.error, description.filter(|d| !d.is_empty())) {
             (Some(e), Some(d)) => format!("{e}: {d}"),
             (Some(e), None) => e.clone(),
             (None, _) => format!("HTTP {}", status.as_u16()),
@@ -1153,6 +1159,19 @@ mod tests {
             granted(r#"{"access_token":"a","scope":"open\u001bid"}"#),
             None
         );
+    }
+
+    /// An empty or blank `error_description` is said as none: the code
+    /// alone, no dangling colon (stranger 88, CK2).
+    #[test]
+    fn a_blank_description_leaves_the_code_alone() {
+        for blank in ["", "  "] {
+            let error = OAuthError {
+                error: Some("invalid_client".into()),
+                error_description: Some(blank.into()),
+            };
+            assert_eq!(error.said(StatusCode::BAD_REQUEST, &[]), "invalid_client");
+        }
     }
 
     /// A secret found in the provider's words is masked once: a short one

@@ -339,10 +339,13 @@ pub enum ProxyTrouble {
     /// Its own answer: the HTTP status and what it said (a page's title,
     /// squid's error), if anything.
     /// `wait`: the seconds its Retry-After asked, if any (stranger 84, CG6).
+    /// `basic`: a 401 with a `Basic` challenge, a password the proxy
+    /// variable can carry (stranger 86, CI7).
     Answered {
         status: u16,
         said: String,
         wait: Option<u64>,
+        basic: bool,
     },
     /// Nothing answered at the proxy's own address: the call never left.
     Unreachable,

@@ -1015,6 +1015,15 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
             answer("401 Unauthorized", ""),
             "came back HTTP 401 (proxy page) with no answer of the identity provider's",
         ),
+        // A login (Basic) at 401: the proxy variable's user name and
+        // password, as for the gateway's calls (stranger 86, CI7).
+        (
+            answer(
+                "401 Unauthorized",
+                "WWW-Authenticate: Basic realm=\"proxy\"\r\n",
+            ),
+            "with HTTP 401 and a login (Basic) itself: the identity provider was not asked. A proxy that asks so (tinyproxy does) takes a user name and password from the proxy variable (http://user:password@proxy:port)",
+        ),
         // Its own limit: wait, never "ask whether it lets … through"
         // (stranger 78, CA3).
         (
