@@ -148,6 +148,10 @@ pub enum Rejection {
     /// reset is no help.
     ResetRefused,
     TooManyRequests,
+    /// A 408: the gateway, or something in front of it, gave up waiting
+    /// for the whole request, a passing fault of the way, no refusal
+    /// (stranger 87, CJ1).
+    RequestTimeout,
     ServerFailure,
     /// A 5xx to a call that asked for the steps-cache reset: a failure,
     /// tried again as any, but its app code's advice to reset is no help.
@@ -156,12 +160,33 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// What to do after this refusal (see [`GatewayError::recovery`]).
+    fn recovery(self) -> Recovery {
+        match self {
+            Rejection::TooManyRequests
+            | Rejection::RequestTimeout
+            | Rejection::ServerFailure
+            | Rejection::ResetFailed => Recovery::Retry { now: true },
+            Rejection::Unauthorized => Recovery::SignIn,
+            Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
+            Rejection::BadRequest
+            | Rejection::FilterRefused
+            | Rejection::Forbidden
+            | Rejection::NoSteps
+            | Rejection::CallNotFound
+            | Rejection::Conflict
+            | Rejection::ResetRefused
+            | Rejection::Other => Recovery::Stop,
+        }
+    }
+
     fn of(status: StatusCode) -> Self {
         match status.as_u16() {
             400 => Rejection::BadRequest,
             401 => Rejection::Unauthorized,
             403 => Rejection::WrongDevice,
             404 => Rejection::NotFound,
+            408 => Rejection::RequestTimeout,
             409 => Rejection::Conflict,
             429 => Rejection::TooManyRequests,
             500..=599 => Rejection::ServerFailure,
@@ -676,21 +701,7 @@ impl GatewayError {
     /// The one rule on what to do after this error (see [`Recovery`]).
     pub fn recovery(&self) -> Recovery {
         match self {
-            GatewayError::Rejected { kind, .. } => match kind {
-                Rejection::TooManyRequests | Rejection::ServerFailure | Rejection::ResetFailed => {
-                    Recovery::Retry { now: true }
-                }
-                Rejection::Unauthorized => Recovery::SignIn,
-                Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
-                Rejection::BadRequest
-                | Rejection::FilterRefused
-                | Rejection::Forbidden
-                | Rejection::NoSteps
-                | Rejection::CallNotFound
-                | Rejection::Conflict
-                | Rejection::ResetRefused
-                | Rejection::Other => Recovery::Stop,
-            },
+            GatewayError::Rejected { kind, .. } => kind.recovery(),
             GatewayError::Unreachable { .. } | GatewayError::Transport(_) => {
                 Recovery::Retry { now: true }
             }
@@ -846,7 +857,12 @@ impl GatewayError {
             | GatewayError::BadAnswer(_) => true,
             GatewayError::Rejected { kind, proxy, .. } => {
                 proxy.is_none()
-                    && matches!(kind, Rejection::ServerFailure | Rejection::TooManyRequests)
+                    && matches!(
+                        kind,
+                        Rejection::ServerFailure
+                            | Rejection::TooManyRequests
+                            | Rejection::RequestTimeout
+                    )
             }
             _ => false,
         }
@@ -1590,8 +1606,15 @@ impl Gateway {
                 let wait = retry_after.unwrap_or(backoff).min(crate::pace::MAX_PAUSE);
                 self.pace.pause(wait);
                 // Every request waits now: the screen says how long, whether
-                // this one is tried again or not.
-                if let Some(on_pause) = &self.options.on_pause {
+                // this one is tried again or not; only a wait the gateway
+                // asked (its Retry-After), never stepwise's own short
+                // back-off said as the gateway's (stranger 87, CJ4).
+                if let Some(on_pause) = self
+                    .options
+                    .on_pause
+                    .as_ref()
+                    .filter(|_| retry_after.is_some())
+                {
                     (on_pause.0)(wait);
                 }
             }

@@ -1913,6 +1913,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Conflict => tr!(lang, "gw-title-conflict"),
             Rejection::ResetRefused => tr!(lang, "gw-title-reset-refused"),
             Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
+            Rejection::RequestTimeout => tr!(lang, "gw-title-timed-out"),
             Rejection::ServerFailure | Rejection::ResetFailed => {
                 tr!(lang, "gw-title-server-failure")
             }
@@ -2220,6 +2221,7 @@ fn rejected_line(
             tr!(lang, "gw-429"),
             too_many_todo(lang, retry_after, waited_out),
         ),
+        Rejection::RequestTimeout => (tr!(lang, "gw-408"), tr!(lang, "gw-408-todo")),
         Rejection::ServerFailure | Rejection::ResetFailed => {
             server_failure(lang, status, body, retry_after, proxy)
         }

@@ -540,7 +540,12 @@ impl SessionReport {
             let _ = writeln!(out, "## {}\n", tr!(lang, "report-notes"));
             write_entries(&mut out, lang, &self.notes, None);
         }
+        // A paragraph of its own: right after a list item, Markdown reads
+        // it as part of that item (stranger 87, CJ6).
         if let Some(ended) = &self.ended {
+            if !out.ends_with("\n\n") {
+                out.push('\n');
+            }
             let _ = writeln!(out, "{}", ended.words(lang));
         }
         out
@@ -772,6 +777,19 @@ mod tests {
         );
         report.ended = Some(RunEnd::new(at, None, false));
         assert!(report.to_markdown().contains("the technician quit."));
+        // After the notes' list, a paragraph of its own (stranger 87, CJ6).
+        report.notes.push(Entry {
+            at,
+            event: Event::Note {
+                text: "ask the customer about the PIN".into(),
+                unfinished: false,
+            },
+        });
+        let md = report.to_markdown();
+        assert!(
+            md.contains("ask the customer about the PIN\n\nRun ended at"),
+            "{md}"
+        );
         report.ended = Some(RunEnd::new(at, Some(15), false));
         assert!(report.to_markdown().contains("stopped by SIGTERM"));
     }

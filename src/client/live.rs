@@ -1164,11 +1164,16 @@ async fn poll_request(
 /// request to it (and the stream) waits the gateway's own ask (up to an
 /// hour), and the screen says how long.
 fn limited(gateway: &Gateway, options: &LiveOptions, headers: &HeaderMap) {
-    let wait = retry_after(headers)
-        .unwrap_or(options.backoff)
-        .min(crate::pace::MAX_PAUSE);
+    let asked = retry_after(headers);
+    let wait = asked.unwrap_or(options.backoff).min(crate::pace::MAX_PAUSE);
     gateway.pace.pause(wait);
-    if let Some(on_pause) = &gateway.options.on_pause {
+    // Said only where the gateway asked it (stranger 87, CJ4).
+    if let Some(on_pause) = gateway
+        .options
+        .on_pause
+        .as_ref()
+        .filter(|_| asked.is_some())
+    {
         (on_pause.0)(wait);
     }
 }

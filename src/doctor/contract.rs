@@ -537,6 +537,9 @@ fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         }
         (429 | 503, Some(secs)) => words!("doctor-fix-wait", secs = secs).into(),
         (429, None) => words!("doctor-fix-limited").into(),
+        // A request timeout is a passing fault of the way, no wrong
+        // address (stranger 87, CJ1).
+        (408, _) if !contract_body => words!("gw-408-todo").into(),
         (403, _) if !contract_body && proxied.is_some() => {
             words!("doctor-fix-refused-proxy").into()
         }

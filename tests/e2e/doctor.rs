@@ -135,6 +135,25 @@ fn home() -> TempDir {
     tempfile::tempdir().expect("temp HOME")
 }
 
+/// With no gateway configured, an id the embedded demo does not know is
+/// said as the demo's, with its ids and --api, never "check the
+/// carAssociationID" (stranger 87, CJ5).
+#[test]
+fn an_id_the_demo_does_not_know_names_the_demo_not_the_id() {
+    let home = home();
+    let out = doctor(home.path(), &["--car", "999999"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("so doctor checked the embedded demo, which knows only 987654, 111111")
+            && text.contains("to check your gateway, give --api URL"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Check the carAssociationID given with --car"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_healthy_simulator_is_all_ok_and_exits_0() {
     let rt = runtime();

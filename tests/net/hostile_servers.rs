@@ -767,6 +767,33 @@ async fn the_pause_said_after_a_429_is_the_wait_the_gateway_asked() {
     // A wild ask is kept to an hour.
     let (_, said) = pauses_said("Retry-After: 99999999").await;
     assert_eq!(said, [Duration::from_secs(3600)]);
+    // No Retry-After: stepwise's own short back-off is no wait the
+    // gateway asked, and is not said as one (stranger 87, CJ4).
+    let (error, said) = pauses_said("X-Limit: yes").await;
+    assert_eq!(error.rejection(), Some(Rejection::TooManyRequests));
+    assert!(said.is_empty(), "{said:?}");
+}
+
+/// A 408 (request timeout) with nothing in it is a passing fault of the
+/// way, retried, never "the gateway refused the request. Check --api"
+/// (stranger 87, CJ1).
+#[tokio::test]
+async fn a_408_is_retried_and_said_as_a_timeout_not_a_refusal() {
+    let server = canned("408 Request Timeout", &["Content-Length: 0"], "").await;
+    let error = returns(list_from(&server.url())).await.unwrap_err();
+    assert_eq!(error.rejection(), Some(Rejection::RequestTimeout));
+    assert_eq!(
+        error.recovery(),
+        stepwise::client::Recovery::Retry { now: true }
+    );
+    assert!(server.requests() > 1, "it was retried");
+    let line = words(&error);
+    assert!(
+        line.starts_with("HTTP 408: the gateway, or something in front of it, gave up waiting for the whole request")
+            && line.contains("Retry; if it persists"),
+        "{line}"
+    );
+    assert!(!line.contains("Check --api"), "{line}");
 }
 
 /// A list asked of a gateway that answers 429 with `retry_after`: the
