@@ -429,8 +429,12 @@ impl<'a> FailedJson<'a> {
         let absurd = error
             .and_then(GatewayError::asked_wait)
             .is_some_and(|secs| secs > 86_400);
+        // A failure (5xx) asking such a wait is a failure for now all the
+        // same: its words say to retry in a minute, and so do the action
+        // and retry_after (stranger 87, CJ2).
+        let failing = error.and_then(GatewayError::rejection) == Some(Rejection::ServerFailure);
         let action = match error.map(GatewayError::recovery) {
-            _ if elsewhere || absurd => Action::Stop,
+            _ if elsewhere || (absurd && !failing) => Action::Stop,
             None | Some(crate::client::Recovery::Retry { .. }) => Action::Retry,
             Some(crate::client::Recovery::SignIn) => Action::SignIn,
             Some(crate::client::Recovery::StartOver) if by_steps_id => Action::StartOver,
@@ -449,28 +453,31 @@ impl<'a> FailedJson<'a> {
             action,
             // Still limited after the wait it asked: the advice's minute
             // (stranger 54, BC2).
-            retry_after: error.filter(|_| !absurd).and_then(|e| match e {
-                GatewayError::Rejected {
-                    kind: Rejection::TooManyRequests,
-                    retry_after: Some(wait),
-                    ..
-                } if wait.is_zero() => Some(60),
-                // A 429 whose wait could not be read (or none was given):
-                // the advice's minute too (stranger 69, BR13).
-                GatewayError::Rejected {
-                    kind: Rejection::TooManyRequests,
-                    retry_after: None,
-                    ..
-                } => Some(60),
-                // A proxy's own limit without a wait: the same minute
-                // (stranger 82, CE5).
-                GatewayError::Proxy {
-                    status: 429,
-                    retry_after,
-                    ..
-                } if retry_after.is_none_or(|w| w.is_zero()) => Some(60),
-                e => e.asked_wait(),
-            }),
+            retry_after: error
+                .filter(|_| !absurd)
+                .and_then(|e| match e {
+                    GatewayError::Rejected {
+                        kind: Rejection::TooManyRequests,
+                        retry_after: Some(wait),
+                        ..
+                    } if wait.is_zero() => Some(60),
+                    // A 429 whose wait could not be read (or none was given):
+                    // the advice's minute too (stranger 69, BR13).
+                    GatewayError::Rejected {
+                        kind: Rejection::TooManyRequests,
+                        retry_after: None,
+                        ..
+                    } => Some(60),
+                    // A proxy's own limit without a wait: the same minute
+                    // (stranger 82, CE5).
+                    GatewayError::Proxy {
+                        status: 429,
+                        retry_after,
+                        ..
+                    } if retry_after.is_none_or(|w| w.is_zero()) => Some(60),
+                    e => e.asked_wait(),
+                })
+                .or((absurd && failing).then_some(60)),
             backend: None,
         }
     }

@@ -325,6 +325,21 @@ fn a_failure_object_carries_the_wait_asked() {
     );
     assert_eq!(absurd["action"], "stop", "{absurd}");
     assert!(absurd["retry_after"].is_null(), "{absurd}");
+    // A 503 asking such a wait is a failure for now all the same: words,
+    // action and retry_after agree on a retry in a minute (stranger 87,
+    // CJ2).
+    let failing = failed(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: Wed, 21 Oct 2099 07:28:00 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(failing["action"], "retry", "{failing}");
+    assert_eq!(failing["retry_after"], 60, "{failing}");
+    assert!(
+        failing["error"]
+            .as_str()
+            .unwrap()
+            .contains("Retry in a minute"),
+        "{failing}"
+    );
 }
 
 /// A token refused (`invalid_token`, with the gateway's words) through a
