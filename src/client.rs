@@ -1228,6 +1228,10 @@ pub struct TrialRefusal {
     pub proxy: Option<(String, &'static str, String)>,
 }
 
+/// A [`GatewayError::Transport`]'s detail for an answer that began and
+/// then stopped part-way until the request's time ran out.
+pub const ANSWER_STALLED: &str = "the answer stopped part-way and nothing more came in time";
+
 /// How long one token trial waits for the gateway.
 pub const TRIAL_LIMIT: Duration = Duration::from_secs(5);
 

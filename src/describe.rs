@@ -739,6 +739,9 @@ fn answer_line(lang: Lang, error: &GatewayError) -> String {
         {
             tr!(lang, "gw-answer-cut", why = tr!(lang, "net-cut-short"))
         }
+        GatewayError::Transport(detail) if detail == crate::client::ANSWER_STALLED => {
+            tr!(lang, "gw-answer-cut", why = tr!(lang, "net-stalled"))
+        }
         // The answer came, and is no valid HTTP: not the network's fault.
         GatewayError::Transport(detail) if malformed_http(detail) => {
             let why = if detail.to_ascii_lowercase().contains("chunk") {

@@ -488,6 +488,7 @@ net-head-broken = seine Kopfzeilen sind kaputt
 net-tls-eof = die Verbindung wurde während des TLS-Handshakes geschlossen
 net-not-http = was geantwortet hat, ist kein HTTP (ein anderer Dienst auf diesem Port, oder ein TLS-Server, wo die Adresse http:// sagt)
 net-cut-short = sie endete vor der angekündigten Länge
+net-stalled = sie begann, hielt dann mittendrin an, und in der erlaubten Zeit kam nichts mehr
 net-dns-unknown = der Name ist dem DNS dieses Rechners unbekannt
 gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
 gw-answer-malformed = die Antwort des Gateways kam an, ist aber kein gültiges HTTP: { $why }. Erneut versuchen; bleibt es dabei, beschädigt das Gateway oder etwas auf dem Weg (ein Proxy) seine Antworten: den Betreiber des Gateways informieren

@@ -556,6 +556,7 @@ net-head-broken = its headers are broken
 net-tls-eof = the connection was closed during the TLS handshake
 net-not-http = what answered is no HTTP (another service at that port, or a TLS server where the address says http://)
 net-cut-short = it ended before the length it announced
+net-stalled = it began, then stopped part-way, and nothing more came within the time allowed
 net-dns-unknown = the name is not known to this machine's DNS
 gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
 gw-answer-malformed = the gateway's answer came, but is not valid HTTP: { $why }. Retry; if it persists, the gateway or something on the way (a proxy) breaks its answers: tell the gateway's operator

@@ -491,6 +491,7 @@ net-head-broken = sus cabeceras están rotas
 net-tls-eof = la conexión se cerró durante la negociación TLS
 net-not-http = lo que respondió no es HTTP (otro servicio en ese puerto, o un servidor TLS donde la dirección dice http://)
 net-cut-short = terminó antes de la longitud anunciada
+net-stalled = empezó, luego se detuvo a medias, y no llegó nada más en el tiempo permitido
 net-dns-unknown = el nombre no lo conoce el DNS de esta máquina
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
 gw-answer-malformed = la respuesta de la pasarela llegó, pero no es HTTP válido: { $why }. Vuelva a intentarlo; si persiste, la pasarela o algo en el camino (un proxy) estropea sus respuestas: avise a quien gestiona la pasarela

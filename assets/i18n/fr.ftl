@@ -491,6 +491,7 @@ net-head-broken = ses en-têtes sont cassés
 net-tls-eof = la connexion a été fermée pendant la négociation TLS
 net-not-http = ce qui a répondu n'est pas du HTTP (un autre service sur ce port, ou un serveur TLS là où l'adresse dit http://)
 net-cut-short = elle s'est terminée avant la longueur annoncée
+net-stalled = elle a commencé, puis s'est arrêtée en chemin, et plus rien n'est venu dans le temps permis
 net-dns-unknown = le nom est inconnu du DNS de cette machine
 gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
 gw-answer-malformed = la réponse de la passerelle est arrivée, mais n'est pas du HTTP valide : { $why }. Réessayez ; si cela persiste, la passerelle ou quelque chose en chemin (un proxy) abîme ses réponses : prévenez l'exploitant de la passerelle

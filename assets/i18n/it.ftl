@@ -488,6 +488,7 @@ net-head-broken = le sue intestazioni sono rotte
 net-tls-eof = la connessione è stata chiusa durante l'handshake TLS
 net-not-http = ciò che ha risposto non è HTTP (un altro servizio su quella porta, o un server TLS dove l'indirizzo dice http://)
 net-cut-short = è finita prima della lunghezza annunciata
+net-stalled = è iniziata, poi si è fermata a metà, e non è arrivato altro nel tempo consentito
 net-dns-unknown = il nome è sconosciuto al DNS di questa macchina
 gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
 gw-answer-malformed = la risposta del gateway è arrivata, ma non è HTTP valido: { $why }. Riprovare; se persiste, il gateway o qualcosa lungo la strada (un proxy) rovina le sue risposte: avvisare chi gestisce il gateway

@@ -490,6 +490,7 @@ net-head-broken = de headers zijn kapot
 net-tls-eof = de verbinding werd tijdens de TLS-handshake gesloten
 net-not-http = wat antwoordde is geen HTTP (een andere dienst op die poort, of een TLS-server waar het adres http:// zegt)
 net-cut-short = het eindigde vóór de aangekondigde lengte
+net-stalled = het begon, stopte toen halverwege, en binnen de toegestane tijd kwam er niets meer
 net-dns-unknown = de naam is onbekend bij de DNS van deze machine
 gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
 gw-answer-malformed = het antwoord van de gateway kwam aan, maar is geen geldig HTTP: { $why }. Probeer opnieuw; blijft het, dan beschadigt de gateway of iets onderweg (een proxy) zijn antwoorden: laat het de beheerder van de gateway weten

@@ -495,6 +495,7 @@ net-head-broken = seus cabeçalhos estão quebrados
 net-tls-eof = a conexão foi fechada durante o handshake TLS
 net-not-http = o que respondeu não é HTTP (outro serviço nessa porta, ou um servidor TLS onde o endereço diz http://)
 net-cut-short = ela terminou antes do tamanho anunciado
+net-stalled = ela começou, depois parou no meio, e nada mais chegou no tempo permitido
 net-dns-unknown = o nome não é conhecido pelo DNS desta máquina
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
 gw-answer-malformed = a resposta do gateway chegou, mas não é HTTP válido: { $why }. Tente de novo; se persistir, o gateway ou algo no caminho (um proxy) estraga suas respostas: avise quem opera o gateway

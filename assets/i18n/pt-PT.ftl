@@ -470,6 +470,7 @@ net-head-broken = os seus cabeçalhos estão danificados
 net-tls-eof = a ligação foi fechada durante o handshake TLS
 net-not-http = o que respondeu não é HTTP (outro serviço nessa porta, ou um servidor TLS onde o endereço diz http://)
 net-cut-short = terminou antes do tamanho anunciado
+net-stalled = começou, depois parou a meio, e nada mais chegou no tempo permitido
 net-dns-unknown = o nome não é conhecido pelo DNS desta máquina
 gw-transport = o pedido ao gateway falhou: { $detail }. Tente de novo; se persistir, verifique a rede
 gw-answer-malformed = a resposta do gateway chegou, mas não é HTTP válido: { $why }. Tente novamente; se persistir, o gateway ou algo no caminho (um proxy) estraga as suas respostas: avise quem opera o gateway

@@ -184,12 +184,16 @@ impl Sent {
             });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = self
-            .response
-            .chunk()
-            .await
-            .map_err(|e| gateway.failure(&e, self.token.as_ref()))?
-        {
+        // Out of time after the answer began: it stalled part-way, never
+        // "did not answer" (stranger 87, CJ3).
+        let failed = |e: reqwest::Error| {
+            if e.is_timeout() {
+                GatewayError::Transport(super::ANSWER_STALLED.to_owned())
+            } else {
+                gateway.failure(&e, self.token.as_ref())
+            }
+        };
+        while let Some(chunk) = self.response.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > limit {
                 return Err(gateway.too_large(limit));
             }

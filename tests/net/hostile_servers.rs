@@ -680,6 +680,36 @@ async fn a_huge_content_length_is_refused_without_reading_it() {
     assert!(written < 4 * MIB, "the client accepted {written} bytes");
 }
 
+/// An answer that began (its head and part of its body) and then stopped,
+/// the connection held open: said as an answer cut short, never "did not
+/// answer ... busy or hung" (stranger 87, CJ3).
+#[tokio::test]
+async fn an_answer_that_stalls_part_way_is_said_cut_not_unanswered() {
+    let server = serve(|_, mut stream| async move {
+        use tokio::io::AsyncWriteExt;
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 232\r\n\r\n{\"stepsID\":\"132324\",\"trusterPhone";
+        if stream.write_all(head.as_bytes()).await.is_ok() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await;
+    let options = ClientOptions {
+        timeout: Duration::from_millis(300),
+        retries: 0,
+        ..fast_options()
+    };
+    let error = returns(list_with(&server.url(), options))
+        .await
+        .unwrap_err();
+    let line = words(&error);
+    assert!(
+        line.starts_with("the gateway's answer was cut short (it began, then stopped part-way")
+            && line.contains("something on the way (a proxy) cuts its answers"),
+        "{error:?}: {line}"
+    );
+    assert!(!line.contains("did not answer"), "{line}");
+}
+
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
     let server = serve(|_, stream| async move {
