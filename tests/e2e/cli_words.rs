@@ -342,24 +342,16 @@ fn a_failure_object_carries_the_wait_asked() {
     );
 }
 
-/// A token refused (`invalid_token`, with the gateway's words) through a
-/// proxy that reads the plain request: the gateway's words are quoted,
-/// the proxy named with NO_PROXY as the check before anything else, and
-/// no guess that the token expired (stranger 86, CI2; stranger 84, CG4).
-#[test]
-fn login_with_token_refused_through_a_proxy_quotes_the_gateway_and_names_the_proxy() {
-    let proxy = crate::canned::answering(
-        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token audience mismatch\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .to_vec(),
-    );
-    let home = tempfile::tempdir().unwrap();
+/// `login --with-token` of a working-looking token for a gateway reached
+/// through `proxy` (http_proxy), with a file store in `home`.
+fn login_with_token_through(home: &Path, proxy: &str) -> Output {
     let mut cmd = std::process::Command::new(pty::BIN);
-    pty::scrub_command(&mut cmd, home.path());
+    pty::scrub_command(&mut cmd, home);
     for other in pty::PROXY_ENV {
         cmd.env_remove(other);
     }
     let mut child = cmd
-        .env("http_proxy", &proxy)
+        .env("http_proxy", proxy)
         .env("STEPWISE_TOKEN_STORE", "file")
         .args([
             "login",
@@ -379,7 +371,21 @@ fn login_with_token_refused_through_a_proxy_quotes_the_gateway_and_names_the_pro
         .unwrap()
         .write_all(b"a-working-token-0123\n")
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A token refused (`invalid_token`, with the gateway's words) through a
+/// proxy that reads the plain request: the gateway's words are quoted,
+/// the proxy named with NO_PROXY as the check before anything else, and
+/// no guess that the token expired (stranger 86, CI2; stranger 84, CG4).
+#[test]
+fn login_with_token_refused_through_a_proxy_quotes_the_gateway_and_names_the_proxy() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token audience mismatch\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = login_with_token_through(home.path(), &proxy);
     assert_exit(&out, 1);
     let said = stderr(&out);
     let quoted = said.find("The gateway says: “token audience mismatch”.");
@@ -442,33 +448,7 @@ fn login_with_token_through_a_header_dropping_proxy_keeps_nothing() {
             .to_vec(),
     );
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(pty::BIN);
-    pty::scrub_command(&mut cmd, home.path());
-    for other in pty::PROXY_ENV {
-        cmd.env_remove(other);
-    }
-    let mut child = cmd
-        .env("http_proxy", &proxy)
-        .env("STEPWISE_TOKEN_STORE", "file")
-        .args([
-            "login",
-            "--with-token",
-            "--api",
-            "http://gateway.invalid:8080",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a-working-token-0123\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = login_with_token_through(home.path(), &proxy);
     assert_exit(&out, 1);
     let said = stderr(&out);
     assert!(
