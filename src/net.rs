@@ -958,8 +958,12 @@ pub fn gateway_redirects() -> reqwest::redirect::Policy {
         // or portal page): not followed, and the token not sent there
         // (stranger 85, CH1). A call moved under another prefix keeps its
         // own last segment (`/v2/pims/subscription/steps`).
+        // A guidance page is a web page: it may move to any other page.
         let call = first.path().rsplit('/').next().unwrap_or_default();
-        let elsewhere = !to.path().trim_end_matches('/').ends_with(call);
+        let page = first
+            .path()
+            .contains(&format!("/{}", crate::wire::GUIDANCE_PREFIX));
+        let elsewhere = !page && !to.path().trim_end_matches('/').ends_with(call);
         if !same || elsewhere {
             let refused = RedirectRefused {
                 from: shown_url(attempt.previous().last().unwrap_or(first)),

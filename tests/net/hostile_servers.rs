@@ -562,6 +562,46 @@ async fn a_redirect_to_a_sign_in_page_on_the_same_server_is_not_followed() {
     );
 }
 
+/// A guidance page is a web page: its move to another page of the server
+/// is followed (doctor's Guidance pages check), where a steps call's move
+/// to a page that is no steps call is not (stranger 85, CH1).
+#[tokio::test]
+async fn a_guidance_page_moved_on_its_server_is_followed() {
+    let server = crate::canned::routing(
+        vec![
+            (
+                "GET /guidance/trusterPhoneNumber",
+                b"HTTP/1.1 302 Found\r\nLocation: /pages/phone.html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+            ),
+            (
+                "GET /pages/phone.html",
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 4\r\nConnection: close\r\n\r\npage".to_vec(),
+            ),
+        ],
+        b"HTTP/1.1 302 Found\r\nLocation: /sso/login\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    stepwise::net::install_provider();
+    let http = reqwest::Client::builder()
+        .redirect(stepwise::net::gateway_redirects())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("{server}/guidance/trusterPhoneNumber"))
+        .send()
+        .await
+        .expect("followed");
+    assert_eq!(page.status(), 200);
+    assert!(page.url().path().ends_with("/pages/phone.html"));
+    let steps = http
+        .get(format!("{server}/pims/subscription/steps"))
+        .send()
+        .await;
+    assert!(
+        steps.as_ref().is_err_and(reqwest::Error::is_redirect),
+        "{steps:?}"
+    );
+}
+
 /// Asked by stepsID, an answer carrying another stepsID is refused, named.
 #[tokio::test]
 async fn a_list_of_another_steps_id_is_refused() {
