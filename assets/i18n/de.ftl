@@ -108,6 +108,7 @@ banner-live-fallback = Live-Stream aufgegeben: die Liste wird alle { $secs } s a
 banner-live-fallback-text = Der Ereignisstrom des Gateways schlug immer wieder fehl (zuletzt: { $what }). Das Beobachten geht weiter, indem die Liste alle { $secs } s abgefragt wird: die Liste bleibt aktuell, eine Änderung erscheint bis zu { $secs } s später. Hält das an, melden Sie den Fehler in Klammern dem Betreiber des Gateways oder dem eines Proxys auf dem Weg (ein Strom kann in einem scheitern).
 banner-live-fallback-contradicted-text = Sofort aufgegeben: { $what }. Das Beobachten geht weiter, indem die Liste alle { $secs } s abgefragt wird: die Liste bleibt aktuell, eine Änderung erscheint bis zu { $secs } s später.
 banner-watch-stopped-text = { $why }. Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
+banner-run-keeps-refusal = { $why }. Dieser Lauf fragt das Gateway mit dieser Anmeldung nicht mehr, also bekommen r und w wieder diese Antwort: sobald es behoben ist oder nach einem neuen `stepwise login`, beenden Sie mit q und starten stepwise erneut.
 banner-customer-idle = Für den Kunden nichts mehr zu tun
 banner-customer-idle-text = Alle Schritte sind erledigt.
 banner-no-report-place = Kein Ort für den Bericht

@@ -109,6 +109,7 @@ banner-live-fallback = Live stream given up: the list is asked for every { $secs
 banner-live-fallback-text = The gateway's event stream kept failing (last: { $what }). Watch goes on by asking for the list every { $secs } s, so the list on screen stays up to date, a change shows up to { $secs } s late. If this lasts, give the failure in brackets to the gateway's operator, or to whoever runs a proxy on the way (a stream can fail in one).
 banner-live-fallback-contradicted-text = Given up at once: { $what }. Watch goes on by asking for the list every { $secs } s, so the list on screen stays up to date, a change shows up to { $secs } s late.
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
+banner-run-keeps-refusal = { $why }. This run asks the gateway no more with this login, so r and w get this answer again: once it is fixed, or after a new `stepwise login`, quit with q and start stepwise again.
 banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here.
 banner-sign-in-kept-fixed-text = The gateway refused the token kept by `stepwise login --with-token` (HTTP 401). Ask whoever runs the gateway for its current token, keep it with `stepwise login --with-token` and start again; or press i to sign in here, if it offers sign-in (i says so if not).
 banner-sign-in-given-text = The gateway refused the token from { $from } (HTTP 401). Put its current token there and start again; or press i to sign in here, if the gateway offers sign-in (i says so if not).

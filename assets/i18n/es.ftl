@@ -108,6 +108,7 @@ banner-live-fallback = Flujo en directo abandonado: la lista se pide cada { $sec
 banner-live-fallback-text = El flujo de eventos de la pasarela fallaba una y otra vez (la última: { $what }). El seguimiento continúa pidiendo la lista cada { $secs } s: la lista en pantalla sigue al día, un cambio aparece hasta { $secs } s más tarde. Si esto continúa, dé el fallo entre paréntesis al operador de la pasarela, o a quien gestione un proxy en el camino (un flujo puede fallar en uno).
 banner-live-fallback-contradicted-text = Abandonado enseguida: { $what }. El seguimiento continúa pidiendo la lista cada { $secs } s: la lista en pantalla sigue al día, un cambio aparece hasta { $secs } s más tarde.
 banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
+banner-run-keeps-refusal = { $why }. Esta ejecución ya no pregunta a la pasarela con este inicio de sesión, así que r y w obtienen de nuevo esta respuesta: cuando se arregle, o tras un nuevo `stepwise login`, salga con q y vuelva a iniciar stepwise.
 banner-customer-idle = Nada pendiente para el cliente
 banner-customer-idle-text = Todos los pasos están hechos.
 banner-no-report-place = No hay sitio para el informe

@@ -108,6 +108,7 @@ banner-live-fallback = Flux en direct abandonné : la liste est demandée toute
 banner-live-fallback-text = le flux d'événements de la passerelle échouait sans cesse (dernière fois : { $what }). Le suivi continue en demandant la liste toutes les { $secs } s : la liste affichée reste à jour, un changement apparaît jusqu'à { $secs } s plus tard. Si cela dure, donnez l'échec entre parenthèses à l'exploitant de la passerelle, ou à qui gère un proxy sur le chemin (un flux peut échouer dans l'un d'eux).
 banner-live-fallback-contradicted-text = abandonné aussitôt : { $what }. Le suivi continue en demandant la liste toutes les { $secs } s : la liste affichée reste à jour, un changement apparaît jusqu'à { $secs } s plus tard.
 banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
+banner-run-keeps-refusal = { $why }. Cette exécution n'interroge plus la passerelle avec cette connexion, donc r et w obtiennent de nouveau cette réponse : une fois le problème réglé, ou après un nouveau `stepwise login`, quittez avec q et relancez stepwise.
 banner-customer-idle = Plus rien à faire pour le client
 banner-customer-idle-text = toutes les étapes sont faites.
 banner-no-report-place = Pas d'emplacement pour le rapport

@@ -108,6 +108,7 @@ banner-live-fallback = Flusso in diretta abbandonato: l'elenco viene chiesto ogn
 banner-live-fallback-text = il flusso di eventi del gateway continuava a fallire (ultima volta: { $what }). Il monitoraggio prosegue chiedendo l'elenco ogni { $secs } s: l'elenco mostrato resta aggiornato, un cambiamento appare fino a { $secs } s dopo. Se continua, dare l'errore tra parentesi al gestore del gateway, o a chi gestisce un proxy lungo il percorso (un flusso può fallire in uno).
 banner-live-fallback-contradicted-text = abbandonato subito: { $what }. Il monitoraggio prosegue chiedendo l'elenco ogni { $secs } s: l'elenco mostrato resta aggiornato, un cambiamento appare fino a { $secs } s dopo.
 banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
+banner-run-keeps-refusal = { $why }. Questa esecuzione non interroga più il gateway con questo accesso, quindi r e w ottengono di nuovo questa risposta: una volta risolto, o dopo un nuovo `stepwise login`, uscire con q e avviare di nuovo stepwise.
 banner-customer-idle = Il cliente non ha più nulla da fare
 banner-customer-idle-text = tutti i passi sono fatti.
 banner-no-report-place = Nessun posto per il rapporto

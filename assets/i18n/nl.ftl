@@ -108,6 +108,7 @@ banner-live-fallback = Livestream opgegeven: de lijst wordt elke { $secs } s opg
 banner-live-fallback-text = De gebeurtenissenstroom van de gateway bleef mislukken (laatst: { $what }). Volgen gaat door door de lijst elke { $secs } s op te vragen: de lijst op het scherm blijft actueel, een wijziging verschijnt tot { $secs } s later. Houdt dit aan, geef de fout tussen haakjes dan aan de beheerder van de gateway, of aan wie een proxy onderweg beheert (een stroom kan daarin mislukken).
 banner-live-fallback-contradicted-text = Meteen opgegeven: { $what }. Volgen gaat door door de lijst elke { $secs } s op te vragen: de lijst op het scherm blijft actueel, een wijziging verschijnt tot { $secs } s later.
 banner-watch-stopped-text = { $why }. Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
+banner-run-keeps-refusal = { $why }. Deze sessie vraagt de gateway niets meer met deze login, dus r en w krijgen opnieuw dit antwoord: zodra het is opgelost, of na een nieuwe `stepwise login`, sluit af met q en start stepwise opnieuw.
 banner-customer-idle = Niets meer te doen voor de klant
 banner-customer-idle-text = Alle stappen zijn afgerond.
 banner-no-report-place = Geen plek voor het rapport

@@ -109,6 +109,7 @@ banner-live-fallback = Fluxo ao vivo abandonado: a lista é pedida a cada { $sec
 banner-live-fallback-text = O fluxo de eventos do gateway falhava sem parar (último: { $what }). O acompanhamento continua pedindo a lista a cada { $secs } s: a lista na tela fica atualizada, uma mudança aparece até { $secs } s depois. Se isso continuar, passe a falha entre parênteses ao operador do gateway, ou a quem opera um proxy no caminho (um fluxo pode falhar em um).
 banner-live-fallback-contradicted-text = Abandonado de imediato: { $what }. O acompanhamento continua pedindo a lista a cada { $secs } s: a lista na tela fica atualizada, uma mudança aparece até { $secs } s depois.
 banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
+banner-run-keeps-refusal = { $why }. Esta execução não consulta mais o gateway com este login, então r e w recebem de novo esta resposta: quando for corrigido, ou depois de um novo `stepwise login`, saia com q e inicie o stepwise de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
 banner-no-report-place = Sem lugar para o relatório

@@ -108,6 +108,7 @@ banner-live-fallback = Fluxo em direto abandonado: a lista é pedida a cada { $s
 banner-live-fallback-text = O fluxo de eventos do gateway falhava sem parar (último: { $what }). O acompanhamento continua a pedir a lista a cada { $secs } s: a lista no ecrã fica atualizada, uma mudança aparece até { $secs } s depois. Se isto continuar, passe a falha entre parênteses ao operador do gateway, ou a quem gere um proxy no caminho (um fluxo pode falhar num deles).
 banner-live-fallback-contradicted-text = Abandonado de imediato: { $what }. O acompanhamento continua a pedir a lista a cada { $secs } s: a lista no ecrã fica atualizada, uma mudança aparece até { $secs } s depois.
 banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
+banner-run-keeps-refusal = { $why }. Esta execução já não consulta o gateway com este início de sessão, por isso r e w recebem de novo esta resposta: quando estiver corrigido, ou depois de um novo `stepwise login`, saia com q e inicie o stepwise de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
 banner-no-report-place = Sem lugar para o relatório

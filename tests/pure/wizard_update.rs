@@ -3352,6 +3352,9 @@ fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
 /// anyway starts none and says why.
 #[test]
 fn a_cause_no_sign_in_fixes_offers_no_i() {
+    // The last sentence, kept by a banner cut short: the setting to give,
+    // or, for a login this run asks no more with, the way on (stranger
+    // 90, CM1).
     let causes = [
         (
             stepwise::auth::Over::RefusedFresh {
@@ -3360,6 +3363,7 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
             },
             "Tokens not accepted",
             "--audience URI",
+            "quit with q and start stepwise again",
         ),
         (
             stepwise::auth::Over::ClientRefused {
@@ -3369,9 +3373,10 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
             },
             "Client id refused",
             "--client-id ID",
+            "--client-id ID",
         ),
     ];
-    for (over, title, setting) in causes {
+    for (over, title, setting, last) in causes {
         let mut s = state(false);
         let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
         let error = GatewayError::Auth(AuthError::SignInAgain(over));
@@ -3391,7 +3396,7 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        assert!(flat.contains(setting) && flat.contains("… "), "{small}");
+        assert!(flat.contains(last) && flat.contains("… "), "{small}");
         let screen = render(&s);
         let footer = screen
             .lines()
@@ -3409,6 +3414,31 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
             "{banner:?}"
         );
     }
+}
+
+/// A login this run asks no more with (the gateway refused even a token
+/// just renewed): `r` and watch would only repeat it, so the words say to
+/// quit and start again once it is fixed, never "press w to watch again
+/// once it is fixed" (stranger 90, CM1).
+#[test]
+fn a_login_over_for_the_run_says_to_start_again() {
+    let over = GatewayError::Auth(AuthError::SignInAgain(stepwise::auth::Over::RefusedFresh {
+        said: None,
+        token: stepwise::auth::FreshToken::Renewed,
+    }));
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    followed(&ch(&mut s, 'w'));
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    answer(&mut s, id, purpose, Err(over), 1);
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner.text.ends_with("This run asks the gateway no more with this login, so r and w get this answer again: once it is fixed, or after a new `stepwise login`, quit with q and start stepwise again."),
+        "{banner:?}"
+    );
+    assert!(
+        !banner.text.contains("press w to watch again"),
+        "{banner:?}"
+    );
 }
 
 /// A sign-in failed for a setting the running wizard read when it started

@@ -117,6 +117,16 @@ pub(super) fn follower_words(session: &VehicleSession, lang: Lang, error: &Gatew
 /// configured), an id it does not know is the demo's, with `--api`, never
 /// "check the id" (stranger 51, AZ5); else the command line's words.
 pub(super) fn failure_words(judge: Judge, e: &GatewayError) -> String {
+    // The login is over for this run: `r` and `w` ask no more with it, so
+    // the way on is a new run (stranger 90, CM1).
+    if run_keeps_refusal(e) {
+        let why = crate::describe::gateway_error(judge.lang, e);
+        return tr!(
+            judge.lang,
+            "banner-run-keeps-refusal",
+            why = why.trim_end_matches('.').to_owned()
+        );
+    }
     let demo_unknown = matches!(
         e.rejection(),
         Some(crate::client::Rejection::NotFound | crate::client::Rejection::NoSteps)
@@ -167,6 +177,17 @@ pub(super) fn failure_words(judge: Judge, e: &GatewayError) -> String {
         );
     }
     words
+}
+
+/// The kept login is over for this run: the gateway refused even a token
+/// the provider had just given, and no request goes out with it again.
+fn run_keeps_refusal(e: &GatewayError) -> bool {
+    matches!(
+        e,
+        GatewayError::Auth(crate::auth::AuthError::SignInAgain(
+            crate::auth::Over::RefusedFresh { .. }
+        ))
+    )
 }
 
 /// What a refused stepsID leads to.
@@ -419,6 +440,9 @@ pub(super) fn stop_watch(
     session.set_refused_token(wants_token(e));
     let text = match offer {
         Some(offer) => offer,
+        // Never "press w to watch again once it is fixed": this run asks
+        // no more (stranger 90, CM1).
+        None if run_keeps_refusal(e) => why,
         None => tr!(
             lang,
             "banner-watch-stopped-text",
