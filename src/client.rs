@@ -1805,8 +1805,10 @@ impl Gateway {
                         what: ProxyAnswer::NotHttp,
                     });
                 }
-                // An HTTP server: does it do CONNECT at all?
-                Some(PortBytes::Http) => {
+                // An HTTP server: does it do CONNECT at all? One that
+                // closed on a plain GET without a word may still answer
+                // CONNECT (its 403: stranger 90, CM2).
+                Some(PortBytes::Http | PortBytes::Silent) => {
                     let port = self.base.port_or_known_default().unwrap_or(443);
                     let answer = crate::net::connect_answer(&at, host, port).await;
                     let status = answer.map(|(status, ..)| status);

@@ -602,6 +602,38 @@ async fn a_guidance_page_moved_on_its_server_is_followed() {
     );
 }
 
+/// A proxy that closes on a plain GET without a word but refuses the
+/// tunnel (CONNECT) with 403: its refusal is named, never "it could not
+/// reach the gateway … check that the gateway runs" (stranger 90, CM2).
+#[tokio::test]
+async fn a_tunnel_refused_with_403_by_a_terse_proxy_is_named() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 1024];
+                let n = stream.read(&mut head).await.unwrap_or(0);
+                if head[..n].starts_with(b"CONNECT ") {
+                    let refusal =
+                        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                    let _ = stream.write_all(refusal.as_bytes()).await;
+                }
+            });
+        }
+    });
+    let error = list_through("https://gateway.invalid:8443", &proxy).await;
+    task.abort();
+    assert!(
+        matches!(&error, GatewayError::Proxy { status: 403, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("403"), "{line}");
+    assert!(!line.contains("Check that the gateway runs"), "{line}");
+}
+
 /// Asked by stepsID, an answer carrying another stepsID is refused, named.
 #[tokio::test]
 async fn a_list_of_another_steps_id_is_refused() {
