@@ -869,7 +869,9 @@ fn refused_why(lang: Lang, words: String, refusal: &TrialRefusal) -> String {
     let mut words = words;
     if let Some(said) = &refusal.said {
         let said = tr!(lang, "gw-401-said", said = said.clone());
-        words = format!("{}. {said}.", words.trim_end_matches('.'));
+        // No full stop of its own after the quote: the message that
+        // carries these words puts one (stranger 90, CM3).
+        words = format!("{}. {said}", words.trim_end_matches('.'));
     }
     if let Some((proxy, from, host)) = &refusal.proxy {
         let through = tr!(
@@ -1334,6 +1336,14 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
     Some((kept.place, from))
 }
 
+/// The gateway's own words on a refusal, where it gave them.
+fn refusal_said(refusal: Option<&Refusal>) -> Option<String> {
+    match refusal {
+        Some(Refusal::Status(_, _, said)) => said.clone(),
+        _ => None,
+    }
+}
+
 /// `line`, then the gateway's own words on why, where it gave them
 /// (stranger 84, CG4).
 fn with_said(lang: Lang, line: String, said: Option<String>) -> String {
@@ -1434,10 +1444,15 @@ fn in_use_line(
                 why = over.words(lang)
             )
         }
-        Some(TokenFrom::Login) if login_refused => match credential {
-            Some(c) if c.token_endpoint.is_some() => tr!(lang, "status-in-use-login-refused"),
-            _ => tr!(lang, "status-in-use-login-refused-fixed"),
-        },
+        // The gateway's own words on why, where it gave them.
+        Some(TokenFrom::Login) if login_refused => with_said(
+            lang,
+            match credential {
+                Some(c) if c.token_endpoint.is_some() => tr!(lang, "status-in-use-login-refused"),
+                _ => tr!(lang, "status-in-use-login-refused-fixed"),
+            },
+            refusal_said(given_refused.as_ref()),
+        ),
         // Renewal failed for now (a provider's 5xx, a wait): the login is
         // whole, and a new sign-in meets the same provider (stranger 68,
         // BQ7).
@@ -1551,7 +1566,9 @@ async fn tried(
         None => None,
     };
     let (trial, fresh_refused) = match (trial, token) {
-        (Some(Trial::Refused(_)), Some(token)) => renewed_trial(settings, gateway, token).await,
+        (Some(Trial::Refused(refusal)), Some(token)) => {
+            renewed_trial(settings, gateway, token, refusal).await
+        }
         (trial, _) => (trial, false),
     };
     let mut given = given_state(settings, gateway, now).await;
@@ -1584,20 +1601,25 @@ async fn tried(
 /// command does (the renewal is kept). Whether the gateway refused the
 /// fresh one too: it takes none of this provider's tokens as asked, which
 /// a new sign-in the same way does not change (stranger 82, CE1).
-async fn renewed_trial(settings: &Settings, gateway: &str, refused: &str) -> (Option<Trial>, bool) {
+async fn renewed_trial(
+    settings: &Settings,
+    gateway: &str,
+    refused: &str,
+    refusal: TrialRefusal,
+) -> (Option<Trial>, bool) {
     let Some(login) = settings
         .login
         .as_ref()
         .filter(|l| l.credential.can_refresh())
     else {
-        return (Some(Trial::Refused(TrialRefusal::default())), false);
+        return (Some(Trial::Refused(refusal)), false);
     };
     let options = ClientOptions {
         net: settings.net.clone(),
         ..ClientOptions::default()
     };
     let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), None, options) else {
-        return (Some(Trial::Refused(TrialRefusal::default())), false);
+        return (Some(Trial::Refused(refusal)), false);
     };
     let refused = crate::secret::Secret::new(refused);
     match login.source().after_refusal(client.http(), &refused).await {
@@ -1605,7 +1627,7 @@ async fn renewed_trial(settings: &Settings, gateway: &str, refused: &str) -> (Op
             refused @ Trial::Refused(_) => (Some(refused), true),
             trial => (Some(trial), false),
         },
-        _ => (Some(Trial::Refused(TrialRefusal::default())), false),
+        _ => (Some(Trial::Refused(refusal)), false),
     }
 }
 
@@ -2177,6 +2199,23 @@ mod tests {
             words.contains(r#"`stepwise login --scope "openid steps:read steps:write"`"#),
             "{words}"
         );
+    }
+
+    /// A token refused with the gateway's words, inside a message that
+    /// puts its own full stop after them: one full stop (stranger 90, CM3).
+    #[test]
+    fn the_gateway_s_words_end_with_one_full_stop() {
+        let refusal = TrialRefusal {
+            said: Some("token audience is not steps-api".into()),
+            proxy: None,
+        };
+        let words = refused_why(Lang::En, "refused (HTTP 401).".into(), &refusal);
+        let kept = tr!(Lang::En, "err-login-kept-unchanged", words = words);
+        assert!(
+            kept.contains("The gateway says: “token audience is not steps-api”. The login kept"),
+            "{kept}"
+        );
+        assert!(!kept.contains("”.."), "{kept}");
     }
 
     /// `auth status` names the scopes granted where the provider granted

@@ -605,6 +605,42 @@ fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
     );
 }
 
+/// `auth status` with a kept login whose token the gateway now refuses
+/// quotes the gateway's own words on why (stranger 84, CG4).
+#[test]
+fn auth_status_quotes_the_gateway_on_a_refused_kept_login() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::routing(
+        vec![("Bearer good-token-0123", crate::canned::reply("200 OK", "application/json", list))],
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token revoked by the fleet admin\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("good-token-0123\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
+    std::fs::write(
+        logins_file(home.path()),
+        kept.replace("good-token-0123", "revoked-token-0123"),
+    )
+    .unwrap();
+    let out = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("the gateway refused its token just now")
+            && said.contains("The gateway says: “token revoked by the fleet admin”."),
+        "{said}{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !said.contains("revoked-token-0123"),
+        "the token never shows"
+    );
+}
+
 /// `login` with STEPWISE_TOKEN set says its token wins over the login just
 /// kept, in every command, and how to use the login; without it, no such
 /// note (stranger 86, CI3).
