@@ -515,7 +515,7 @@ pub fn stream_held_by_proxy(lang: Lang, error: &GatewayError) -> Option<String> 
         "live-proxy-held",
         proxy = proxy.clone(),
         host = host_of(base),
-        secs = format!("{:.1}", after.as_secs_f64())
+        secs = crate::text::tenths(lang, *after)
     ))
 }
 
@@ -533,7 +533,7 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             proxy = proxy.clone(),
             host = host_of(base),
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         GatewayError::TimedOut {
             base,
@@ -543,7 +543,7 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
             lang,
             "gw-timed-out",
             base = base.clone(),
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         GatewayError::ProxyUnreachable {
             proxy,
@@ -560,7 +560,7 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
                 proxy = proxy.clone(),
                 from = *from,
                 host = host.clone(),
-                secs = format!("{:.1}", after.as_secs_f64())
+                secs = crate::text::tenths(lang, *after)
             ),
             None => tr!(
                 lang,
@@ -605,7 +605,7 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
             lang,
             "gw-connect-timed-out",
             base = base.clone(),
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         other => other.to_string(),
     }
@@ -961,7 +961,7 @@ fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
         } => tr!(
             lang,
             "gw-live-silent",
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         // Nothing after its first events: no network to blame first, when
         // a gateway on loopback does it (stranger 61, BJ9).
@@ -971,7 +971,7 @@ fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
         } => tr!(
             lang,
             "gw-live-silent-no-keepalive",
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         LiveFault::NoFirstEvent {
             after,
@@ -979,7 +979,7 @@ fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
         } => tr!(
             lang,
             "gw-live-no-first-event",
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         // No proxy is in use: the gateway's own doing, or a reverse proxy's
         // in front of it (stranger 69, BR6).
@@ -989,7 +989,7 @@ fn quiet_line(lang: Lang, fault: &LiveFault) -> String {
         } => tr!(
             lang,
             "gw-live-no-first-event-direct",
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         _ => String::new(),
     }
@@ -1033,7 +1033,7 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             lang,
             "gw-live-other-events",
             kind = kind.clone(),
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         LiveFault::OtherEvents {
             kind,
@@ -1043,7 +1043,7 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             lang,
             "gw-live-no-list-events",
             kind = kind.clone(),
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
@@ -1293,7 +1293,7 @@ pub fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> St
             lang,
             "gw-port-tls-silent",
             base = base,
-            secs = format!("{:.1}", after.as_secs_f64())
+            secs = crate::text::tenths(lang, *after)
         ),
     }
 }

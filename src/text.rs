@@ -300,6 +300,18 @@ pub fn num(n: usize) -> FluentValue<'static> {
     FluentValue::from(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
+/// Seconds with one decimal as this language writes them: "45.0" in
+/// English, "45,0" in the others, which write a decimal comma (stranger
+/// 90, CM4).
+pub fn tenths(lang: Lang, time: std::time::Duration) -> String {
+    let text = format!("{:.1}", time.as_secs_f64());
+    if lang == Lang::En {
+        text
+    } else {
+        text.replace('.', ",")
+    }
+}
+
 /// A duration of whole seconds as this language writes one ("59m 57s",
 /// "59 min 57 s", "1 Tg. 2 h"): its largest unit of days, hours, minutes
 /// and seconds and the next one when not zero, each from the catalogue
@@ -486,6 +498,20 @@ fn without_token_file(api: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// Tenths of a second in each language's own way: a decimal comma
+    /// where the language writes one (stranger 90, CM4).
+    #[test]
+    fn tenths_are_written_as_each_language_writes_decimals() {
+        let after = std::time::Duration::from_millis(45_000);
+        assert_eq!(tenths(Lang::En, after), "45.0");
+        assert_eq!(tenths(Lang::De, after), "45,0");
+        assert_eq!(
+            tenths(Lang::Pt, std::time::Duration::from_millis(750)),
+            "0,8"
+        );
+    }
+
     use super::*;
 
     /// A token file typed beside --api goes with the commands suggested,
