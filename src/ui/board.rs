@@ -413,7 +413,16 @@ fn add_notice(lang: Lang, board: &Board, theme: Theme) -> Option<Paragraph<'stat
     let notice = board.adding()?.notice()?;
     let line = Line::from(vec![
         Span::styled(" ✖ ", theme.error()),
-        Span::raw(super::start::notice_text(lang, notice)),
+        // Several ids pasted into the board's add field: one at a time
+        // here, never "quit and start a board" (stranger 89, CL1).
+        Span::raw(match notice {
+            crate::wizard::start::FieldNotice::SeveralIds(count) => tr!(
+                lang,
+                "board-add-several-ids",
+                count = crate::text::num(*count)
+            ),
+            _ => super::start::notice_text(lang, notice),
+        }),
     ]);
     Some(Paragraph::new(line).wrap(Wrap { trim: true }))
 }

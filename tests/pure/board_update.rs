@@ -1730,6 +1730,34 @@ fn pasted_lines_of_ids_are_said_never_joined() {
     assert!(!flat.contains("U+000D"), "{flat}");
 }
 
+/// A column of ids pasted into the board's own add field (`a`): one at a
+/// time here, and the board's vehicles stay; never "quit and start with
+/// --cars", which would end the board (stranger 89, CL1).
+#[test]
+fn pasted_lines_in_the_board_s_add_field_say_one_at_a_time() {
+    let mut s = board();
+    ch(&mut s, 'a');
+    update(&mut s, Input::Paste("F0070\nF0071\nF0072\n".into()), t(0));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let flat = terminal
+        .backend()
+        .to_string()
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("3 lines were pasted (a column of ids?): this field adds one id at a time"),
+        "{flat}"
+    );
+    assert!(!flat.contains("--cars FILE"), "{flat}");
+}
+
 /// A gateway that refuses the stepsID it gives again: the board starts its
 /// followers again for the list it got back (same stepsID: its stream had
 /// ended), and at the second refusal within a minute live stops for that
