@@ -725,6 +725,7 @@ impl GatewayError {
                 | live::LiveFault::Refused(_)
                 | live::LiveFault::ClosedSoon { .. }
                 | live::LiveFault::Page { .. }
+                | live::LiveFault::Compressed { .. }
                 | live::LiveFault::Foreign { .. } => Recovery::Retry { now: false },
                 live::LiveFault::Cut
                 | live::LiveFault::NotOffered

@@ -1051,6 +1051,11 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::ClosedSoon { times } => tr!(lang, "gw-live-closed-soon", times = *times),
         LiveFault::Page { said } if said.is_empty() => tr!(lang, "gw-live-page"),
         LiveFault::Page { said } => tr!(lang, "gw-live-page-titled", said = said.clone()),
+        LiveFault::Compressed { encoding } => tr!(
+            lang,
+            "gw-live-compressed",
+            encoding = crate::steps::sanitize(encoding)
+        ),
         // A 401 to the stream alone: no sign-in changes it, never "sign
         // in with `stepwise login`" (stranger 81, CD4).
         LiveFault::Refused(why) => match why.as_ref() {
@@ -1956,6 +1961,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Live(LiveFault::Refused(_)) => tr!(lang, "gw-title-live-refused"),
         GatewayError::Live(LiveFault::NotOffered) => tr!(lang, "gw-title-live-not-offered"),
         GatewayError::Live(LiveFault::Page { .. }) => tr!(lang, "gw-title-live-page"),
+        GatewayError::Live(LiveFault::Compressed { .. }) => tr!(lang, "gw-title-live-compressed"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(AuthError::SignInAgain(Over::ClientRefused { .. })) => {

@@ -207,6 +207,7 @@ start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggela
 start-not-an-id = carAssociationID eingeben: Buchstaben a–z, A–Z, Ziffern, - oder _.
 start-excel-number = { $number } ist eine lange Zahl so, wie Excel sie anzeigt (wissenschaftliche Schreibweise), keine ID: Ihre letzten Ziffern sind verloren. In Excel die Spalte als Text formatieren, die ID neu eingeben und von dort kopieren.
 start-several-ids = { $count } Zeilen wurden eingefügt (eine Spalte mit IDs?): das Feld nimmt eine ID, also wurde keine übernommen. Eine einfügen oder tippen; für eine Übersicht aller beenden und mit --cars DATEI (eine ID pro Zeile) oder --car ID --car ID starten
+board-add-several-ids = { $count } Zeilen wurden eingefügt (eine Spalte mit IDs?): dieses Feld fügt je eine ID hinzu, also wurde keine übernommen. Fügen Sie eine ein oder tippen Sie sie, Enter, dann wieder a für die nächste; die Fahrzeuge der Übersicht bleiben
 start-label-left-out = Das Eingefügte begann mit seiner Bezeichnung „{ $label }“, die weggelassen wurde: das Feld enthält die ID danach.
 start-note-unsaved = Notiz nicht gespeichert: noch kein Bericht enthält sie (kein --report). Ein Fahrzeug öffnen und dort x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q drücken, um ohne sie zu beenden.
 start-choices = Letzte IDs (↑↓ zum Wählen):
@@ -532,6 +533,7 @@ gw-live-refused-401-sent = das Gateway lehnt für seinen Live-Stream das Token a
 gw-live-closed-soon = der Live-Stream des Gateways schloss kurz nach dem Senden seiner Listen, { $times } Mal in Folge (jedes Mal binnen einer Minute): er hält keinen Stream offen, eine Änderung käme also spät. Stattdessen werden die Listen abgefragt; dem Betreiber des Gateways melden
 gw-live-page = der Ereignis-Aufruf des Gateways antwortete mit einer Webseite (HTML), wo sein Ereignisstrom hingehört: etwas vor dem Gateway (ein Proxy, eine Firewall) hält Ströme womöglich fern. Stattdessen werden die Listen abgefragt; fragen Sie die Betreiber des Netzes vor dem Gateway, text/event-stream durchzulassen, und ist nichts davor, melden Sie es dem Betreiber des Gateways
 gw-live-page-titled = der Ereignis-Aufruf des Gateways antwortete mit einer Webseite (HTML, „{ $said }“), wo sein Ereignisstrom hingehört: etwas vor dem Gateway (ein Proxy, eine Firewall) hält Ströme womöglich fern. Stattdessen werden die Listen abgefragt; fragen Sie die Betreiber des Netzes vor dem Gateway, text/event-stream durchzulassen, und ist nichts davor, melden Sie es dem Betreiber des Gateways
+gw-live-compressed = der Live-Stream des Gateways kam komprimiert ({ $encoding }), obwohl stepwise keine Kompression anfordert, also sind seine Bytes keine Ereignisse: das Gateway oder ein Proxy unterwegs komprimiert ihn. Stattdessen werden die Listen abgefragt; bitten Sie den Betreiber des Gateways (oder des Proxys), text/event-stream unkomprimiert zu senden
 gw-live-foreign = der Live-Stream des Gateways sandte eine Liste der stepsID { $answered }, nach der er nicht gefragt wurde, während { $count ->
     [one] die erfragte Liste antwortet
    *[other] die { $count } erfragten Listen antworten
@@ -760,6 +762,7 @@ gw-title-live-left-out = Live-Stream lässt Listen aus
 gw-title-live-refused = Live-Stream abgelehnt
 gw-title-live-not-offered = Live-Stream nicht mehr angeboten
 gw-title-live-page = Live-Stream von einer Webseite beantwortet
+gw-title-live-compressed = Live-Stream komprimiert
 gw-title-token-dropped = Token unterwegs verloren
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

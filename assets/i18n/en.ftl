@@ -242,6 +242,7 @@ start-too-long = An id has at most { $max } characters; the rest was left out.
 start-not-an-id = Type a carAssociationID: letters a–z, A–Z, digits, - or _.
 start-excel-number = { $number } is a long number as Excel shows it (scientific notation), not an id: its last digits are lost. In Excel, format the column as Text, type the id again and copy it from there.
 start-several-ids = { $count } lines were pasted (a column of ids?): the field takes one id, so none was taken. Paste or type one; for a board of them, quit and start with --cars FILE (one id per line) or --car ID --car ID
+board-add-several-ids = { $count } lines were pasted (a column of ids?): this field adds one id at a time, so none was taken. Paste or type one, Enter, then a again for the next; the vehicles on the board stay
 start-label-left-out = The paste began with its label “{ $label }”, left out: the field holds the id after it.
 start-note-unsaved = Note not saved: no report holds it yet (no --report). Open a vehicle and press x there to write the report with it, or press q again to quit without it.
 start-choices = Recent ids (↑↓ to pick):
@@ -619,6 +620,7 @@ gw-live-refused-401-sent = the gateway's live stream refuses the token that its 
 gw-live-closed-soon = the gateway's live stream closed soon after sending its lists, { $times } times in a row (each within a minute): it keeps no stream open, so a change would show late. The lists are asked for instead; tell the gateway's operator
 gw-live-page = the gateway's events call answered a web page (HTML) where its event stream belongs: something in front of the gateway (a proxy, a firewall) may keep streams out. The lists are asked for instead; ask who runs the network in front of the gateway to let text/event-stream through, and if nothing is in front, tell the gateway's operator
 gw-live-page-titled = the gateway's events call answered a web page (HTML, “{ $said }”) where its event stream belongs: something in front of the gateway (a proxy, a firewall) may keep streams out. The lists are asked for instead; ask who runs the network in front of the gateway to let text/event-stream through, and if nothing is in front, tell the gateway's operator
+gw-live-compressed = the gateway's live stream came compressed ({ $encoding }), though stepwise asks for none, so its bytes are no events: the gateway, or a proxy on the way, compresses it. The lists are asked for instead; tell the gateway's operator (or whoever runs the proxy) to send text/event-stream uncompressed
 gw-live-foreign = the gateway's live stream sent a list of stepsID { $answered }, which it was not asked for, while the { $count ->
     [one] list it was asked for answers
    *[other] { $count } lists it was asked for answer
@@ -801,6 +803,7 @@ gw-title-live-left-out = Live stream leaves out lists
 gw-title-live-refused = Live stream refused
 gw-title-live-not-offered = Live stream no longer offered
 gw-title-live-page = Live stream answered by a web page
+gw-title-live-compressed = Live stream compressed
 gw-title-token-dropped = Token lost on the way
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

@@ -207,6 +207,7 @@ start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descart
 start-not-an-id = Escriba un carAssociationID: letras a–z, A–Z, cifras, - o _.
 start-excel-number = { $number } es un número largo tal como lo muestra Excel (notación científica), no un id: sus últimas cifras se han perdido. En Excel, dé a la columna formato Texto, vuelva a escribir el id y cópielo de ahí.
 start-several-ids = Se pegaron { $count } líneas (¿una columna de identificadores?): el campo toma un identificador, así que no se tomó ninguno. Pegue o escriba uno; para un tablero con todos, salga e inicie con --cars ARCHIVO (un identificador por línea) o --car ID --car ID
+board-add-several-ids = Se pegaron { $count } líneas (¿una columna de identificadores?): este campo añade un identificador cada vez, así que no se tomó ninguno. Pegue o escriba uno, Intro, y de nuevo a para el siguiente; los vehículos del tablero se quedan
 start-label-left-out = Lo pegado empezaba con su etiqueta «{ $label }», que se dejó fuera: el campo contiene el id que sigue.
 start-note-unsaved = Nota sin guardar: ningún informe la contiene aún (no se indicó --report). Abra un vehículo y pulse «x» para escribir el informe con ella, o pulse de nuevo «q» para salir sin ella.
 start-choices = Ids recientes (↑↓ para elegir):
@@ -535,6 +536,7 @@ gw-live-refused-401-sent = la pasarela rechaza para su flujo en tiempo real el t
 gw-live-closed-soon = el flujo en tiempo real de la pasarela se cerró poco después de enviar sus listas, { $times } veces seguidas (cada vez en menos de un minuto): no mantiene ningún flujo abierto, así que un cambio se mostraría tarde. En su lugar se piden las listas; avise a quien gestiona la pasarela
 gw-live-page = la llamada de eventos de la pasarela respondió con una página web (HTML) donde va su flujo de eventos: algo delante de la pasarela (un proxy, un cortafuegos) puede estar bloqueando los flujos. Se piden las listas en su lugar; pida a quien gestiona la red delante de la pasarela que deje pasar text/event-stream, y si no hay nada delante, avise al operador de la pasarela
 gw-live-page-titled = la llamada de eventos de la pasarela respondió con una página web (HTML, «{ $said }») donde va su flujo de eventos: algo delante de la pasarela (un proxy, un cortafuegos) puede estar bloqueando los flujos. Se piden las listas en su lugar; pida a quien gestiona la red delante de la pasarela que deje pasar text/event-stream, y si no hay nada delante, avise al operador de la pasarela
+gw-live-compressed = el flujo en directo de la pasarela llegó comprimido ({ $encoding }), aunque stepwise no lo pide, así que sus bytes no son eventos: la pasarela, o un proxy en el camino, lo comprime. Se piden las listas en su lugar; pida al operador de la pasarela (o a quien gestiona el proxy) que envíe text/event-stream sin comprimir
 gw-live-foreign = el flujo en directo de la pasarela envió una lista del stepsID { $answered }, que no se le pidió, mientras { $count ->
     [one] la lista pedida responde
    *[other] las { $count } listas pedidas responden
@@ -763,6 +765,7 @@ gw-title-live-left-out = El flujo en tiempo real omite listas
 gw-title-live-refused = Flujo en tiempo real rechazado
 gw-title-live-not-offered = Flujo en tiempo real ya no ofrecido
 gw-title-live-page = Flujo en tiempo real respondido por una página web
+gw-title-live-compressed = Flujo en tiempo real comprimido
 gw-title-token-dropped = Token perdido por el camino
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

@@ -207,6 +207,7 @@ start-too-long = Un id a au plus { $max } caractères ; le reste a été ignor�
 start-not-an-id = Saisissez un carAssociationID : lettres a–z, A–Z, chiffres, - ou _.
 start-excel-number = { $number } est un long nombre tel qu'Excel l'affiche (notation scientifique), pas un identifiant : ses derniers chiffres sont perdus. Dans Excel, mettez la colonne au format Texte, retapez l'identifiant et copiez-le de là.
 start-several-ids = { $count } lignes ont été collées (une colonne d'identifiants ?) : le champ prend un seul identifiant, donc aucun n'a été pris. Collez-en ou tapez-en un ; pour un tableau de tous, quittez et lancez avec --cars FICHIER (un identifiant par ligne) ou --car ID --car ID
+board-add-several-ids = { $count } lignes ont été collées (une colonne d'identifiants ?) : ce champ ajoute un identifiant à la fois, donc aucun n'a été pris. Collez-en ou tapez-en un, Entrée, puis de nouveau a pour le suivant ; les véhicules du tableau restent
 start-label-left-out = Le collage commençait par son libellé « { $label } », laissé de côté : le champ contient l'id qui suit.
 start-note-unsaved = Note non enregistrée : aucun rapport ne la contient encore (pas de --report). Ouvrez un véhicule et appuyez sur x pour écrire le rapport avec elle, ou appuyez encore sur q pour quitter sans elle.
 start-choices = Ids récents (↑↓ pour choisir) :
@@ -535,6 +536,7 @@ gw-live-refused-401-sent = la passerelle refuse pour son flux en direct le jeton
 gw-live-closed-soon = le flux en direct de la passerelle s'est fermé peu après avoir envoyé ses listes, { $times } fois de suite (chaque fois en moins d'une minute) : il ne reste pas ouvert, un changement s'afficherait donc en retard. Les listes sont demandées à la place ; signalez-le à l'exploitant de la passerelle
 gw-live-page = l'appel d'événements de la passerelle a répondu par une page web (HTML) là où va son flux d'événements : quelque chose devant la passerelle (un proxy, un pare-feu) bloque peut-être les flux. Les listes sont demandées à la place ; demandez à qui gère le réseau devant la passerelle de laisser passer text/event-stream, et si rien n'est devant, prévenez l'exploitant de la passerelle
 gw-live-page-titled = l'appel d'événements de la passerelle a répondu par une page web (HTML, « { $said } ») là où va son flux d'événements : quelque chose devant la passerelle (un proxy, un pare-feu) bloque peut-être les flux. Les listes sont demandées à la place ; demandez à qui gère le réseau devant la passerelle de laisser passer text/event-stream, et si rien n'est devant, prévenez l'exploitant de la passerelle
+gw-live-compressed = le flux en direct de la passerelle est arrivé compressé ({ $encoding }), alors que stepwise n'en demande pas, donc ses octets ne sont pas des événements : la passerelle, ou un proxy en chemin, le compresse. Les listes sont demandées à la place ; demandez à l'exploitant de la passerelle (ou à qui gère le proxy) d'envoyer text/event-stream sans compression
 gw-live-foreign = le flux en direct de la passerelle a envoyé une liste du stepsID { $answered }, qui ne lui était pas demandé, alors que { $count ->
     [one] la liste demandée répond
    *[other] les { $count } listes demandées répondent
@@ -763,6 +765,7 @@ gw-title-live-left-out = Le flux en direct omet des listes
 gw-title-live-refused = Flux en direct refusé
 gw-title-live-not-offered = Flux en direct plus offert
 gw-title-live-page = Flux en direct remplacé par une page web
+gw-title-live-compressed = Flux en direct compressé
 gw-title-token-dropped = Jeton perdu en route
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

@@ -207,6 +207,7 @@ start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scart
 start-not-an-id = Digitare un carAssociationID: lettere a–z, A–Z, cifre, - o _.
 start-excel-number = { $number } è un numero lungo come lo mostra Excel (notazione scientifica), non un ID: le sue ultime cifre sono perse. In Excel formattare la colonna come Testo, riscrivere l'ID e copiarlo da lì.
 start-several-ids = Sono state incollate { $count } righe (una colonna di id?): il campo prende un solo id, quindi non ne è stato preso nessuno. Incollarne o digitarne uno; per una bacheca con tutti, uscire e avviare con --cars FILE (un id per riga) o --car ID --car ID
+board-add-several-ids = Sono state incollate { $count } righe (una colonna di id?): questo campo aggiunge un id alla volta, quindi non ne è stato preso nessuno. Incollarne o digitarne uno, Invio, poi di nuovo a per il successivo; i veicoli della bacheca restano
 start-label-left-out = L'incollato iniziava con la sua etichetta «{ $label }», lasciata fuori: il campo contiene l'id che segue.
 start-note-unsaved = Nota non salvata: nessun rapporto la contiene ancora (nessun --report). Aprire un veicolo e premere x per scrivere il rapporto con la nota, oppure premere di nuovo q per uscire senza.
 start-choices = Id recenti (↑↓ per scegliere):
@@ -532,6 +533,7 @@ gw-live-refused-401-sent = il gateway rifiuta per il suo flusso in diretta il to
 gw-live-closed-soon = il flusso in diretta del gateway si è chiuso poco dopo aver inviato i suoi elenchi, { $times } volte di seguito (ogni volta entro un minuto): non tiene aperto alcun flusso, quindi un cambiamento apparirebbe in ritardo. Al loro posto si chiedono gli elenchi; segnalarlo a chi gestisce il gateway
 gw-live-page = la chiamata degli eventi del gateway ha risposto con una pagina web (HTML) dove va il suo flusso di eventi: qualcosa davanti al gateway (un proxy, un firewall) può bloccare i flussi. Si chiedono invece gli elenchi; chiedere a chi gestisce la rete davanti al gateway di lasciar passare text/event-stream, e se davanti non c'è nulla, avvisare il gestore del gateway
 gw-live-page-titled = la chiamata degli eventi del gateway ha risposto con una pagina web (HTML, «{ $said }») dove va il suo flusso di eventi: qualcosa davanti al gateway (un proxy, un firewall) può bloccare i flussi. Si chiedono invece gli elenchi; chiedere a chi gestisce la rete davanti al gateway di lasciar passare text/event-stream, e se davanti non c'è nulla, avvisare il gestore del gateway
+gw-live-compressed = il flusso in diretta del gateway è arrivato compresso ({ $encoding }), benché stepwise non lo chieda, quindi i suoi byte non sono eventi: il gateway, o un proxy lungo il percorso, lo comprime. Si chiedono invece gli elenchi; chiedere al gestore del gateway (o a chi gestisce il proxy) di inviare text/event-stream non compresso
 gw-live-foreign = il flusso in diretta del gateway ha inviato un elenco dello stepsID { $answered }, che non gli era stato chiesto, mentre { $count ->
     [one] l'elenco chiesto risponde
    *[other] i { $count } elenchi chiesti rispondono
@@ -760,6 +762,7 @@ gw-title-live-left-out = Il flusso in diretta omette elenchi
 gw-title-live-refused = Flusso in diretta rifiutato
 gw-title-live-not-offered = Flusso in diretta non più offerto
 gw-title-live-page = Flusso in diretta sostituito da una pagina web
+gw-title-live-compressed = Flusso in diretta compresso
 gw-title-token-dropped = Token perso per strada
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

@@ -209,6 +209,7 @@ start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
 start-not-an-id = Typ een carAssociationID: letters a–z, A–Z, cijfers, - of _.
 start-excel-number = { $number } is een lang getal zoals Excel het toont (wetenschappelijke notatie), geen id: de laatste cijfers zijn verloren. Maak in Excel de kolom van het type Tekst, typ de id opnieuw en kopieer hem van daar.
 start-several-ids = Er zijn { $count } regels geplakt (een kolom met id's?): het veld neemt één id, dus er is geen genomen. Plak of typ er één; voor een overzicht van allemaal, sluit af en start met --cars BESTAND (één id per regel) of --car ID --car ID
+board-add-several-ids = Er zijn { $count } regels geplakt (een kolom met id's?): dit veld voegt één id tegelijk toe, dus er is geen genomen. Plak of typ er één, Enter, en dan weer a voor de volgende; de voertuigen op het overzicht blijven
 start-label-left-out = Het geplakte begon met zijn label "{ $label }", dat is weggelaten: het veld bevat het id erna.
 start-note-unsaved = Notitie niet opgeslagen: nog geen rapport bevat haar (geen --report). Open een voertuig en druk daar op x om het rapport met de notitie te schrijven, of druk nogmaals op q om zonder te stoppen.
 start-choices = Recente ids (↑↓ om te kiezen):
@@ -534,6 +535,7 @@ gw-live-refused-401-sent = de gateway weigert voor zijn livestream het token dat
 gw-live-closed-soon = de livestream van de gateway sloot kort na het sturen van zijn lijsten, { $times } keer op rij (telkens binnen een minuut): hij houdt geen stream open, dus een wijziging zou laat verschijnen. In plaats daarvan worden de lijsten gevraagd; laat het de beheerder van de gateway weten
 gw-live-page = de gebeurtenissen-aanroep van de gateway antwoordde met een webpagina (HTML) waar zijn gebeurtenissenstroom hoort: iets voor de gateway (een proxy, een firewall) houdt stromen mogelijk tegen. In plaats daarvan worden de lijsten opgevraagd; vraag wie het netwerk voor de gateway beheert om text/event-stream door te laten, en staat er niets voor, meld het dan aan de beheerder van de gateway
 gw-live-page-titled = de gebeurtenissen-aanroep van de gateway antwoordde met een webpagina (HTML, "{ $said }") waar zijn gebeurtenissenstroom hoort: iets voor de gateway (een proxy, een firewall) houdt stromen mogelijk tegen. In plaats daarvan worden de lijsten opgevraagd; vraag wie het netwerk voor de gateway beheert om text/event-stream door te laten, en staat er niets voor, meld het dan aan de beheerder van de gateway
+gw-live-compressed = de livestream van de gateway kwam gecomprimeerd ({ $encoding }), hoewel stepwise daar niet om vraagt, dus zijn bytes zijn geen gebeurtenissen: de gateway, of een proxy onderweg, comprimeert hem. In plaats daarvan worden de lijsten opgevraagd; vraag de beheerder van de gateway (of van de proxy) text/event-stream ongecomprimeerd te sturen
 gw-live-foreign = de livestream van de gateway stuurde een lijst van stepsID { $answered }, waar niet om gevraagd was, terwijl { $count ->
     [one] de gevraagde lijst antwoordt
    *[other] de { $count } gevraagde lijsten antwoorden
@@ -762,6 +764,7 @@ gw-title-live-left-out = Livestream laat lijsten weg
 gw-title-live-refused = Livestream geweigerd
 gw-title-live-not-offered = Livestream niet meer aangeboden
 gw-title-live-page = Live-stroom beantwoord door een webpagina
+gw-title-live-compressed = Live-stroom gecomprimeerd
 gw-title-token-dropped = Token onderweg kwijt
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

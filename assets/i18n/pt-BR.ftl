@@ -208,6 +208,7 @@ start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartad
 start-not-an-id = Digite um carAssociationID: letras a–z, A–Z, dígitos, - ou _.
 start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: seus últimos dígitos se perderam. No Excel, formate a coluna como Texto, digite o id de novo e copie-o de lá.
 start-several-ids = { $count } linhas foram coladas (uma coluna de ids?): o campo aceita um id, então nenhum foi aceito. Cole ou digite um; para um painel com todos, saia e inicie com --cars ARQUIVO (um id por linha) ou --car ID --car ID
+board-add-several-ids = { $count } linhas foram coladas (uma coluna de ids?): este campo adiciona um id por vez, então nenhum foi aceito. Cole ou digite um, Enter, e de novo a para o próximo; os veículos do painel continuam
 start-label-left-out = O texto colado começava com o rótulo "{ $label }", deixado de fora: o campo contém o id depois dele.
 start-note-unsaved = Nota não salva: nenhum relatório a contém ainda (nenhum --report). Abra um veículo e pressione x para gravar o relatório com ela, ou pressione q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
@@ -539,6 +540,7 @@ gw-live-refused-401-sent = o gateway recusa para seu fluxo ao vivo o token que s
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou logo depois de enviar suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): ele não mantém nenhum fluxo aberto, então uma mudança apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-page = a chamada de eventos do gateway respondeu com uma página web (HTML) onde vai seu fluxo de eventos: algo na frente do gateway (um proxy, um firewall) pode estar barrando fluxos. As listas são pedidas no lugar; peça a quem opera a rede na frente do gateway para deixar passar text/event-stream, e se nada estiver na frente, avise o operador do gateway
 gw-live-page-titled = a chamada de eventos do gateway respondeu com uma página web (HTML, "{ $said }") onde vai seu fluxo de eventos: algo na frente do gateway (um proxy, um firewall) pode estar barrando fluxos. As listas são pedidas no lugar; peça a quem opera a rede na frente do gateway para deixar passar text/event-stream, e se nada estiver na frente, avise o operador do gateway
+gw-live-compressed = o fluxo ao vivo do gateway veio compactado ({ $encoding }), embora o stepwise não o peça, então seus bytes não são eventos: o gateway, ou um proxy no caminho, o compacta. As listas são pedidas no lugar; peça ao operador do gateway (ou a quem opera o proxy) que envie text/event-stream sem compactação
 gw-live-foreign = o fluxo ao vivo do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
@@ -767,6 +769,7 @@ gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
 gw-title-live-not-offered = Fluxo ao vivo não mais oferecido
 gw-title-live-page = Fluxo ao vivo respondido por uma página web
+gw-title-live-compressed = Fluxo ao vivo compactado
 gw-title-token-dropped = Token perdido no caminho
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

@@ -207,6 +207,7 @@ start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartad
 start-not-an-id = Introduza um carAssociationID: letras a–z, A–Z, dígitos, - ou _.
 start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: os seus últimos dígitos perderam-se. No Excel, formate a coluna como Texto, escreva o id de novo e copie-o de lá.
 start-several-ids = Foram coladas { $count } linhas (uma coluna de ids?): o campo aceita um id, por isso nenhum foi aceite. Cole ou escreva um; para um painel com todos, saia e inicie com --cars FICHEIRO (um id por linha) ou --car ID --car ID
+board-add-several-ids = Foram coladas { $count } linhas (uma coluna de ids?): este campo adiciona um id de cada vez, por isso nenhum foi aceite. Cole ou escreva um, Enter, e de novo a para o seguinte; os veículos do painel mantêm-se
 start-label-left-out = O texto colado começava com o rótulo «{ $label }», deixado de fora: o campo contém o id a seguir.
 start-note-unsaved = Nota não guardada: nenhum relatório a contém ainda (sem --report). Abra um veículo e prima x para escrever o relatório com ela, ou prima q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
@@ -510,6 +511,7 @@ gw-live-refused-401-sent = o gateway recusa para o seu fluxo ao vivo o token que
 gw-live-closed-soon = o fluxo ao vivo do gateway fechou pouco depois de enviar as suas listas, { $times } vezes seguidas (cada vez em menos de um minuto): não mantém nenhum fluxo aberto, por isso uma alteração apareceria atrasada. Em vez disso, as listas são pedidas; avise quem opera o gateway
 gw-live-page = a chamada de eventos do gateway respondeu com uma página web (HTML) onde vai o seu fluxo de eventos: algo à frente do gateway (um proxy, uma firewall) pode estar a barrar fluxos. As listas são pedidas em vez disso; peça a quem gere a rede à frente do gateway que deixe passar text/event-stream, e se nada estiver à frente, avise o operador do gateway
 gw-live-page-titled = a chamada de eventos do gateway respondeu com uma página web (HTML, «{ $said }») onde vai o seu fluxo de eventos: algo à frente do gateway (um proxy, uma firewall) pode estar a barrar fluxos. As listas são pedidas em vez disso; peça a quem gere a rede à frente do gateway que deixe passar text/event-stream, e se nada estiver à frente, avise o operador do gateway
+gw-live-compressed = o fluxo em direto do gateway veio comprimido ({ $encoding }), embora o stepwise não o peça, por isso os seus bytes não são eventos: o gateway, ou um proxy no caminho, comprime-o. As listas são pedidas em vez disso; peça ao operador do gateway (ou a quem gere o proxy) que envie text/event-stream sem compressão
 gw-live-foreign = o fluxo em direto do gateway enviou uma lista do stepsID { $answered }, que não lhe foi pedido, enquanto { $count ->
     [one] a lista pedida responde
    *[other] as { $count } listas pedidas respondem
@@ -738,6 +740,7 @@ gw-title-live-left-out = O fluxo ao vivo omite listas
 gw-title-live-refused = Fluxo ao vivo recusado
 gw-title-live-not-offered = Fluxo ao vivo já não oferecido
 gw-title-live-page = Fluxo em direto respondido por uma página web
+gw-title-live-compressed = Fluxo em direto comprimido
 gw-title-token-dropped = Token perdido pelo caminho
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy

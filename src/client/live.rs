@@ -116,14 +116,17 @@ pub enum LiveFault {
     /// sanitised, or empty) where the stream belongs: something in front
     /// of the gateway keeps streams out, most likely (stranger 85, CH4).
     Page { said: String },
+    /// The stream came compressed (`encoding`), though none was asked
+    /// for: its bytes are no events (stranger 89, CL4).
+    Compressed { encoding: String },
 }
 
-/// A `Content-Type` of `text/html` (a web page).
-fn is_html(headers: &reqwest::header::HeaderMap) -> bool {
+/// A `Content-Type` of `kind` (`text/html`: a web page).
+fn content_type_is(headers: &reqwest::header::HeaderMap, kind: &str) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/html"))
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with(kind))
 }
 
 /// No answer in time, or a proxy that cannot pass requests now.
@@ -364,8 +367,9 @@ enum StreamEnd {
     LeftOut(Vec<String>),
     /// The events call alone refused (401, 403) while the lists pass: poll.
     Refused(GatewayError),
-    /// A web page (its title, or empty) where the stream belongs: poll.
-    Page(String),
+    /// No stream to follow (a web page, a stream compressed), said once
+    /// as this fault: poll.
+    GivenUp(LiveFault),
 }
 
 struct Follower {
@@ -443,7 +447,7 @@ impl Follower {
                 StreamEnd::Refused(error) => {
                     return self.given_up(LiveFault::Refused(Box::new(error))).await;
                 }
-                StreamEnd::Page(said) => return self.given_up(LiveFault::Page { said }).await,
+                StreamEnd::GivenUp(fault) => return self.given_up(fault).await,
                 StreamEnd::LeftOut(missing) => {
                     let lists = self.ids.len();
                     return self.given_up(LiveFault::LeftOut { missing, lists }).await;
@@ -679,22 +683,26 @@ impl Follower {
         if !status.is_success() {
             return Ok(self.refused(sent).await);
         }
-        let is_event_stream = sent
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim()
-                    .to_ascii_lowercase()
-                    .starts_with("text/event-stream")
-            });
+        let is_event_stream = content_type_is(sent.headers(), "text/event-stream");
         // Compressed though none was asked for: its bytes are no events.
         let compressed = super::compressed(sent.headers());
         // A web page: said once, with its title, then polled.
-        if status == StatusCode::OK && compressed.is_none() && is_html(sent.headers()) {
+        if status == StatusCode::OK
+            && compressed.is_none()
+            && content_type_is(sent.headers(), "text/html")
+        {
             let said = sent.body(&self.gateway).await.ok();
             let said = said.and_then(|a| crate::net::html_title(&a.body));
-            return Ok(StreamEnd::Page(said.unwrap_or_default()));
+            let said = said.unwrap_or_default();
+            return Ok(StreamEnd::GivenUp(LiveFault::Page { said }));
+        }
+        // A stream compressed: said once, then polled (stranger 89, CL4).
+        if let Some(encoding) = compressed
+            .as_ref()
+            .filter(|_| status == StatusCode::OK && is_event_stream)
+        {
+            let encoding = encoding.clone();
+            return Ok(StreamEnd::GivenUp(LiveFault::Compressed { encoding }));
         }
         if status != StatusCode::OK || !is_event_stream || compressed.is_some() {
             tracing::info!(%status, "the gateway's events call is no event stream; polling instead");

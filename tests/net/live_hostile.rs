@@ -422,6 +422,42 @@ async fn an_events_call_answered_by_a_web_page_is_said_then_polled() {
     );
 }
 
+/// A stream that comes compressed, though none was asked for, is said
+/// once, with its encoding, then polled; never polled without a word
+/// (stranger 89, CL4).
+#[tokio::test]
+async fn a_compressed_stream_is_said_then_polled() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00".to_vec()
+        } else {
+            json("200 OK", "", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let said = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
+    let LiveUpdate::Error {
+        error: error @ GatewayError::Live(LiveFault::Compressed { encoding }),
+        retrying: true,
+    } = &said
+    else {
+        panic!("expected the compression said, got {said:?}");
+    };
+    assert_eq!(encoding, "gzip");
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, error);
+    assert!(
+        words.contains("came compressed (gzip)") && words.contains("uncompressed"),
+        "{words}"
+    );
+    let polled = until(&mut updates, |u| matches!(u, LiveUpdate::Mode(_))).await;
+    assert!(
+        matches!(polled, LiveUpdate::Mode(Mode::Polling { .. })),
+        "{polled:?}"
+    );
+}
+
 /// One list of several polled that asks a wait (503, Retry-After) is not
 /// asked again before it ends, while the others are polled on (stranger
 /// 74, BW1).
@@ -1780,11 +1816,12 @@ async fn a_refused_or_compressed_event_stream_is_polled_instead() {
         let mut polled = false;
         while let Some(update) = next(&mut updates).await {
             // A 401 or 403 is said once, as the stream's alone (stranger
-            // 63, BL7); nothing else is an error.
+            // 63, BL7), and a compressed stream as that (stranger 89,
+            // CL4); nothing else is an error.
             let refused = matches!(
                 update,
                 LiveUpdate::Error {
-                    error: GatewayError::Live(LiveFault::Refused(_)),
+                    error: GatewayError::Live(LiveFault::Refused(_) | LiveFault::Compressed { .. }),
                     retrying: true
                 }
             );

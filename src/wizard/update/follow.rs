@@ -40,6 +40,7 @@ pub(super) fn mode_changed(
             trouble(tr!(lang, "gw-title-live-refused")),
             trouble(tr!(lang, "gw-title-live-not-offered")),
             trouble(tr!(lang, "gw-title-live-page")),
+            trouble(tr!(lang, "gw-title-live-compressed")),
         ];
         session.banner().is_some_and(|b| titles.contains(&b.title))
     };
