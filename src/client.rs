@@ -1798,7 +1798,9 @@ impl Gateway {
             && let Ok(at) = Url::parse(proxy)
         {
             match port_first_bytes(&at).await {
-                Some(PortBytes::Other(_)) => {
+                // A TLS server's alert is no HTTP proxy's answer either
+                // (stranger 92, CO1).
+                Some(PortBytes::Other(_) | PortBytes::Tls) => {
                     return Some(GatewayError::ProxyGarbled {
                         proxy: proxy.clone(),
                         from,

@@ -634,6 +634,35 @@ async fn a_tunnel_refused_with_403_by_a_terse_proxy_is_named() {
     assert!(!line.contains("Check that the gateway runs"), "{line}");
 }
 
+/// A proxy variable naming a TLS server (no HTTP proxy): its TLS alert
+/// is said as no HTTP, `stop`, never a tunnel refused or a gateway down
+/// (stranger 92, CO1).
+#[tokio::test]
+async fn a_proxy_variable_naming_a_tls_server_is_said_as_no_http_proxy() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 1024];
+                let _ = stream.read(&mut head).await;
+                let _ = stream.write_all(b"\x15\x03\x03\x00\x02\x02\x32").await;
+            });
+        }
+    });
+    let error = list_through("https://gateway.invalid:8443", &proxy).await;
+    task.abort();
+    assert!(
+        matches!(&error, GatewayError::ProxyGarbled { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.recovery(), stepwise::client::Recovery::Stop);
+    let line = words(&error);
+    assert!(line.contains("is no HTTP"), "{line}");
+    assert!(!line.contains("Check that the gateway runs"), "{line}");
+}
+
 /// Asked by stepsID, an answer carrying another stepsID is refused, named.
 #[tokio::test]
 async fn a_list_of_another_steps_id_is_refused() {
