@@ -708,6 +708,17 @@ pub async fn login_with_token(
             why = crate::describe::gateway_cause(lang, why)
         )));
     }
+    // Not tried, a proxy in the way: a login kept before (a sign-in that
+    // renews itself) is not replaced by a token never tried (stranger 92,
+    // CO2).
+    if let Trial::NotTried(Some(why)) = &trial
+        && proxy_stopped(why)
+        && settings.login.is_some()
+    {
+        let why = crate::describe::gateway_cause(lang, why);
+        let words = tr!(lang, "err-login-token-untried-not-kept", why = why);
+        return Err(not_kept(lang, settings, words));
+    }
     let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
     // Taken: and without any token? Then it checks none, and "took it"

@@ -683,6 +683,53 @@ fn a_login_beside_a_given_token_says_the_given_one_wins() {
     assert!(!said.contains("Note:"), "{said}");
 }
 
+/// A login kept before is not replaced by a token that could not be tried
+/// because a proxy answered itself (stranger 92, CO2).
+#[test]
+fn an_untried_token_does_not_replace_a_kept_login() {
+    let gateway = Provider::serve(Shared::new(
+        SimState::new(Scenario::built_in()),
+        Some(stepwise::secret::Secret::new("the-right-token")),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let api = gateway.url();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("the-right-token\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 403 Forbidden\r\nX-Squid-Error: ERR_ACCESS_DENIED 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let mut child = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("http_proxy", &proxy)
+        .args(["login", "--with-token", "--api", &api])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"a-typo-token\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("the token was not kept, as it could not be tried")
+            && said.contains("The login kept before for this gateway is unchanged"),
+        "{said}"
+    );
+    let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
+    assert!(kept.contains("the-right-token") && !kept.contains("a-typo-token"));
+}
+
 /// `login --with-token` through a proxy that is down: the token is kept
 /// and said not tried because of the proxy (the gateway was not asked),
 /// never "the answer did not say whether the gateway takes it".
