@@ -602,11 +602,12 @@ async fn a_guidance_page_moved_on_its_server_is_followed() {
     );
 }
 
-/// A proxy that closes on a plain GET without a word but refuses the
-/// tunnel (CONNECT) with 403: its refusal is named, never "it could not
-/// reach the gateway … check that the gateway runs" (stranger 90, CM2).
-#[tokio::test]
-async fn a_tunnel_refused_with_403_by_a_terse_proxy_is_named() {
+/// A proxy on loopback that reads each request's first bytes and writes
+/// what `answer` gives for them, or closes without a word; its address and
+/// its task (abort it when done).
+async fn proxy_answering(
+    answer: fn(&[u8]) -> Option<&'static [u8]>,
+) -> (String, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy = format!("http://{}", listener.local_addr().unwrap());
@@ -615,14 +616,26 @@ async fn a_tunnel_refused_with_403_by_a_terse_proxy_is_named() {
             tokio::spawn(async move {
                 let mut head = [0u8; 1024];
                 let n = stream.read(&mut head).await.unwrap_or(0);
-                if head[..n].starts_with(b"CONNECT ") {
-                    let refusal =
-                        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-                    let _ = stream.write_all(refusal.as_bytes()).await;
+                if let Some(bytes) = answer(&head[..n]) {
+                    let _ = stream.write_all(bytes).await;
                 }
             });
         }
     });
+    (proxy, task)
+}
+
+/// A proxy that closes on a plain GET without a word but refuses the
+/// tunnel (CONNECT) with 403: its refusal is named, never "it could not
+/// reach the gateway … check that the gateway runs" (stranger 90, CM2).
+#[tokio::test]
+async fn a_tunnel_refused_with_403_by_a_terse_proxy_is_named() {
+    let (proxy, task) = proxy_answering(|head| {
+        head.starts_with(b"CONNECT ").then_some(
+            &b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"[..],
+        )
+    })
+    .await;
     let error = list_through("https://gateway.invalid:8443", &proxy).await;
     task.abort();
     assert!(
@@ -639,18 +652,8 @@ async fn a_tunnel_refused_with_403_by_a_terse_proxy_is_named() {
 /// (stranger 92, CO1).
 #[tokio::test]
 async fn a_proxy_variable_naming_a_tls_server_is_said_as_no_http_proxy() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let proxy = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = [0u8; 1024];
-                let _ = stream.read(&mut head).await;
-                let _ = stream.write_all(b"\x15\x03\x03\x00\x02\x02\x32").await;
-            });
-        }
-    });
+    // A TLS alert, whatever was asked.
+    let (proxy, task) = proxy_answering(|_| Some(&b"\x15\x03\x03\x00\x02\x02\x32"[..])).await;
     let error = list_through("https://gateway.invalid:8443", &proxy).await;
     task.abort();
     assert!(

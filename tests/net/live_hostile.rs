@@ -379,46 +379,60 @@ async fn an_events_call_no_longer_offered_after_failures_is_said_so() {
     );
 }
 
-/// A web page where the event stream belongs (a proxy or a firewall that
-/// keeps streams out) is said once, with its title, then polled; never
-/// polled without a word (stranger 85, CH4).
-#[tokio::test]
-async fn an_events_call_answered_by_a_web_page_is_said_then_polled() {
-    let server = serve(|_, head, stream| async move {
+/// A follower of a gateway whose lists answer and whose events call
+/// answers `events`: the one error it says (retrying), after which it
+/// polls.
+async fn said_once_then_polled(events: Vec<u8>) -> GatewayError {
+    let server = serve(move |_, head, stream| {
         let bytes = if head.contains("/events") {
-            let page = "<html><head><title>Streaming not allowed</title></head></html>";
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-                page.len()
-            )
-            .into_bytes()
+            events.clone()
         } else {
             json("200 OK", "", &list("todo"))
         };
-        write_and_close(stream, bytes).await;
+        write_and_close(stream, bytes)
     })
     .await;
     let mut updates = follow(&server.url(), quick());
     let said = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
     let LiveUpdate::Error {
-        error: error @ GatewayError::Live(LiveFault::Page { said }),
+        error,
         retrying: true,
-    } = &said
+    } = said
     else {
-        panic!("expected the page said, got {said:?}");
+        panic!("expected an error said while going on, got {said:?}");
+    };
+    let polled = until(&mut updates, |u| matches!(u, LiveUpdate::Mode(_))).await;
+    assert!(
+        matches!(polled, LiveUpdate::Mode(Mode::Polling { .. })),
+        "{polled:?}"
+    );
+    error
+}
+
+/// A web page where the event stream belongs (a proxy or a firewall that
+/// keeps streams out) is said once, with its title, then polled; never
+/// polled without a word (stranger 85, CH4).
+#[tokio::test]
+async fn an_events_call_answered_by_a_web_page_is_said_then_polled() {
+    let page = "<html><head><title>Streaming not allowed</title></head></html>";
+    let error = said_once_then_polled(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        )
+        .into_bytes(),
+    )
+    .await;
+    let GatewayError::Live(LiveFault::Page { said }) = &error else {
+        panic!("expected the page said, got {error:?}");
     };
     assert_eq!(said, "Streaming not allowed");
-    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, error);
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, &error);
     assert!(
         words.contains(
             "answered a web page (HTML, “Streaming not allowed”) where its event stream belongs"
         ) && words.contains("let text/event-stream through"),
         "{words}"
-    );
-    let polled = until(&mut updates, |u| matches!(u, LiveUpdate::Mode(_))).await;
-    assert!(
-        matches!(polled, LiveUpdate::Mode(Mode::Polling { .. })),
-        "{polled:?}"
     );
 }
 
@@ -427,34 +441,18 @@ async fn an_events_call_answered_by_a_web_page_is_said_then_polled() {
 /// (stranger 89, CL4).
 #[tokio::test]
 async fn a_compressed_stream_is_said_then_polled() {
-    let server = serve(|_, head, stream| async move {
-        let bytes = if head.contains("/events") {
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00".to_vec()
-        } else {
-            json("200 OK", "", &list("todo"))
-        };
-        write_and_close(stream, bytes).await;
-    })
+    let error = said_once_then_polled(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00".to_vec(),
+    )
     .await;
-    let mut updates = follow(&server.url(), quick());
-    let said = until(&mut updates, |u| matches!(u, LiveUpdate::Error { .. })).await;
-    let LiveUpdate::Error {
-        error: error @ GatewayError::Live(LiveFault::Compressed { encoding }),
-        retrying: true,
-    } = &said
-    else {
-        panic!("expected the compression said, got {said:?}");
+    let GatewayError::Live(LiveFault::Compressed { encoding }) = &error else {
+        panic!("expected the compression said, got {error:?}");
     };
     assert_eq!(encoding, "gzip");
-    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, error);
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, &error);
     assert!(
         words.contains("came compressed (gzip)") && words.contains("uncompressed"),
         "{words}"
-    );
-    let polled = until(&mut updates, |u| matches!(u, LiveUpdate::Mode(_))).await;
-    assert!(
-        matches!(polled, LiveUpdate::Mode(Mode::Polling { .. })),
-        "{polled:?}"
     );
 }
 

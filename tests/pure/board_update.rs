@@ -1691,6 +1691,24 @@ fn an_excel_number_in_an_id_field_is_named_and_never_taken() {
     assert_eq!(s.start_field().unwrap().notice(), named.as_ref());
 }
 
+/// The screen of `s` at 100x30 as one line of words (borders and quotes
+/// left out).
+fn flat_screen(s: &State) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, s);
+        })
+        .unwrap();
+    terminal
+        .backend()
+        .to_string()
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A column of ids pasted into the start field (one per line) is never
 /// joined into one id: none is taken, Enter asks for nothing, and the words
 /// count the lines and name --cars (stranger 77, BZ7).
@@ -1709,19 +1727,7 @@ fn pasted_lines_of_ids_are_said_never_joined() {
         field.notice(),
         Some(&stepwise::wizard::start::FieldNotice::SeveralIds(3))
     );
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    terminal
-        .draw(|frame| {
-            stepwise::ui::draw(frame, &s);
-        })
-        .unwrap();
-    let flat = terminal
-        .backend()
-        .to_string()
-        .replace(['│', '"'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat = flat_screen(&s);
     assert!(
         flat.contains("3 lines were pasted (a column of ids?): the field takes one id")
             && flat.contains("--cars FILE"),
@@ -1738,19 +1744,7 @@ fn pasted_lines_in_the_board_s_add_field_say_one_at_a_time() {
     let mut s = board();
     ch(&mut s, 'a');
     update(&mut s, Input::Paste("F0070\nF0071\nF0072\n".into()), t(0));
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    terminal
-        .draw(|frame| {
-            stepwise::ui::draw(frame, &s);
-        })
-        .unwrap();
-    let flat = terminal
-        .backend()
-        .to_string()
-        .replace(['│', '"'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat = flat_screen(&s);
     assert!(
         flat.contains("3 lines were pasted (a column of ids?): this field adds one id at a time"),
         "{flat}"
